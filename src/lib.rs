@@ -1,0 +1,11 @@
+//! Gateway Doctor's core. The pure modules know nothing of the browser and are tested natively;
+//! `web` is the thin layer that talks to the browser through wasm-bindgen.
+
+pub mod advice;
+pub mod failure;
+pub mod incident;
+pub mod popup_view;
+pub mod tracker;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;

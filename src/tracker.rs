@@ -1,0 +1,125 @@
+//! Turns browser events about a tab into actions: set or clear the badge, remember or forget
+//! the incident. Pure: storage is read by the caller and passed in.
+
+use crate::failure::{classify_error, classify_status, Outcome, RequestScope};
+use crate::incident::{Incident, RequestDetails};
+
+/// A browser event the background forwards to the core.
+#[derive(Debug, Clone)]
+pub enum TabEvent {
+    /// `webRequest.onCompleted`: an HTTP answer arrived.
+    Completed(RequestDetails),
+    /// `webRequest.onErrorOccurred`: no HTTP answer.
+    Errored(RequestDetails),
+    /// `webNavigation.onCommitted`: a document became the tab's page.
+    Committed { tab_id: i64, frame_id: i64, url: String },
+    /// `tabs.onRemoved`.
+    Closed { tab_id: i64 },
+}
+
+/// What the browser layer must do, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Remember { tab_id: i64, incident: Incident },
+    /// Firefox may report a main-frame request with `tabId: -1`: keep it until its page
+    /// commits and the tab is known.
+    RememberUnassigned { incident: Incident },
+    ForgetUnassigned,
+    Forget { tab_id: i64 },
+    ShowBadge { tab_id: i64, text: String, host: String },
+    ClearBadge { tab_id: i64 },
+}
+
+/// What is stored that concerns the event: the tab's incident and the unassigned one.
+#[derive(Debug, Clone, Default)]
+pub struct Stored {
+    pub tab: Option<Incident>,
+    pub unassigned: Option<Incident>,
+}
+
+/// How long an unassigned incident may wait for its commit.
+const UNASSIGNED_TTL_MS: f64 = 30_000.0;
+
+pub fn decide(event: TabEvent, stored: Stored, now_ms: f64) -> Vec<Action> {
+    match event {
+        TabEvent::Completed(details) => {
+            let outcome = match details.status_code {
+                Some(status) => classify_status(scope(&details), status),
+                None => Outcome::Ignored,
+            };
+            on_outcome(&details, outcome)
+        }
+        TabEvent::Errored(details) => {
+            let outcome = match details.error.as_deref() {
+                Some(error) => classify_error(scope(&details), error),
+                None => Outcome::Ignored,
+            };
+            on_outcome(&details, outcome)
+        }
+        TabEvent::Committed {
+            tab_id,
+            frame_id,
+            url,
+        } => on_commit(tab_id, frame_id, &url, stored, now_ms),
+        TabEvent::Closed { tab_id } => vec![Action::Forget { tab_id }],
+    }
+}
+
+fn scope(details: &RequestDetails) -> RequestScope<'_> {
+    RequestScope {
+        url: &details.url,
+        resource_type: &details.resource_type,
+        // Chromium omits nothing here, but treat a missing frame id as the main frame
+        // only when the type already says so.
+        frame_id: details.frame_id.unwrap_or(0),
+    }
+}
+
+fn on_outcome(details: &RequestDetails, outcome: Outcome) -> Vec<Action> {
+    let tab_id = details.tab_id.unwrap_or(-1);
+    match outcome {
+        Outcome::Failed(failure) => {
+            let incident = Incident::from_details(details, failure);
+            if tab_id < 0 {
+                return vec![Action::RememberUnassigned { incident }];
+            }
+            let badge = badge_for(tab_id, &incident);
+            vec![Action::Remember { tab_id, incident }, badge]
+        }
+        Outcome::Loaded if tab_id >= 0 => {
+            vec![Action::Forget { tab_id }, Action::ClearBadge { tab_id }]
+        }
+        Outcome::Loaded | Outcome::Ignored => Vec::new(),
+    }
+}
+
+fn on_commit(tab_id: i64, frame_id: i64, url: &str, stored: Stored, now_ms: f64) -> Vec<Action> {
+    if frame_id != 0 || tab_id < 0 {
+        return Vec::new();
+    }
+    if let Some(incident) = stored.unassigned {
+        if incident.url == url && now_ms - incident.at_ms <= UNASSIGNED_TTL_MS {
+            let badge = badge_for(tab_id, &incident);
+            return vec![
+                Action::ForgetUnassigned,
+                Action::Remember { tab_id, incident },
+                badge,
+            ];
+        }
+    }
+    match stored.tab {
+        // The failed page itself committed: browsers reset the badge on commit, so set it again.
+        Some(incident) if incident.url == url => vec![badge_for(tab_id, &incident)],
+        // The tab moved on to another page.
+        Some(_) => vec![Action::Forget { tab_id }, Action::ClearBadge { tab_id }],
+        None => Vec::new(),
+    }
+}
+
+fn badge_for(tab_id: i64, incident: &Incident) -> Action {
+    Action::ShowBadge {
+        tab_id,
+        text: incident.failure.badge_text(),
+        host: incident.host.clone(),
+    }
+}
