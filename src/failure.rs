@@ -106,9 +106,7 @@ pub fn net_error_from(raw: &str) -> Option<NetError> {
         "ERR_CONNECTION_CLOSED" | "NS_ERROR_NET_INTERRUPT" | "NS_ERROR_NET_PARTIAL_TRANSFER" => {
             ConnectionClosed
         }
-        "ERR_CONNECTION_TIMED_OUT" | "ERR_TIMED_OUT" | "NS_ERROR_NET_TIMEOUT" => {
-            ConnectionTimedOut
-        }
+        "ERR_CONNECTION_TIMED_OUT" | "ERR_TIMED_OUT" | "NS_ERROR_NET_TIMEOUT" => ConnectionTimedOut,
         "ERR_ADDRESS_UNREACHABLE" | "ERR_NETWORK_UNREACHABLE" => AddressUnreachable,
         "ERR_EMPTY_RESPONSE" | "NS_ERROR_NET_EMPTY_RESPONSE" => EmptyResponse,
         "ERR_INTERNET_DISCONNECTED" | "NS_ERROR_OFFLINE" => InternetDisconnected,

@@ -12,7 +12,18 @@ pub enum TabEvent {
     /// `webRequest.onErrorOccurred`: no HTTP answer.
     Errored(RequestDetails),
     /// `webNavigation.onCommitted`: a document became the tab's page.
-    Committed { tab_id: i64, frame_id: i64, url: String },
+    Committed {
+        tab_id: i64,
+        frame_id: i64,
+        url: String,
+    },
+    /// `webNavigation.onErrorOccurred`: Chromium shows its network error page without a commit
+    /// event (and resets the badge while doing so); an aborted navigation fires it too.
+    NavigationFailed {
+        tab_id: i64,
+        frame_id: i64,
+        url: String,
+    },
     /// `tabs.onRemoved`.
     Closed { tab_id: i64 },
 }
@@ -20,14 +31,27 @@ pub enum TabEvent {
 /// What the browser layer must do, in order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    Remember { tab_id: i64, incident: Incident },
+    Remember {
+        tab_id: i64,
+        incident: Incident,
+    },
     /// Firefox may report a main-frame request with `tabId: -1`: keep it until its page
     /// commits and the tab is known.
-    RememberUnassigned { incident: Incident },
+    RememberUnassigned {
+        incident: Incident,
+    },
     ForgetUnassigned,
-    Forget { tab_id: i64 },
-    ShowBadge { tab_id: i64, text: String, host: String },
-    ClearBadge { tab_id: i64 },
+    Forget {
+        tab_id: i64,
+    },
+    ShowBadge {
+        tab_id: i64,
+        text: String,
+        host: String,
+    },
+    ClearBadge {
+        tab_id: i64,
+    },
 }
 
 /// What is stored that concerns the event: the tab's incident and the unassigned one.
@@ -60,7 +84,19 @@ pub fn decide(event: TabEvent, stored: Stored, now_ms: f64) -> Vec<Action> {
             tab_id,
             frame_id,
             url,
-        } => on_commit(tab_id, frame_id, &url, stored, now_ms),
+        } => on_page_shown(tab_id, frame_id, &url, stored, now_ms, PageShown::Committed),
+        TabEvent::NavigationFailed {
+            tab_id,
+            frame_id,
+            url,
+        } => on_page_shown(
+            tab_id,
+            frame_id,
+            &url,
+            stored,
+            now_ms,
+            PageShown::ErrorOrAbort,
+        ),
         TabEvent::Closed { tab_id } => vec![Action::Forget { tab_id }],
     }
 }
@@ -93,7 +129,24 @@ fn on_outcome(details: &RequestDetails, outcome: Outcome) -> Vec<Action> {
     }
 }
 
-fn on_commit(tab_id: i64, frame_id: i64, url: &str, stored: Stored, now_ms: f64) -> Vec<Action> {
+/// How a page came to be shown (or not) in the tab.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PageShown {
+    /// A document committed: if it is not the failed page, the tab has moved on.
+    Committed,
+    /// A navigation failed: either the failed page's error page is now shown, or the visitor
+    /// stopped a load and the previous page (failed or not) stays.
+    ErrorOrAbort,
+}
+
+fn on_page_shown(
+    tab_id: i64,
+    frame_id: i64,
+    url: &str,
+    stored: Stored,
+    now_ms: f64,
+    how: PageShown,
+) -> Vec<Action> {
     if frame_id != 0 || tab_id < 0 {
         return Vec::new();
     }
@@ -111,7 +164,10 @@ fn on_commit(tab_id: i64, frame_id: i64, url: &str, stored: Stored, now_ms: f64)
         // The failed page itself committed: browsers reset the badge on commit, so set it again.
         Some(incident) if incident.url == url => vec![badge_for(tab_id, &incident)],
         // The tab moved on to another page.
-        Some(_) => vec![Action::Forget { tab_id }, Action::ClearBadge { tab_id }],
+        Some(_) if how == PageShown::Committed => {
+            vec![Action::Forget { tab_id }, Action::ClearBadge { tab_id }]
+        }
+        Some(_) => Vec::new(),
         None => Vec::new(),
     }
 }

@@ -20,16 +20,24 @@ fn failed_net(error: NetError) -> Outcome {
 
 #[test]
 fn every_5xx_status_is_a_failure_with_its_code_on_the_badge() {
-    let listed = [500, 502, 503, 504, 520, 521, 522, 523, 524, 525, 526, 527, 528, 529, 530];
+    let listed = [
+        500, 502, 503, 504, 520, 521, 522, 523, 524, 525, 526, 527, 528, 529, 530,
+    ];
     for status in listed.into_iter().chain(500..=599) {
-        assert_eq!(classify_status(PAGE, status), failed_http(status), "{status}");
+        assert_eq!(
+            classify_status(PAGE, status),
+            failed_http(status),
+            "{status}"
+        );
         assert_eq!(Failure::Http { status }.badge_text(), status.to_string());
     }
 }
 
 #[test]
 fn ordinary_pages_and_4xx_are_loads_not_failures() {
-    for status in [200, 201, 301, 302, 304, 307, 400, 401, 403, 404, 410, 429, 451, 499] {
+    for status in [
+        200, 201, 301, 302, 304, 307, 400, 401, 403, 404, 410, 429, 451, 499,
+    ] {
         assert_eq!(classify_status(PAGE, status), Outcome::Loaded, "{status}");
     }
 }
@@ -60,7 +68,11 @@ fn both_browsers_network_error_spellings() {
         ("NS_ERROR_NET_TIMEOUT", ConnectionTimedOut, "T/O"),
         ("net::ERR_ADDRESS_UNREACHABLE", AddressUnreachable, "UNR"),
         ("net::ERR_EMPTY_RESPONSE", EmptyResponse, "EMP"),
-        ("net::ERR_INTERNET_DISCONNECTED", InternetDisconnected, "OFF"),
+        (
+            "net::ERR_INTERNET_DISCONNECTED",
+            InternetDisconnected,
+            "OFF",
+        ),
         ("NS_ERROR_OFFLINE", InternetDisconnected, "OFF"),
         ("net::ERR_PROXY_CONNECTION_FAILED", ProxyFailed, "PRX"),
         ("NS_ERROR_PROXY_CONNECTION_REFUSED", ProxyFailed, "PRX"),
@@ -95,12 +107,25 @@ fn aborts_and_unrelated_errors_are_never_failures() {
 
 #[test]
 fn sub_frames_other_types_and_non_web_urls_are_never_failures() {
-    let sub_frame = RequestScope { resource_type: "sub_frame", frame_id: 7, ..PAGE };
-    let image = RequestScope { resource_type: "image", ..PAGE };
-    let odd_frame = RequestScope { frame_id: 3, ..PAGE };
+    let sub_frame = RequestScope {
+        resource_type: "sub_frame",
+        frame_id: 7,
+        ..PAGE
+    };
+    let image = RequestScope {
+        resource_type: "image",
+        ..PAGE
+    };
+    let odd_frame = RequestScope {
+        frame_id: 3,
+        ..PAGE
+    };
     for scope in [sub_frame, image, odd_frame] {
         assert_eq!(classify_status(scope, 502), Outcome::Ignored);
-        assert_eq!(classify_error(scope, "net::ERR_CONNECTION_REFUSED"), Outcome::Ignored);
+        assert_eq!(
+            classify_error(scope, "net::ERR_CONNECTION_REFUSED"),
+            Outcome::Ignored
+        );
     }
     for url in [
         "chrome-extension://abc/popup.html",
@@ -113,8 +138,14 @@ fn sub_frames_other_types_and_non_web_urls_are_never_failures() {
     ] {
         let scope = RequestScope { url, ..PAGE };
         assert_eq!(classify_status(scope, 502), Outcome::Ignored, "{url}");
-        assert_eq!(classify_error(scope, "net::ERR_NAME_NOT_RESOLVED"), Outcome::Ignored);
+        assert_eq!(
+            classify_error(scope, "net::ERR_NAME_NOT_RESOLVED"),
+            Outcome::Ignored
+        );
     }
-    let upper = RequestScope { url: "HTTP://EXAMPLE.COM/", ..PAGE };
+    let upper = RequestScope {
+        url: "HTTP://EXAMPLE.COM/",
+        ..PAGE
+    };
     assert_eq!(classify_status(upper, 502), failed_http(502));
 }

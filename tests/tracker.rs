@@ -28,15 +28,24 @@ fn completed(tab_id: i64, status: u16) -> TabEvent {
 }
 
 fn errored(tab_id: i64, error: &str) -> TabEvent {
-    TabEvent::Errored(RequestDetails { error: Some(error.into()), ..details(tab_id) })
+    TabEvent::Errored(RequestDetails {
+        error: Some(error.into()),
+        ..details(tab_id)
+    })
 }
 
 fn commit(tab_id: i64, url: &str) -> TabEvent {
-    TabEvent::Committed { tab_id, frame_id: 0, url: url.into() }
+    TabEvent::Committed {
+        tab_id,
+        frame_id: 0,
+        url: url.into(),
+    }
 }
 
 fn incident(status: u16) -> Incident {
-    let TabEvent::Completed(d) = completed(4, status) else { unreachable!() };
+    let TabEvent::Completed(d) = completed(4, status) else {
+        unreachable!()
+    };
     Incident::from_details(&d, Failure::Http { status })
 }
 
@@ -51,7 +60,11 @@ fn badge(actions: &[Action]) -> Option<&str> {
 fn a_502_is_remembered_and_badged() {
     let actions = decide(completed(4, 502), Stored::default(), 1_000.0);
     assert_eq!(badge(&actions), Some("502"));
-    let Some(Action::Remember { tab_id: 4, incident }) = actions.first() else {
+    let Some(Action::Remember {
+        tab_id: 4,
+        incident,
+    }) = actions.first()
+    else {
         panic!("expected Remember first: {actions:?}")
     };
     assert_eq!(incident.host, "127.0.0.1");
@@ -61,42 +74,77 @@ fn a_502_is_remembered_and_badged() {
 
 #[test]
 fn network_errors_are_badged_and_aborts_do_nothing() {
-    let refused = decide(errored(4, "net::ERR_CONNECTION_REFUSED"), Stored::default(), 0.0);
+    let refused = decide(
+        errored(4, "net::ERR_CONNECTION_REFUSED"),
+        Stored::default(),
+        0.0,
+    );
     assert_eq!(badge(&refused), Some("REF"));
     let dns = decide(errored(4, "NS_ERROR_UNKNOWN_HOST"), Stored::default(), 0.0);
     assert_eq!(badge(&dns), Some("DNS"));
-    let stored = Stored { tab: Some(incident(502)), unassigned: None };
+    let stored = Stored {
+        tab: Some(incident(502)),
+        unassigned: None,
+    };
     assert!(decide(errored(4, "net::ERR_ABORTED"), stored, 0.0).is_empty());
 }
 
 #[test]
 fn a_good_load_clears_the_badge() {
-    let stored = Stored { tab: Some(incident(502)), unassigned: None };
+    let stored = Stored {
+        tab: Some(incident(502)),
+        unassigned: None,
+    };
     let actions = decide(completed(4, 200), stored, 0.0);
-    assert_eq!(actions, vec![Action::Forget { tab_id: 4 }, Action::ClearBadge { tab_id: 4 }]);
+    assert_eq!(
+        actions,
+        vec![
+            Action::Forget { tab_id: 4 },
+            Action::ClearBadge { tab_id: 4 }
+        ]
+    );
     let not_found = decide(completed(4, 404), Stored::default(), 0.0);
     assert!(not_found.contains(&Action::ClearBadge { tab_id: 4 }));
 }
 
 #[test]
 fn commit_of_the_failed_page_sets_the_badge_again() {
-    let stored = Stored { tab: Some(incident(504)), unassigned: None };
+    let stored = Stored {
+        tab: Some(incident(504)),
+        unassigned: None,
+    };
     let actions = decide(commit(4, URL), stored, 0.0);
     assert_eq!(badge(&actions), Some("504"));
 }
 
 #[test]
 fn commit_of_another_page_forgets_the_incident() {
-    let stored = Stored { tab: Some(incident(502)), unassigned: None };
+    let stored = Stored {
+        tab: Some(incident(502)),
+        unassigned: None,
+    };
     let actions = decide(commit(4, "http://127.0.0.1:8080/other"), stored, 0.0);
-    assert_eq!(actions, vec![Action::Forget { tab_id: 4 }, Action::ClearBadge { tab_id: 4 }]);
+    assert_eq!(
+        actions,
+        vec![
+            Action::Forget { tab_id: 4 },
+            Action::ClearBadge { tab_id: 4 }
+        ]
+    );
     assert!(decide(commit(4, URL), Stored::default(), 0.0).is_empty());
 }
 
 #[test]
 fn sub_frame_commits_change_nothing() {
-    let stored = Stored { tab: Some(incident(502)), unassigned: None };
-    let event = TabEvent::Committed { tab_id: 4, frame_id: 9, url: "http://x/".into() };
+    let stored = Stored {
+        tab: Some(incident(502)),
+        unassigned: None,
+    };
+    let event = TabEvent::Committed {
+        tab_id: 4,
+        frame_id: 9,
+        url: "http://x/".into(),
+    };
     assert!(decide(event, stored, 0.0).is_empty());
 }
 
@@ -106,7 +154,10 @@ fn firefox_requests_without_a_tab_are_matched_at_commit() {
     let [Action::RememberUnassigned { incident }] = actions.as_slice() else {
         panic!("{actions:?}")
     };
-    let stored = Stored { tab: None, unassigned: Some(incident.clone()) };
+    let stored = Stored {
+        tab: None,
+        unassigned: Some(incident.clone()),
+    };
     let actions = decide(commit(7, URL), stored.clone(), 2_000.0);
     assert_eq!(actions[0], Action::ForgetUnassigned);
     assert!(matches!(actions[1], Action::Remember { tab_id: 7, .. }));
@@ -118,26 +169,45 @@ fn firefox_requests_without_a_tab_are_matched_at_commit() {
 
 #[test]
 fn closing_a_tab_forgets_it() {
-    assert_eq!(decide(TabEvent::Closed { tab_id: 3 }, Stored::default(), 0.0), vec![
-        Action::Forget { tab_id: 3 }
-    ]);
+    assert_eq!(
+        decide(TabEvent::Closed { tab_id: 3 }, Stored::default(), 0.0),
+        vec![Action::Forget { tab_id: 3 }]
+    );
 }
 
 #[test]
 fn hostile_headers_are_bounded_and_kept_as_plain_strings() {
     let mut headers: Vec<HeaderDetails> = (0..500)
-        .map(|i| HeaderDetails { name: format!("x-{i}"), value: Some("v".repeat(10_000)) })
+        .map(|i| HeaderDetails {
+            name: format!("x-{i}"),
+            value: Some("v".repeat(10_000)),
+        })
         .collect();
-    headers.insert(0, HeaderDetails { name: "binary".into(), value: None });
-    headers.insert(1, HeaderDetails {
-        name: "server".into(),
-        value: Some("<img src=x onerror=alert(1)>é".repeat(200)),
-    });
-    let d = RequestDetails { response_headers: Some(headers), ..details(1) };
+    headers.insert(
+        0,
+        HeaderDetails {
+            name: "binary".into(),
+            value: None,
+        },
+    );
+    headers.insert(
+        1,
+        HeaderDetails {
+            name: "server".into(),
+            value: Some("<img src=x onerror=alert(1)>é".repeat(200)),
+        },
+    );
+    let d = RequestDetails {
+        response_headers: Some(headers),
+        ..details(1)
+    };
     let incident = Incident::from_details(&d, Failure::Http { status: 502 });
     assert_eq!(incident.headers.len(), 64);
     assert_eq!(incident.headers[0].0, "server");
-    assert!(incident.headers.iter().all(|(n, v)| n.len() <= 128 && v.len() <= 1024));
+    assert!(incident
+        .headers
+        .iter()
+        .all(|(n, v)| n.len() <= 128 && v.len() <= 1024));
     assert!(incident.headers[0].1.starts_with("<img src=x"));
 }
 
@@ -154,8 +224,16 @@ fn odd_urls_give_a_sensible_host() {
         assert_eq!(host_of(url), host, "{url}");
     }
     assert_eq!(truncate("ééé", 3), "é");
-    let long = RequestDetails { url: format!("http://x/{}", "a".repeat(100_000)), ..details(1) };
-    let incident = Incident::from_details(&long, Failure::Network { error: NetError::EmptyResponse });
+    let long = RequestDetails {
+        url: format!("http://x/{}", "a".repeat(100_000)),
+        ..details(1)
+    };
+    let incident = Incident::from_details(
+        &long,
+        Failure::Network {
+            error: NetError::EmptyResponse,
+        },
+    );
     assert_eq!(incident.url.len(), 4096);
 }
 
@@ -165,4 +243,35 @@ fn incidents_survive_a_storage_round_trip() {
     let json = serde_json::to_string(&original).expect("serialises");
     let back: Incident = serde_json::from_str(&json).expect("parses");
     assert_eq!(back, original);
+}
+
+fn navigation_failed(tab_id: i64, url: &str) -> TabEvent {
+    TabEvent::NavigationFailed {
+        tab_id,
+        frame_id: 0,
+        url: url.into(),
+    }
+}
+
+#[test]
+fn chromium_error_page_shown_sets_the_badge_again() {
+    let stored = Stored {
+        tab: Some(incident(502)),
+        unassigned: None,
+    };
+    assert_eq!(
+        badge(&decide(navigation_failed(4, URL), stored, 0.0)),
+        Some("502")
+    );
+}
+
+#[test]
+fn a_stopped_navigation_keeps_the_current_state() {
+    // The failed page is still on screen after the visitor stops a load elsewhere.
+    let stored = Stored {
+        tab: Some(incident(502)),
+        unassigned: None,
+    };
+    assert!(decide(navigation_failed(4, "http://other/"), stored, 0.0).is_empty());
+    assert!(decide(navigation_failed(4, URL), Stored::default(), 0.0).is_empty());
 }

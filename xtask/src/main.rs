@@ -1,1 +1,30 @@
-fn main() {}
+//! Build, package, test and benchmark automation: `cargo xtask <task>`.
+
+mod dist;
+mod manifest;
+mod tools;
+mod util;
+
+const USAGE: &str = "usage: cargo xtask <task>
+
+tasks:
+  dist    build the extension into dist/chrome, dist/firefox and their packages
+  demo    build, serve the demo site and open Chromium on it (headless: save a popup screenshot)
+  test    install what is missing, then run every check and test
+  bench   print size, start-up and page-load overhead figures";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("dist") => dist::build(),
+        Some("help") | Some("--help") | Some("-h") | None => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown task {other:?}\n\n{USAGE}")),
+    };
+    if let Err(error) = result {
+        eprintln!("error: {error}");
+        std::process::exit(1);
+    }
+}

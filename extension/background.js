@@ -1,0 +1,25 @@
+// Gateway Doctor background: registers every listener synchronously (browsers only deliver
+// events to listeners added in the first turn), then hands each event to the Rust core.
+import init, { handle_event } from './core/gateway_doctor.js';
+
+const api = globalThis.browser ?? globalThis.chrome;
+const ready = init({ module_or_path: new URL('./core/gateway_doctor_bg.wasm', import.meta.url) });
+// For `cargo xtask bench`: milliseconds from worker start to a usable core.
+globalThis.gatewayDoctorReadyMs = ready.then(() => performance.now());
+
+// Events are handled one at a time, in arrival order: a commit must see the incident that the
+// request before it stored.
+let queue = ready;
+const forward = (kind) => (details) => {
+  queue = queue
+    .then(() => handle_event(kind, details))
+    .catch((error) => console.error('Gateway Doctor:', kind, error));
+};
+
+const pages = { urls: ['http://*/*', 'https://*/*'], types: ['main_frame'] };
+api.webRequest.onCompleted.addListener(forward('completed'), pages, ['responseHeaders']);
+api.webRequest.onErrorOccurred.addListener(forward('error'), pages);
+const webPages = { url: [{ schemes: ['http', 'https'] }] };
+api.webNavigation.onCommitted.addListener(forward('committed'), webPages);
+api.webNavigation.onErrorOccurred.addListener(forward('navigation-failed'), webPages);
+api.tabs.onRemoved.addListener((tabId) => forward('removed')({ tabId }));

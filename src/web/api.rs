@@ -1,0 +1,83 @@
+//! The slice of the WebExtension API that the core uses, reached as `browser` in Firefox and
+//! `chrome` in Chromium (both return promises in Manifest V3).
+
+use js_sys::{Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+#[wasm_bindgen]
+extern "C" {
+    pub type ExtensionApi;
+    #[wasm_bindgen(method, getter)]
+    pub fn action(this: &ExtensionApi) -> ActionApi;
+    #[wasm_bindgen(method, getter)]
+    pub fn storage(this: &ExtensionApi) -> StorageApi;
+    #[wasm_bindgen(method, getter)]
+    pub fn i18n(this: &ExtensionApi) -> I18nApi;
+    #[wasm_bindgen(method, getter)]
+    pub fn tabs(this: &ExtensionApi) -> TabsApi;
+
+    pub type ActionApi;
+    #[wasm_bindgen(method, js_name = setBadgeText)]
+    pub fn set_badge_text(this: &ActionApi, details: &JsValue) -> Promise;
+    #[wasm_bindgen(method, js_name = setBadgeBackgroundColor)]
+    pub fn set_badge_background_color(this: &ActionApi, details: &JsValue) -> Promise;
+    #[wasm_bindgen(method, js_name = setTitle)]
+    pub fn set_title(this: &ActionApi, details: &JsValue) -> Promise;
+
+    pub type StorageApi;
+    #[wasm_bindgen(method, getter)]
+    pub fn session(this: &StorageApi) -> StorageArea;
+
+    pub type StorageArea;
+    #[wasm_bindgen(method)]
+    pub fn get(this: &StorageArea, keys: &JsValue) -> Promise;
+    #[wasm_bindgen(method)]
+    pub fn set(this: &StorageArea, items: &JsValue) -> Promise;
+    #[wasm_bindgen(method)]
+    pub fn remove(this: &StorageArea, keys: &JsValue) -> Promise;
+
+    pub type I18nApi;
+    #[wasm_bindgen(method, js_name = getMessage)]
+    pub fn get_message(this: &I18nApi, key: &str, substitutions: &JsValue) -> String;
+    #[wasm_bindgen(method, js_name = getUILanguage)]
+    pub fn get_ui_language(this: &I18nApi) -> String;
+
+    pub type TabsApi;
+    #[wasm_bindgen(method)]
+    pub fn query(this: &TabsApi, query: &JsValue) -> Promise;
+}
+
+/// `globalThis.browser ?? globalThis.chrome`, or an error outside an extension.
+pub fn extension_api() -> Result<ExtensionApi, JsValue> {
+    let global = js_sys::global();
+    for name in ["browser", "chrome"] {
+        let candidate = Reflect::get(&global, &JsValue::from_str(name))?;
+        if candidate.is_object() && Reflect::has(&candidate, &JsValue::from_str("runtime"))? {
+            return Ok(candidate.unchecked_into());
+        }
+    }
+    Err(JsValue::from_str(
+        "Gateway Doctor: no extension API here (not running as an extension)",
+    ))
+}
+
+/// A plain JS object from `(key, value)` pairs.
+pub fn object(entries: &[(&str, JsValue)]) -> Result<JsValue, JsValue> {
+    let target = js_sys::Object::new();
+    for (key, value) in entries {
+        Reflect::set(&target, &JsValue::from_str(key), value)?;
+    }
+    Ok(target.into())
+}
+
+/// A localised message; the key itself when the locale lacks it, so nothing shows blank.
+pub fn message(api: &ExtensionApi, key: &str, args: &[String]) -> String {
+    let substitutions: js_sys::Array = args.iter().map(|a| JsValue::from_str(a)).collect();
+    let text = api.i18n().get_message(key, &substitutions);
+    if text.is_empty() {
+        key.to_string()
+    } else {
+        text
+    }
+}

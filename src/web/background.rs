@@ -1,0 +1,129 @@
+//! The background entry point: one browser event in, the core's actions carried out.
+
+use super::api::{extension_api, message, object, ExtensionApi};
+use super::storage::{self, tab_key, UNASSIGNED_KEY};
+use crate::incident::RequestDetails;
+use crate::tracker::{decide, Action, Stored, TabEvent};
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+/// Badge colours: a strong red that reads on light and dark toolbars, with white text.
+const BADGE_BACKGROUND: &str = "#b3261e";
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NavigationDetails {
+    tab_id: i64,
+    #[serde(default)]
+    frame_id: i64,
+    #[serde(default)]
+    url: String,
+}
+
+/// Handles one event forwarded by `background.js`. `kind` names the listener:
+/// `completed`, `error` (webRequest), `committed`, `navigation-failed` (webNavigation) or
+/// `removed` (tabs).
+#[wasm_bindgen]
+pub async fn handle_event(kind: String, details: JsValue) -> Result<(), JsValue> {
+    let api = extension_api()?;
+    let event = parse_event(&kind, details)?;
+    let stored = match &event {
+        TabEvent::Committed { tab_id, .. } | TabEvent::NavigationFailed { tab_id, .. } => Stored {
+            tab: storage::load(&api, &tab_key(*tab_id)).await?,
+            unassigned: storage::load(&api, UNASSIGNED_KEY).await?,
+        },
+        _ => Stored::default(),
+    };
+    for action in decide(event, stored, js_sys::Date::now()) {
+        carry_out(&api, action).await?;
+    }
+    Ok(())
+}
+
+fn parse_event(kind: &str, details: JsValue) -> Result<TabEvent, JsValue> {
+    let bad = |error: serde_wasm_bindgen::Error| {
+        JsValue::from_str(&format!("Gateway Doctor: unreadable {kind} event: {error}"))
+    };
+    Ok(match kind {
+        "completed" => TabEvent::Completed(parse_request(details).map_err(bad)?),
+        "error" => TabEvent::Errored(parse_request(details).map_err(bad)?),
+        "committed" => {
+            let nav: NavigationDetails = serde_wasm_bindgen::from_value(details).map_err(bad)?;
+            TabEvent::Committed {
+                tab_id: nav.tab_id,
+                frame_id: nav.frame_id,
+                url: nav.url,
+            }
+        }
+        "navigation-failed" => {
+            let nav: NavigationDetails = serde_wasm_bindgen::from_value(details).map_err(bad)?;
+            TabEvent::NavigationFailed {
+                tab_id: nav.tab_id,
+                frame_id: nav.frame_id,
+                url: nav.url,
+            }
+        }
+        "removed" => {
+            let nav: NavigationDetails = serde_wasm_bindgen::from_value(details).map_err(bad)?;
+            TabEvent::Closed { tab_id: nav.tab_id }
+        }
+        other => {
+            return Err(JsValue::from_str(&format!(
+                "Gateway Doctor: unknown event kind {other:?}"
+            )))
+        }
+    })
+}
+
+fn parse_request(details: JsValue) -> Result<RequestDetails, serde_wasm_bindgen::Error> {
+    serde_wasm_bindgen::from_value(details)
+}
+
+async fn carry_out(api: &ExtensionApi, action: Action) -> Result<(), JsValue> {
+    match action {
+        Action::Remember { tab_id, incident } => {
+            storage::save(api, &tab_key(tab_id), &incident).await
+        }
+        Action::RememberUnassigned { incident } => {
+            storage::save(api, UNASSIGNED_KEY, &incident).await
+        }
+        Action::ForgetUnassigned => storage::remove(api, UNASSIGNED_KEY).await,
+        Action::Forget { tab_id } => storage::remove(api, &tab_key(tab_id)).await,
+        Action::ShowBadge { tab_id, text, host } => {
+            let title = message(api, "badgeTitle", &[text.clone(), host]);
+            set_badge(api, tab_id, &text, &title).await
+        }
+        Action::ClearBadge { tab_id } => {
+            let title = message(api, "extName", &[]);
+            set_badge(api, tab_id, "", &title).await
+        }
+    }
+}
+
+/// Sets a tab's badge. A tab that closed meanwhile is not an error worth reporting.
+async fn set_badge(
+    api: &ExtensionApi,
+    tab_id: i64,
+    text: &str,
+    title: &str,
+) -> Result<(), JsValue> {
+    let tab = JsValue::from_f64(tab_id as f64);
+    let action = api.action();
+    let result = async {
+        if !text.is_empty() {
+            let colour = object(&[("tabId", tab.clone()), ("color", BADGE_BACKGROUND.into())])?;
+            JsFuture::from(action.set_badge_background_color(&colour)).await?;
+        }
+        let badge = object(&[("tabId", tab.clone()), ("text", text.into())])?;
+        JsFuture::from(action.set_badge_text(&badge)).await?;
+        let tooltip = object(&[("tabId", tab.clone()), ("title", title.into())])?;
+        JsFuture::from(action.set_title(&tooltip)).await?;
+        Ok::<(), JsValue>(())
+    }
+    .await;
+    if let Err(error) = result {
+        web_sys::console::debug_2(&"Gateway Doctor: badge not set (tab gone?)".into(), &error);
+    }
+    Ok(())
+}

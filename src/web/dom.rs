@@ -1,0 +1,26 @@
+//! Tiny DOM builders. Text goes in only through `textContent`: nothing from the network is
+//! ever parsed as HTML.
+
+use wasm_bindgen::JsValue;
+use web_sys::{Document, Element};
+
+pub fn element(doc: &Document, tag: &str, id: &str) -> Result<Element, JsValue> {
+    let el = doc.create_element(tag)?;
+    if !id.is_empty() {
+        el.set_id(id);
+    }
+    Ok(el)
+}
+
+pub fn text(doc: &Document, tag: &str, id: &str, content: &str) -> Result<Element, JsValue> {
+    let el = element(doc, tag, id)?;
+    el.set_text_content(Some(content));
+    Ok(el)
+}
+
+pub fn append(parent: &Element, children: &[&Element]) -> Result<(), JsValue> {
+    for child in children {
+        parent.append_child(child)?;
+    }
+    Ok(())
+}

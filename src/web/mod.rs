@@ -1,0 +1,11 @@
+//! The thin browser layer: wasm-bindgen entry points and the browser APIs they need.
+//! Decisions are made in the pure modules; this layer only reads events and carries out actions.
+
+mod api;
+mod background;
+mod dom;
+mod popup;
+mod storage;
+
+pub use background::handle_event;
+pub use popup::{render_incident, render_popup};

@@ -1,0 +1,172 @@
+// Launches Debian's Chromium or Firefox ESR with the built extension and gives tests a small,
+// uniform handle: open pages, read a tab's badge, open the popup for a tab.
+import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import puppeteer from 'puppeteer-core';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..', '..');
+export const DIST = join(ROOT, 'dist');
+const GECKO_ID = JSON.parse(readFileSync(join(ROOT, 'manifest.json'), 'utf8'))
+  .browser_specific_settings.gecko.id;
+// A fixed internal UUID so the tests know the moz-extension:// origin in advance.
+const FIREFOX_UUID = '6f1d2c3b-4a5e-4f60-9b7c-0d8e9f1a2b3c';
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--no-default-browser-check',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--disable-features=Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider,HttpsUpgrades',
+  '--metrics-recording-only',
+];
+
+/** @param {'chromium'|'firefox'} name */
+export async function launch(name, { withExtension = true } = {}) {
+  const profile = mkdtempSync(join(tmpdir(), `gd-${name}-`));
+  let browser;
+  let extensionOrigin = null;
+  if (name === 'chromium') {
+    const dir = join(DIST, 'chrome');
+    browser = await puppeteer.launch({
+      executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
+      headless: true,
+      userDataDir: profile,
+      pipe: true,
+      enableExtensions: withExtension ? [dir] : false,
+      args: CHROMIUM_ARGS,
+    });
+    if (withExtension) {
+      const worker = await browser.waitForTarget(
+        (t) => t.type() === 'service_worker' && t.url().endsWith('/background.js'),
+        { timeout: 15000 },
+      );
+      // URL.origin is "null" for non-special schemes such as chrome-extension:.
+      extensionOrigin = worker.url().split('/').slice(0, 3).join('/');
+    }
+  } else {
+    browser = await puppeteer.launch({
+      browser: 'firefox',
+      executablePath: process.env.FIREFOX_BIN ?? '/usr/bin/firefox-esr',
+      headless: true,
+      userDataDir: profile,
+      args: ['--remote-allow-system-access'],
+      extraPrefsFirefox: {
+        'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: FIREFOX_UUID }),
+        // No network beyond loopback: keep Firefox from phoning home.
+        'network.captive-portal-service.enabled': false,
+        'network.connectivity-service.enabled': false,
+        'browser.safebrowsing.update.enabled': false,
+        'app.update.enabled': false,
+        'network.dns.disablePrefetch': true,
+        'network.proxy.allow_hijacking_localhost': false,
+        'dom.security.https_first': false,
+        'browser.fixup.alternate.enabled': false,
+      },
+    });
+    if (withExtension) {
+      await browser.installExtension(join(DIST, 'firefox'));
+      extensionOrigin = `moz-extension://${FIREFOX_UUID}`;
+    }
+  }
+  return new BrowserUnderTest(name, browser, profile, extensionOrigin);
+}
+
+export class BrowserUnderTest {
+  constructor(name, browser, profile, extensionOrigin) {
+    this.name = name;
+    this.browser = browser;
+    this.profile = profile;
+    this.extensionOrigin = extensionOrigin;
+    this.helperPage = null;
+  }
+
+  /** An extension page kept open to call extension APIs (tabs, action) from. */
+  async helper() {
+    if (!this.helperPage) {
+      this.helperPage = await this.openExtensionPage('popup.html?tab=-1');
+    }
+    return this.helperPage;
+  }
+
+  /** Runs `fn(api, arg)` inside an extension page, where `api` is browser/chrome. */
+  async inExtension(fn, arg) {
+    const page = await this.helper();
+    return page.evaluate(
+      `(async () => { const api = globalThis.browser ?? globalThis.chrome; return (${fn})(api, ${JSON.stringify(arg)}); })()`,
+    );
+  }
+
+  /** Opens `url` in a new tab, as a visitor typing it would; returns the tab id at once. */
+  async openTab(url) {
+    return this.inExtension(async (api, u) => (await api.tabs.create({ url: u, active: true })).id, url);
+  }
+
+  /** Navigates an existing tab to `url`. */
+  async navigate(tabId, url) {
+    await this.inExtension((api, [id, u]) => api.tabs.update(id, { url: u }).then(() => null), [tabId, url]);
+  }
+
+  /** Waits until the tab has finished loading `url` (or its error page). */
+  async waitForLoad(tabId, url, timeout = 15000) {
+    const deadline = Date.now() + timeout;
+    let tab;
+    while (Date.now() < deadline) {
+      tab = await this.inExtension((api, id) => api.tabs.get(id), tabId);
+      if (tab.status === 'complete' && tab.url === url) return tab;
+      await sleep(100);
+    }
+    throw new Error(`${this.name}: tab ${tabId} did not finish loading ${url}: ${JSON.stringify(tab)}`);
+  }
+
+  async badge(tabId) {
+    return this.inExtension((api, id) => api.action.getBadgeText({ tabId: id }), tabId);
+  }
+
+  /** Waits until the badge of `tabId` equals `expected`, or throws with what it was. */
+  async waitForBadge(tabId, expected, timeout = 10000) {
+    const deadline = Date.now() + timeout;
+    let last;
+    while (Date.now() < deadline) {
+      last = await this.badge(tabId);
+      if (last === expected) return last;
+      await sleep(100);
+    }
+    throw new Error(`${this.name}: badge of tab ${tabId} is ${JSON.stringify(last)}, expected ${JSON.stringify(expected)}`);
+  }
+
+  /** Opens the popup page for `tabId` in its own tab and waits for it to render. */
+  async openPopup(tabId) {
+    return this.openExtensionPage(`popup.html?tab=${tabId}`);
+  }
+
+  /**
+   * Opens an extension page and waits until its script marks it ready. Firefox's BiDi does not
+   * report navigations to moz-extension:// pages as finished, so readiness is polled instead.
+   */
+  async openExtensionPage(path, timeout = 10000) {
+    const page = await this.browser.newPage();
+    const url = `${this.extensionOrigin}/${path}`;
+    page.goto(url, { timeout }).catch(() => {});
+    const deadline = Date.now() + timeout;
+    while (Date.now() < deadline) {
+      const ready = await page
+        .evaluate(() => location.href + ' ' + document.documentElement.dataset.ready)
+        .catch(() => '');
+      if (ready === `${url} true`) return page;
+      await sleep(50);
+    }
+    throw new Error(`${this.name}: extension page ${url} did not become ready`);
+  }
+
+  async close() {
+    await this.browser.close().catch(() => {});
+    rmSync(this.profile, { recursive: true, force: true });
+  }
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,131 @@
+//! `cargo xtask dist`: the Rust core to wasm, the shell copied beside it, one folder and one
+//! package per browser.
+
+use crate::manifest::{derive, Browser};
+use crate::tools::{ensure_wasm_bindgen, ensure_wasm_target, wasm_opt, WASM_TARGET};
+use crate::util::{copy_dir, read, root, run, write, Result};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+pub fn dist_dir() -> PathBuf {
+    root().join("dist")
+}
+
+pub fn browser_dir(browser: Browser) -> PathBuf {
+    dist_dir().join(browser.name())
+}
+
+/// Where the optimised wasm-bindgen output lands before it is copied into each browser folder.
+pub fn core_dir() -> PathBuf {
+    root().join("target").join("gateway-doctor-core")
+}
+
+pub fn build() -> Result {
+    ensure_wasm_target()?;
+    let bindgen = ensure_wasm_bindgen()?;
+    run(Command::new("cargo")
+        .current_dir(root())
+        .args([
+            "build",
+            "--locked",
+            "--release",
+            "--lib",
+            "--package",
+            "gateway-doctor",
+        ])
+        .args(["--target", WASM_TARGET]))?;
+    let wasm = root()
+        .join("target")
+        .join(WASM_TARGET)
+        .join("release")
+        .join("gateway_doctor.wasm");
+    let core = core_dir();
+    let _ = std::fs::remove_dir_all(&core);
+    run(Command::new(&bindgen)
+        .args(["--target", "web", "--no-typescript", "--out-dir"])
+        .arg(&core)
+        .arg(&wasm))?;
+    optimise(&core.join("gateway_doctor_bg.wasm"))?;
+
+    let source: serde_json::Value = serde_json::from_str(&read(&root().join("manifest.json"))?)
+        .map_err(|e| format!("manifest.json: {e}"))?;
+    for browser in Browser::ALL {
+        let dir = browser_dir(browser);
+        let _ = std::fs::remove_dir_all(&dir);
+        copy_dir(&root().join("extension"), &dir)?;
+        copy_dir(&core, &dir.join("core"))?;
+        let manifest = derive(&source, browser, VERSION)?;
+        let text = serde_json::to_string_pretty(&manifest).map_err(|e| e.to_string())?;
+        write(&dir.join("manifest.json"), text + "\n")?;
+        let package = dist_dir().join(package_name(browser));
+        zip_dir(&dir, &package)?;
+        eprintln!("built {} and {}", dir.display(), package.display());
+    }
+    Ok(())
+}
+
+pub fn package_name(browser: Browser) -> String {
+    match browser {
+        Browser::Chrome => format!("gateway-doctor-{VERSION}-chrome.zip"),
+        Browser::Firefox => format!("gateway-doctor-{VERSION}-firefox.xpi"),
+    }
+}
+
+fn optimise(wasm: &Path) -> Result {
+    let Some(wasm_opt) = wasm_opt() else {
+        eprintln!(
+            "note: wasm-opt not installed (npm package binaryen); the wasm stays unoptimised"
+        );
+        return Ok(());
+    };
+    run(Command::new(wasm_opt)
+        .arg("-Oz")
+        .args(["--strip-debug", "--strip-producers"])
+        .args([
+            "--enable-bulk-memory",
+            "--enable-nontrapping-float-to-int",
+            "--enable-sign-ext",
+            "--enable-reference-types",
+            "--enable-multivalue",
+            "--enable-mutable-globals",
+        ])
+        .arg(wasm)
+        .arg("-o")
+        .arg(wasm))
+}
+
+/// A reproducible zip: sorted entries, a fixed timestamp, no extra attributes.
+fn zip_dir(dir: &Path, target: &Path) -> Result {
+    let mut files = Vec::new();
+    collect_files(dir, dir, &mut files)?;
+    files.sort();
+    let file = std::fs::File::create(target).map_err(|e| format!("{}: {e}", target.display()))?;
+    let mut zip = zip::ZipWriter::new(file);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::default())
+        .unix_permissions(0o644);
+    for relative in files {
+        let bytes = std::fs::read(dir.join(&relative)).map_err(|e| e.to_string())?;
+        zip.start_file(relative.as_str(), options)
+            .map_err(|e| e.to_string())?;
+        zip.write_all(&bytes).map_err(|e| e.to_string())?;
+    }
+    zip.finish().map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+fn collect_files(base: &Path, dir: &Path, out: &mut Vec<String>) -> Result {
+    for entry in std::fs::read_dir(dir).map_err(|e| e.to_string())? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.is_dir() {
+            collect_files(base, &path, out)?;
+        } else if let Ok(relative) = path.strip_prefix(base) {
+            out.push(relative.to_string_lossy().replace('\\', "/"));
+        }
+    }
+    Ok(())
+}
