@@ -123,6 +123,25 @@ export class BrowserUnderTest {
     throw new Error(`${this.name}: tab ${tabId} did not finish loading ${url}: ${JSON.stringify(tab)}`);
   }
 
+  /** The puppeteer page whose current document is `url`. */
+  async pageShowing(url) {
+    const pages = await this.browser.pages();
+    const page = pages.find((p) => p.url() === url);
+    if (!page) throw new Error(`${this.name}: no page shows ${url}`);
+    return page;
+  }
+
+  /** Presses "stop" on `page` while a navigation is pending. */
+  async stopLoading(page) {
+    if (this.name === 'chromium') {
+      const session = await page.createCDPSession();
+      await session.send('Page.stopLoading');
+      await session.detach();
+    } else {
+      await page.evaluate(() => window.stop());
+    }
+  }
+
   async badge(tabId) {
     return this.inExtension((api, id) => api.action.getBadgeText({ tabId: id }), tabId);
   }
