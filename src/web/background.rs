@@ -41,7 +41,8 @@ pub async fn handle_event(kind: String, details: JsValue) -> Result<(), JsValue>
     Ok(())
 }
 
-fn parse_event(kind: &str, details: JsValue) -> Result<TabEvent, JsValue> {
+/// Reads a forwarded browser event; malformed details give a clear error, never a panic.
+pub fn parse_event(kind: &str, details: JsValue) -> Result<TabEvent, JsValue> {
     let bad = |error: serde_wasm_bindgen::Error| {
         JsValue::from_str(&format!("Gateway Doctor: unreadable {kind} event: {error}"))
     };

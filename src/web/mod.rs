@@ -7,5 +7,7 @@ mod dom;
 mod popup;
 mod storage;
 
-pub use background::handle_event;
+pub use api::extension_api;
+pub use background::{handle_event, parse_event};
 pub use popup::{render_incident, render_popup};
+pub use storage::{from_stored, to_stored};

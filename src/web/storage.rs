@@ -20,7 +20,7 @@ pub async fn load(api: &ExtensionApi, key: &str) -> Result<Option<Incident>, JsV
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
-    match serde_wasm_bindgen::from_value(value) {
+    match from_stored(value) {
         Ok(incident) => Ok(Some(incident)),
         Err(error) => {
             web_sys::console::warn_2(
@@ -32,9 +32,17 @@ pub async fn load(api: &ExtensionApi, key: &str) -> Result<Option<Incident>, JsV
     }
 }
 
+/// The stored form: JSON-compatible plain objects, which both browsers' storage keeps intact.
+pub fn to_stored(incident: &Incident) -> Result<JsValue, JsValue> {
+    Ok(incident.serialize(&serde_wasm_bindgen::Serializer::json_compatible())?)
+}
+
+pub fn from_stored(value: JsValue) -> Result<Incident, serde_wasm_bindgen::Error> {
+    serde_wasm_bindgen::from_value(value)
+}
+
 pub async fn save(api: &ExtensionApi, key: &str, incident: &Incident) -> Result<(), JsValue> {
-    let value = incident.serialize(&serde_wasm_bindgen::Serializer::json_compatible())?;
-    let items = object(&[(key, value)])?;
+    let items = object(&[(key, to_stored(incident)?)])?;
     JsFuture::from(api.storage().session().set(&items)).await?;
     Ok(())
 }

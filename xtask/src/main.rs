@@ -1,7 +1,10 @@
 //! Build, package, test and benchmark automation: `cargo xtask <task>`.
 
+mod demo;
+mod demo_site;
 mod dist;
 mod manifest;
+mod test;
 mod tools;
 mod util;
 
@@ -17,6 +20,8 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("dist") => dist::build(),
+        Some("demo") => demo::run_demo(),
+        Some("test") => test::run_all(),
         Some("help") | Some("--help") | Some("-h") | None => {
             println!("{USAGE}");
             Ok(())

@@ -1,0 +1,127 @@
+//! `cargo xtask test`: installs what is missing, then runs every check and test in order:
+//! format, lints (native and wasm), native tests, browser-layer tests in both browsers, the
+//! build, `web-ext lint`, and the end-to-end tests in both browsers.
+
+use crate::dist::{self, browser_dir};
+use crate::manifest::Browser;
+use crate::tools::{
+    ensure_debian, ensure_geckodriver, ensure_npm_packages, ensure_wasm_bindgen,
+    ensure_wasm_target, wasm_bindgen_test_runner, BROWSERS, GATEWAYS, WASM_TARGET,
+};
+use crate::util::{e2e_dir, output, root, run, Result};
+use std::process::Command;
+use std::time::Instant;
+
+pub fn run_all() -> Result {
+    let started = Instant::now();
+    step("install what is missing", install)?;
+    step("cargo fmt --check", || {
+        run(cargo().args(["fmt", "--all", "--check"]))
+    })?;
+    step("clippy (native)", || {
+        run(cargo().args([
+            "clippy",
+            "--locked",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    })?;
+    step("clippy (wasm32)", || {
+        run(cargo()
+            .args([
+                "clippy",
+                "--locked",
+                "--package",
+                "gateway-doctor",
+                "--all-targets",
+            ])
+            .args(["--target", WASM_TARGET, "--", "-D", "warnings"]))
+    })?;
+    step("native tests", || {
+        run(cargo().args(["test", "--locked", "--workspace"]))
+    })?;
+    step("browser-layer tests in headless Chromium", || {
+        run(wasm_tests().env("CHROMEDRIVER", "/usr/bin/chromedriver"))
+    })?;
+    step("browser-layer tests in headless Firefox", || {
+        let geckodriver = ensure_geckodriver()?;
+        run(wasm_tests().env("GECKODRIVER", geckodriver))
+    })?;
+    step("build dist/", dist::build)?;
+    step("web-ext lint", || {
+        run(Command::new(e2e_dir().join("node_modules/.bin/web-ext"))
+            .args(["lint", "--warnings-as-errors", "--source-dir"])
+            .arg(browser_dir(Browser::Firefox)))
+    })?;
+    step("end-to-end tests in Chromium and Firefox", || {
+        run(Command::new("node")
+            .args(["--test", "--test-concurrency=1"])
+            .arg(e2e_dir())
+            .current_dir(e2e_dir()))
+    })?;
+    println!(
+        "\nall checks passed in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn install() -> Result {
+    ensure_components()?;
+    ensure_wasm_target()?;
+    ensure_wasm_bindgen()?;
+    ensure_debian(&[BROWSERS, GATEWAYS].concat())?;
+    ensure_npm_packages()?;
+    ensure_geckodriver()?;
+    Ok(())
+}
+
+/// rustfmt and clippy come with most toolchains, but not all.
+fn ensure_components() -> Result {
+    let installed = output(Command::new("rustup").args(["component", "list", "--installed"]))
+        .unwrap_or_default();
+    for component in ["rustfmt", "clippy"] {
+        if !installed.lines().any(|l| l.starts_with(component)) {
+            run(Command::new("rustup").args(["component", "add", component]))?;
+        }
+    }
+    Ok(())
+}
+
+fn cargo() -> Command {
+    let mut cmd = Command::new("cargo");
+    cmd.current_dir(root());
+    cmd
+}
+
+/// wasm-bindgen-test through the pinned runner; the caller picks the browser's driver.
+fn wasm_tests() -> Command {
+    let mut cmd = cargo();
+    cmd.args([
+        "test",
+        "--locked",
+        "--package",
+        "gateway-doctor",
+        "--target",
+        WASM_TARGET,
+    ])
+    .env(
+        "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+        wasm_bindgen_test_runner(),
+    )
+    // Set one driver per run: GECKODRIVER wins when both are set.
+    .env_remove("CHROMEDRIVER")
+    .env_remove("GECKODRIVER");
+    cmd
+}
+
+fn step(name: &str, action: impl FnOnce() -> Result) -> Result {
+    println!("\n==> {name}");
+    let started = Instant::now();
+    action().map_err(|e| format!("{name}: {e}"))?;
+    println!("<== {name}: ok ({:.1} s)", started.elapsed().as_secs_f64());
+    Ok(())
+}
