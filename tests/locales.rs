@@ -19,7 +19,10 @@ const NET_ERRORS: [NetError; 9] = [
 ];
 
 fn locale(lang: &str) -> serde_json::Map<String, Value> {
-    let path = format!("{}/extension/_locales/{lang}/messages.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/extension/_locales/{lang}/messages.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = std::fs::read_to_string(&path).expect("locale file");
     match serde_json::from_str(&text).expect("valid JSON") {
         Value::Object(map) => map,

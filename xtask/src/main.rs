@@ -1,5 +1,6 @@
 //! Build, package, test and benchmark automation: `cargo xtask <task>`.
 
+mod bench;
 mod demo;
 mod demo_site;
 mod dist;
@@ -22,6 +23,7 @@ fn main() {
         Some("dist") => dist::build(),
         Some("demo") => demo::run_demo(),
         Some("test") => test::run_all(),
+        Some("bench") => bench::run_bench(),
         Some("help") | Some("--help") | Some("-h") | None => {
             println!("{USAGE}");
             Ok(())

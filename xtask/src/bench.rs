@@ -1,0 +1,92 @@
+//! `cargo xtask bench`: prints figures (never pass/fail): wasm size, background start-up in
+//! Chromium, and the page-load overhead of the extension, measured side by side in one run.
+
+use crate::dist::{self, browser_dir};
+use crate::manifest::Browser;
+use crate::tools::{ensure_debian, ensure_npm_packages, BROWSERS};
+use crate::util::{e2e_dir, Result};
+use flate2::{write::GzEncoder, Compression};
+use serde_json::Value;
+use std::io::Write;
+use std::process::Command;
+
+pub fn run_bench() -> Result {
+    ensure_debian(BROWSERS)?;
+    ensure_npm_packages()?;
+    dist::build()?;
+    let wasm = std::fs::read(browser_dir(Browser::Chrome).join("core/gateway_doctor_bg.wasm"))
+        .map_err(|e| format!("read wasm: {e}"))?;
+    let mut gz = GzEncoder::new(Vec::new(), Compression::best());
+    gz.write_all(&wasm).map_err(|e| e.to_string())?;
+    let gzipped = gz.finish().map_err(|e| e.to_string())?.len();
+
+    eprintln!("measuring in Chromium (20 cold starts, then 2 x 100 page loads)...");
+    let out = Command::new("node")
+        .arg(e2e_dir().join("bench.mjs"))
+        .current_dir(e2e_dir())
+        .output()
+        .map_err(|e| format!("node bench.mjs: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "bench.mjs failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let figures: Value = stdout
+        .lines()
+        .rev()
+        .find_map(|line| serde_json::from_str(line).ok())
+        .ok_or_else(|| format!("bench.mjs printed no figures: {stdout}"))?;
+    let number = |path: &[&str]| {
+        path.iter()
+            .try_fold(&figures, |v, k| v.get(k))
+            .and_then(Value::as_f64)
+            .unwrap_or(f64::NAN)
+    };
+
+    println!("{:<44} {:>12} {:>12}", "figure", "measured", "target");
+    println!(
+        "{:<44} {:>9.1} KB {:>12}",
+        "wasm size, raw",
+        wasm.len() as f64 / 1000.0,
+        ""
+    );
+    println!(
+        "{:<44} {:>9.1} KB {:>12}",
+        "wasm size, gzip -9",
+        gzipped as f64 / 1000.0,
+        "< 100 KB"
+    );
+    println!(
+        "{:<44} {:>9.1} ms {:>12}",
+        "background start -> wasm ready (median of 20)",
+        number(&["wasm_ready_ms", "median"]),
+        "< 30 ms"
+    );
+    println!(
+        "{:<44} {:>9.1} ms {:>12}",
+        "  (min / max)",
+        number(&["wasm_ready_ms", "min"]),
+        format!("{:.1} ms", number(&["wasm_ready_ms", "max"]))
+    );
+    println!(
+        "{:<44} {:>9.2} ms {:>12}",
+        "page load with extension (median of 100)",
+        number(&["load_ms", "with_extension"]),
+        ""
+    );
+    println!(
+        "{:<44} {:>9.2} ms {:>12}",
+        "page load without extension (median of 100)",
+        number(&["load_ms", "without_extension"]),
+        ""
+    );
+    println!(
+        "{:<44} {:>12.3} {:>12}",
+        "overhead ratio (with / without)",
+        number(&["load_ms", "ratio"]),
+        "<= 1.02"
+    );
+    Ok(())
+}
