@@ -1,4 +1,6 @@
 //! Every message the core asks for exists in English and German, with no missing substitution.
+// Test helpers outside #[test] functions: a failed expectation is the test failing.
+#![allow(clippy::expect_used)]
 
 use gateway_doctor::failure::{Failure, NetError};
 use gateway_doctor::incident::Incident;
