@@ -1,36 +1,13 @@
-//! Plain-words advice for a failure: what it means, who can usually fix it, and the visitor's
-//! first steps. Texts live in `_locales`; this module only picks message keys.
+//! Plain-words advice for a diagnosis: what it means, where it failed, who can fix it, and the
+//! visitor's first steps. Texts live in `_locales`; this module only picks message keys.
 
-use crate::failure::{Failure, NetError};
-
-/// Who can usually make the page work again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fixer {
-    /// The visitor, on their own device.
-    Visitor,
-    /// The visitor's network: Wi-Fi, router, provider, VPN or proxy.
-    VisitorNetwork,
-    /// Whoever runs the site (or their host).
-    SiteOwner,
-    /// The site owner together with their CDN or hosting provider.
-    SiteOwnerOrCdn,
-}
-
-impl Fixer {
-    pub fn message_key(self) -> &'static str {
-        match self {
-            Fixer::Visitor => "fixerVisitor",
-            Fixer::VisitorNetwork => "fixerVisitorNetwork",
-            Fixer::SiteOwner => "fixerSiteOwner",
-            Fixer::SiteOwnerOrCdn => "fixerSiteOwnerOrCdn",
-        }
-    }
-}
+use crate::diagnosis::{Diagnosis, Fixer, Kind, Side, StackHint};
 
 /// One visitor step, by message key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
     WaitAndRefresh,
+    WaitForRetryAfter,
     CheckDownForEveryone,
     ClearSiteCache,
     PrivateWindow,
@@ -46,6 +23,7 @@ impl Step {
     pub fn message_key(self) -> &'static str {
         match self {
             Step::WaitAndRefresh => "stepWaitAndRefresh",
+            Step::WaitForRetryAfter => "stepWaitForRetryAfter",
             Step::CheckDownForEveryone => "stepCheckDownForEveryone",
             Step::ClearSiteCache => "stepClearSiteCache",
             Step::PrivateWindow => "stepPrivateWindow",
@@ -59,151 +37,123 @@ impl Step {
     }
 }
 
-/// The advice shown for one failure.
+/// The advice shown for one diagnosis.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Advice {
     /// Short name of what happened ("Bad gateway").
     pub title_key: &'static str,
     /// One or two sentences on what it means.
     pub meaning_key: &'static str,
-    pub fixer: Fixer,
-    /// Whether such failures usually clear up on their own.
-    pub usually_temporary: bool,
+    pub side_key: &'static str,
+    pub fixer_key: &'static str,
     pub steps: Vec<Step>,
 }
 
-pub fn advise(failure: &Failure) -> Advice {
-    match failure {
-        Failure::Http { status } => advise_status(*status),
-        Failure::Network { error } => advise_network(*error),
-    }
-}
-
-/// Steps for a failure on the server's side: the visitor can mostly wait, rule out their own
-/// cached copy, and tell the owner.
-const SERVER_SIDE_STEPS: [Step; 5] = [
-    Step::WaitAndRefresh,
-    Step::CheckDownForEveryone,
-    Step::ClearSiteCache,
-    Step::PrivateWindow,
-    Step::TellOwner,
-];
-
-fn advise_status(status: u16) -> Advice {
-    let (title_key, meaning_key, fixer) = match status {
-        502 => ("kindBadGateway", "meaningBadGateway", Fixer::SiteOwner),
-        503 => (
-            "kindServiceUnavailable",
-            "meaningServiceUnavailable",
-            Fixer::SiteOwner,
-        ),
-        504 => (
-            "kindGatewayTimeout",
-            "meaningGatewayTimeout",
-            Fixer::SiteOwner,
-        ),
-        520 => (
-            "kindOriginBadAnswer",
-            "meaningOriginBadAnswer",
-            Fixer::SiteOwnerOrCdn,
-        ),
-        521 => ("kindOriginDown", "meaningOriginDown", Fixer::SiteOwnerOrCdn),
-        522 => (
-            "kindOriginConnectTimeout",
-            "meaningOriginConnectTimeout",
-            Fixer::SiteOwnerOrCdn,
-        ),
-        523 => (
-            "kindOriginUnreachable",
-            "meaningOriginUnreachable",
-            Fixer::SiteOwnerOrCdn,
-        ),
-        524 => (
-            "kindOriginTooSlow",
-            "meaningOriginTooSlow",
-            Fixer::SiteOwnerOrCdn,
-        ),
-        525 | 526 => ("kindOriginTls", "meaningOriginTls", Fixer::SiteOwnerOrCdn),
-        530 => ("kindOriginDns", "meaningOriginDns", Fixer::SiteOwnerOrCdn),
-        527..=529 => ("kindCdnError", "meaningCdnError", Fixer::SiteOwnerOrCdn),
-        _ => ("kindServerError", "meaningServerError", Fixer::SiteOwner),
-    };
+pub fn advise(diagnosis: &Diagnosis) -> Advice {
+    let (title_key, meaning_key) = kind_keys(diagnosis.kind);
     Advice {
         title_key,
         meaning_key,
-        fixer,
-        // A crash or overload usually passes; a broken TLS or DNS set-up at the origin waits for a fix.
-        usually_temporary: !matches!(status, 501 | 505 | 525 | 526 | 530),
-        steps: SERVER_SIDE_STEPS.to_vec(),
+        side_key: side_key(diagnosis.side),
+        fixer_key: fixer_key(diagnosis.fixer),
+        steps: steps(diagnosis),
     }
 }
 
-fn advise_network(error: NetError) -> Advice {
+fn kind_keys(kind: Kind) -> (&'static str, &'static str) {
+    match kind {
+        Kind::BadGateway => ("kindBadGateway", "meaningBadGateway"),
+        Kind::GatewayTimeout => ("kindGatewayTimeout", "meaningGatewayTimeout"),
+        Kind::ServiceUnavailable => ("kindServiceUnavailable", "meaningServiceUnavailable"),
+        Kind::Maintenance => ("kindMaintenance", "meaningMaintenance"),
+        Kind::InternalServerError => ("kindInternalServerError", "meaningInternalServerError"),
+        Kind::ServerError => ("kindServerError", "meaningServerError"),
+        Kind::OriginBadAnswer => ("kindOriginBadAnswer", "meaningOriginBadAnswer"),
+        Kind::OriginDown => ("kindOriginDown", "meaningOriginDown"),
+        Kind::OriginConnectTimeout => ("kindOriginConnectTimeout", "meaningOriginConnectTimeout"),
+        Kind::OriginUnreachable => ("kindOriginUnreachable", "meaningOriginUnreachable"),
+        Kind::OriginTooSlow => ("kindOriginTooSlow", "meaningOriginTooSlow"),
+        Kind::OriginTls => ("kindOriginTls", "meaningOriginTls"),
+        Kind::OriginDns => ("kindOriginDns", "meaningOriginDns"),
+        Kind::CdnError => ("kindCdnError", "meaningCdnError"),
+        Kind::DnsFailure => ("kindDnsFailure", "meaningDnsFailure"),
+        Kind::ConnectionRefused => ("kindConnectionRefused", "meaningConnectionRefused"),
+        Kind::ConnectionDropped => ("kindConnectionDropped", "meaningConnectionDropped"),
+        Kind::ConnectionTimedOut => ("kindConnectionTimedOut", "meaningConnectionTimedOut"),
+        Kind::Offline => ("kindOffline", "meaningOffline"),
+        Kind::ProxyFailure => ("kindProxyFailed", "meaningProxyFailed"),
+    }
+}
+
+fn side_key(side: Side) -> &'static str {
+    match side {
+        Side::VisitorDevice => "sideVisitorDevice",
+        Side::VisitorNetwork => "sideVisitorNetwork",
+        Side::CdnEdge => "sideCdnEdge",
+        Side::Origin => "sideOrigin",
+        Side::OriginUpstream => "sideOriginUpstream",
+        Side::Unknown => "sideUnknown",
+    }
+}
+
+fn fixer_key(fixer: Fixer) -> &'static str {
+    match fixer {
+        Fixer::Visitor => "fixerVisitor",
+        Fixer::VisitorNetwork => "fixerVisitorNetwork",
+        Fixer::SiteOwner => "fixerSiteOwner",
+        Fixer::HostingProvider => "fixerHostingProvider",
+        Fixer::Cdn => "fixerCdn",
+    }
+}
+
+pub fn stack_key(hint: StackHint) -> &'static str {
+    match hint {
+        StackHint::Php => "stackPhp",
+        StackHint::WordPress => "stackWordPress",
+        StackHint::NodeJs => "stackNodeJs",
+    }
+}
+
+fn steps(diagnosis: &Diagnosis) -> Vec<Step> {
     use Step::*;
-    let (title_key, meaning_key, fixer, steps) = match error {
-        NetError::NameNotResolved => (
-            "kindDnsFailure",
-            "meaningDnsFailure",
-            Fixer::VisitorNetwork,
-            vec![
-                CheckAddress,
-                FlushDns,
-                TryOtherNetwork,
-                CheckDownForEveryone,
-                TellOwner,
-            ],
-        ),
-        NetError::ConnectionRefused => (
-            "kindConnectionRefused",
-            "meaningConnectionRefused",
-            Fixer::SiteOwner,
-            vec![
-                WaitAndRefresh,
-                CheckDownForEveryone,
-                DisableVpnOrProxy,
-                TellOwner,
-            ],
-        ),
-        NetError::ConnectionReset | NetError::ConnectionClosed | NetError::EmptyResponse => (
-            "kindConnectionDropped",
-            "meaningConnectionDropped",
-            Fixer::SiteOwner,
-            vec![
-                WaitAndRefresh,
-                DisableVpnOrProxy,
-                TryOtherNetwork,
-                CheckDownForEveryone,
-            ],
-        ),
-        NetError::ConnectionTimedOut | NetError::AddressUnreachable => (
-            "kindConnectionTimedOut",
-            "meaningConnectionTimedOut",
-            Fixer::VisitorNetwork,
-            vec![
-                CheckConnection,
-                DisableVpnOrProxy,
-                TryOtherNetwork,
-                CheckDownForEveryone,
-            ],
-        ),
-        NetError::InternetDisconnected => (
-            "kindOffline",
-            "meaningOffline",
-            Fixer::Visitor,
-            vec![CheckConnection, DisableVpnOrProxy, WaitAndRefresh],
-        ),
-        NetError::ProxyFailed => (
-            "kindProxyFailed",
-            "meaningProxyFailed",
-            Fixer::VisitorNetwork,
-            vec![DisableVpnOrProxy, CheckConnection, TryOtherNetwork],
-        ),
+    let wait = if diagnosis.retry_after.is_some() {
+        WaitForRetryAfter
+    } else {
+        WaitAndRefresh
     };
-    Advice {
-        title_key,
-        meaning_key,
-        fixer,
-        usually_temporary: !matches!(error, NetError::NameNotResolved | NetError::ProxyFailed),
-        steps,
+    match diagnosis.kind {
+        Kind::DnsFailure => vec![
+            CheckAddress,
+            FlushDns,
+            TryOtherNetwork,
+            CheckDownForEveryone,
+            TellOwner,
+        ],
+        Kind::ConnectionRefused => vec![wait, CheckDownForEveryone, DisableVpnOrProxy, TellOwner],
+        Kind::ConnectionDropped => vec![
+            wait,
+            DisableVpnOrProxy,
+            TryOtherNetwork,
+            CheckDownForEveryone,
+        ],
+        Kind::ConnectionTimedOut => vec![
+            CheckConnection,
+            DisableVpnOrProxy,
+            TryOtherNetwork,
+            CheckDownForEveryone,
+        ],
+        Kind::Offline => vec![CheckConnection, DisableVpnOrProxy, WaitAndRefresh],
+        Kind::ProxyFailure => vec![DisableVpnOrProxy, CheckConnection, TryOtherNetwork],
+        _ if diagnosis.side == Side::VisitorDevice => {
+            vec![ClearSiteCache, PrivateWindow, wait, TellOwner]
+        }
+        // The site's side failed: wait, rule out a stale copy, and tell the owner.
+        _ => vec![
+            wait,
+            CheckDownForEveryone,
+            ClearSiteCache,
+            PrivateWindow,
+            TellOwner,
+        ],
     }
 }

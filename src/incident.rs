@@ -50,6 +50,9 @@ pub struct Incident {
     /// Milliseconds since the Unix epoch, as the browser stamped the event.
     pub at_ms: f64,
     pub headers: Vec<(String, String)>,
+    /// A bounded prefix of the error page the browser showed, once read (HTTP failures only).
+    #[serde(default)]
+    pub page_excerpt: Option<String>,
 }
 
 impl Incident {
@@ -67,6 +70,7 @@ impl Incident {
             method: truncate(details.method.as_deref().unwrap_or("GET"), 16),
             at_ms: details.time_stamp.unwrap_or(0.0),
             headers: bounded_headers(details.response_headers.as_deref().unwrap_or(&[])),
+            page_excerpt: None,
             url,
         }
     }

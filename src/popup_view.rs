@@ -1,7 +1,9 @@
 //! What the popup shows for a tab, as message keys and plain strings. The web layer renders it,
 //! always as text.
 
-use crate::advice::{advise, Fixer};
+use crate::advice::{advise, stack_key};
+use crate::diagnosis::fingerprint::ClueSource;
+use crate::diagnosis::{diagnose, Side};
 use crate::failure::Failure;
 use crate::incident::Incident;
 
@@ -32,6 +34,13 @@ pub struct Fact {
     pub value: String,
 }
 
+/// A reference id for the site owner, labelled as its provider names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferenceView {
+    pub label: String,
+    pub value: String,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct IncidentView {
     /// The badge text, repeated big in the popup.
@@ -39,17 +48,27 @@ pub struct IncidentView {
     pub title: Msg,
     pub host: String,
     pub at_ms: f64,
+    /// Which side failed.
+    pub side: Msg,
+    /// Which box wrote the error response.
+    pub generator: Msg,
+    /// How we know.
+    pub clues: Vec<Msg>,
     pub facts: Vec<Fact>,
     pub meaning: Msg,
-    pub fixer: Msg,
     /// Set when the site's side failed: "it is not your computer".
     pub reassurance: Option<Msg>,
+    pub fixer: Msg,
     pub outlook: Msg,
+    pub retry: Option<Msg>,
+    pub references: Vec<ReferenceView>,
+    pub stack: Vec<Msg>,
     pub steps: Vec<Msg>,
 }
 
 pub fn incident_view(incident: &Incident) -> IncidentView {
-    let advice = advise(&incident.failure);
+    let diagnosis = diagnose(incident);
+    let advice = advise(&diagnosis);
     let mut facts = vec![Fact {
         label: Msg::new("labelAddress"),
         value: incident.url.clone(),
@@ -66,6 +85,12 @@ pub fn incident_view(incident: &Incident) -> IncidentView {
         label: Msg::new("labelAnswer"),
         value: answer,
     });
+    if let Some(title) = &diagnosis.page_title {
+        facts.push(Fact {
+            label: Msg::new("labelPageTitle"),
+            value: title.clone(),
+        });
+    }
     if let Some(ip) = incident.server_ip.as_ref().filter(|ip| !ip.is_empty()) {
         facts.push(Fact {
             label: Msg::new("labelServerIp"),
@@ -78,21 +103,62 @@ pub fn incident_view(incident: &Incident) -> IncidentView {
             value: incident.method.clone(),
         });
     }
-    let site_side = matches!(advice.fixer, Fixer::SiteOwner | Fixer::SiteOwnerOrCdn);
+    let generator = match (diagnosis.generator, diagnosis.edge) {
+        (Some(g), Some(edge)) => Msg::with(
+            "answeredByBehind",
+            vec![g.name().to_string(), edge.name().to_string()],
+        ),
+        (Some(g), None) => Msg::with("answeredBy", vec![g.name().to_string()]),
+        (None, _) => Msg::new("answeredByUnknown"),
+    };
+    let site_side = matches!(
+        diagnosis.side,
+        Side::Origin | Side::OriginUpstream | Side::CdnEdge
+    );
     IncidentView {
         code: incident.failure.badge_text(),
         title: Msg::new(advice.title_key),
         host: incident.host.clone(),
         at_ms: incident.at_ms,
+        side: Msg::new(advice.side_key),
+        generator,
+        clues: diagnosis
+            .clues
+            .iter()
+            .map(|clue| {
+                let key = match clue.source {
+                    ClueSource::Header => "clueHeader",
+                    ClueSource::Page => "cluePage",
+                };
+                Msg::with(key, vec![clue.detail.clone()])
+            })
+            .collect(),
         facts,
         meaning: Msg::new(advice.meaning_key),
-        fixer: Msg::new(advice.fixer.message_key()),
         reassurance: site_side.then(|| Msg::new("reassureNotYourDevice")),
-        outlook: Msg::new(if advice.usually_temporary {
+        fixer: Msg::new(advice.fixer_key),
+        outlook: Msg::new(if diagnosis.likely_temporary {
             "outlookTemporary"
         } else {
             "outlookNeedsFix"
         }),
+        retry: diagnosis.retry_after.map(|retry| {
+            let seconds = retry.wait_seconds(incident.at_ms);
+            Msg::with("retryAfterSeconds", vec![seconds.to_string()])
+        }),
+        references: diagnosis
+            .references
+            .iter()
+            .map(|r| ReferenceView {
+                label: r.kind.label().to_string(),
+                value: r.value.clone(),
+            })
+            .collect(),
+        stack: diagnosis
+            .stack
+            .iter()
+            .map(|hint| Msg::new(stack_key(*hint)))
+            .collect(),
         steps: advice
             .steps
             .iter()

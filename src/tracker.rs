@@ -1,7 +1,7 @@
 //! Turns browser events about a tab into actions: set or clear the badge, remember or forget
 //! the incident. Pure: storage is read by the caller and passed in.
 
-use crate::failure::{classify_error, classify_status, Outcome, RequestScope};
+use crate::failure::{classify_error, classify_status, Failure, Outcome, RequestScope};
 use crate::incident::{Incident, RequestDetails};
 
 /// A browser event the background forwards to the core.
@@ -48,6 +48,13 @@ pub enum Action {
         tab_id: i64,
         text: String,
         host: String,
+    },
+    /// Once the tab has finished loading `url`, read a bounded prefix of its error page to tell
+    /// which box wrote it, and add it to the incident stamped `at_ms` if that is still current.
+    ReadErrorPage {
+        tab_id: i64,
+        url: String,
+        at_ms: f64,
     },
     ClearBadge {
         tab_id: i64,
@@ -120,7 +127,10 @@ fn on_outcome(details: &RequestDetails, outcome: Outcome) -> Vec<Action> {
                 return vec![Action::RememberUnassigned { incident }];
             }
             let badge = badge_for(tab_id, &incident);
-            vec![Action::Remember { tab_id, incident }, badge]
+            let read = read_page(tab_id, &incident);
+            let mut actions = vec![Action::Remember { tab_id, incident }, badge];
+            actions.extend(read);
+            actions
         }
         Outcome::Loaded if tab_id >= 0 => {
             vec![Action::Forget { tab_id }, Action::ClearBadge { tab_id }]
@@ -152,16 +162,19 @@ fn on_page_shown(
     }
     if let Some(incident) = stored.unassigned {
         if incident.url == url && now_ms - incident.at_ms <= UNASSIGNED_TTL_MS {
+            let read = read_page(tab_id, &incident);
             let badge = badge_for(tab_id, &incident);
-            return vec![
+            let mut actions = vec![
                 Action::ForgetUnassigned,
                 Action::Remember { tab_id, incident },
                 badge,
             ];
+            actions.extend(read);
+            return actions;
         }
     }
     match stored.tab {
-        // The failed page itself committed: browsers reset the badge on commit, so set it again.
+        // The failed page itself is shown: browsers reset the badge on commit, so set it again.
         Some(incident) if incident.url == url => vec![badge_for(tab_id, &incident)],
         // The tab moved on to another page.
         Some(_) if how == PageShown::Committed => {
@@ -170,6 +183,17 @@ fn on_page_shown(
         Some(_) => Vec::new(),
         None => Vec::new(),
     }
+}
+
+/// Only an HTTP error page carries the gateway's own words; network errors show the browser's page.
+fn read_page(tab_id: i64, incident: &Incident) -> Option<Action> {
+    let wanted =
+        matches!(incident.failure, Failure::Http { .. }) && incident.page_excerpt.is_none();
+    wanted.then(|| Action::ReadErrorPage {
+        tab_id,
+        url: incident.url.clone(),
+        at_ms: incident.at_ms,
+    })
 }
 
 fn badge_for(tab_id: i64, incident: &Incident) -> Action {

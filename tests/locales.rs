@@ -43,7 +43,36 @@ fn all_failures() -> Vec<Failure> {
 fn used_messages() -> Vec<(String, usize)> {
     let mut used = Vec::new();
     let mut note = |msg: &Msg| used.push((msg.key.to_string(), msg.args.len()));
+    let header_sets: [&[(&str, &str)]; 4] = [
+        &[],
+        &[
+            ("server", "cloudflare"),
+            ("cf-ray", "8f1c2a3b4c5d6e7f-FRA"),
+            ("retry-after", "30"),
+        ],
+        &[
+            ("server", "nginx"),
+            ("x-powered-by", "PHP/8.2"),
+            ("link", "<https://a/wp-json/>"),
+        ],
+        &[
+            ("x-powered-by", "Express"),
+            ("x-render-routing", "hibernate-wake-error"),
+        ],
+    ];
+    let pages = [
+        None,
+        Some("<title>x</title><center>nginx</center> /wp-content/ maintenance"),
+    ];
+    let mut cases = Vec::new();
     for failure in all_failures() {
+        for headers in header_sets {
+            for page in pages {
+                cases.push((failure, headers, page));
+            }
+        }
+    }
+    for (failure, headers, page) in cases {
         let incident = Incident {
             url: "http://a/".into(),
             host: "a".into(),
@@ -53,7 +82,11 @@ fn used_messages() -> Vec<(String, usize)> {
             error_name: None,
             method: "POST".into(),
             at_ms: 0.0,
-            headers: Vec::new(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            page_excerpt: page.map(str::to_string),
         };
         let view = incident_view(&incident);
         note(&view.title);
@@ -61,6 +94,11 @@ fn used_messages() -> Vec<(String, usize)> {
         note(&view.fixer);
         note(&view.outlook);
         view.reassurance.iter().for_each(&mut note);
+        note(&view.side);
+        note(&view.generator);
+        view.clues.iter().for_each(&mut note);
+        view.retry.iter().for_each(&mut note);
+        view.stack.iter().for_each(&mut note);
         view.steps.iter().for_each(&mut note);
         view.facts.iter().for_each(|f| note(&f.label));
     }

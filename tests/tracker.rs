@@ -275,3 +275,60 @@ fn a_stopped_navigation_keeps_the_current_state() {
     assert!(decide(navigation_failed(4, "http://other/"), stored, 0.0).is_empty());
     assert!(decide(navigation_failed(4, URL), Stored::default(), 0.0).is_empty());
 }
+
+fn reads(actions: &[Action]) -> usize {
+    actions
+        .iter()
+        .filter(|a| matches!(a, Action::ReadErrorPage { .. }))
+        .count()
+}
+
+fn stored_tab(incident: Incident) -> Stored {
+    Stored {
+        tab: Some(incident),
+        unassigned: None,
+    }
+}
+
+#[test]
+fn an_http_error_page_is_read_and_a_network_error_page_is_not() {
+    assert_eq!(reads(&decide(completed(4, 502), Stored::default(), 0.0)), 1);
+    let Some(Action::ReadErrorPage { tab_id: 4, url, .. }) =
+        decide(completed(4, 502), Stored::default(), 0.0).pop()
+    else {
+        panic!("the read comes last, after the incident is stored")
+    };
+    assert_eq!(url, URL);
+    assert_eq!(
+        reads(&decide(
+            errored(4, "net::ERR_CONNECTION_REFUSED"),
+            Stored::default(),
+            0.0
+        )),
+        0
+    );
+    // Commits re-badge but never read again.
+    assert_eq!(
+        reads(&decide(commit(4, URL), stored_tab(incident(502)), 0.0)),
+        0
+    );
+}
+
+#[test]
+fn firefox_unassigned_incident_is_claimed_and_read_at_commit() {
+    let actions = decide(completed(-1, 503), Stored::default(), 1_000.0);
+    let [Action::RememberUnassigned { incident }] = actions.as_slice() else {
+        panic!()
+    };
+    let stored = Stored {
+        tab: None,
+        unassigned: Some(incident.clone()),
+    };
+    let actions = decide(commit(5, URL), stored, 1_500.0);
+    assert!(matches!(actions[1], Action::Remember { tab_id: 5, .. }));
+    assert_eq!(badge(&actions), Some("503"));
+    assert!(matches!(
+        actions.last(),
+        Some(Action::ReadErrorPage { tab_id: 5, .. })
+    ));
+}

@@ -155,6 +155,7 @@ fn network_text_is_rendered_as_inert_text() {
         method: "GET".into(),
         at_ms: 0.0,
         headers: vec![("server".into(), hostile.into())],
+        page_excerpt: Some(hostile.into()),
     };
     let messages = obj(&[("kindConnectionDropped", "Connection dropped".into())]);
     render_incident(

@@ -16,6 +16,12 @@ extern "C" {
     pub fn i18n(this: &ExtensionApi) -> I18nApi;
     #[wasm_bindgen(method, getter)]
     pub fn tabs(this: &ExtensionApi) -> TabsApi;
+    #[wasm_bindgen(method, getter)]
+    pub fn scripting(this: &ExtensionApi) -> ScriptingApi;
+
+    pub type ScriptingApi;
+    #[wasm_bindgen(method, js_name = executeScript)]
+    pub fn execute_script(this: &ScriptingApi, injection: &JsValue) -> Promise;
 
     pub type ActionApi;
     #[wasm_bindgen(method, js_name = setBadgeText)]
@@ -46,6 +52,8 @@ extern "C" {
     pub type TabsApi;
     #[wasm_bindgen(method)]
     pub fn query(this: &TabsApi, query: &JsValue) -> Promise;
+    #[wasm_bindgen(method)]
+    pub fn get(this: &TabsApi, tab_id: f64) -> Promise;
 }
 
 /// `globalThis.browser ?? globalThis.chrome`, or an error outside an extension.

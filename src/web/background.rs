@@ -2,7 +2,8 @@
 
 use super::api::{extension_api, message, object, ExtensionApi};
 use super::storage::{self, tab_key, UNASSIGNED_KEY};
-use crate::incident::RequestDetails;
+use crate::diagnosis::page::MAX_SCAN;
+use crate::incident::{truncate, RequestDetails};
 use crate::tracker::{decide, Action, Stored, TabEvent};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
@@ -95,6 +96,14 @@ async fn carry_out(api: &ExtensionApi, action: Action) -> Result<(), JsValue> {
             let title = message(api, "badgeTitle", &[text.clone(), host]);
             set_badge(api, tab_id, &text, &title).await
         }
+        Action::ReadErrorPage { tab_id, url, at_ms } => {
+            // Off the event queue: it waits for the page to finish loading.
+            let api = extension_api()?;
+            wasm_bindgen_futures::spawn_local(async move {
+                read_error_page(&api, tab_id, &url, at_ms).await;
+            });
+            Ok(())
+        }
         Action::ClearBadge { tab_id } => {
             let title = message(api, "extName", &[]);
             set_badge(api, tab_id, "", &title).await
@@ -127,4 +136,58 @@ async fn set_badge(
         web_sys::console::debug_2(&"Gateway Doctor: badge not set (tab gone?)".into(), &error);
     }
     Ok(())
+}
+
+/// Reads the first 64 KB of the error page shown in `tab_id` once it has loaded `url`, and adds
+/// it to the tab's incident if that is still the one stamped `at_ms`. Best effort: a tab that
+/// moved on, or a page the browser will not let us read, leaves the diagnosis to the headers.
+async fn read_error_page(api: &ExtensionApi, tab_id: i64, url: &str, at_ms: f64) {
+    let excerpt = match wait_until_loaded(api, tab_id, url).await {
+        Ok(true) => page_excerpt(api, tab_id).await,
+        Ok(false) => return,
+        Err(error) => Err(error),
+    };
+    let excerpt = match excerpt {
+        Ok(Some(excerpt)) => excerpt,
+        Ok(None) => return,
+        Err(error) => {
+            web_sys::console::debug_2(&"Gateway Doctor: error page not read".into(), &error);
+            return;
+        }
+    };
+    let key = tab_key(tab_id);
+    let Ok(Some(mut incident)) = storage::load(api, &key).await else {
+        return;
+    };
+    if incident.url != url || incident.at_ms != at_ms {
+        return;
+    }
+    incident.page_excerpt = Some(truncate(&excerpt, MAX_SCAN));
+    if let Err(error) = storage::save(api, &key, &incident).await {
+        web_sys::console::warn_2(&"Gateway Doctor: could not store the page".into(), &error);
+    }
+}
+
+/// Waits (at most ~10 s) until the tab shows `url` fully loaded; false if it never does.
+async fn wait_until_loaded(api: &ExtensionApi, tab_id: i64, url: &str) -> Result<bool, JsValue> {
+    for _ in 0..100 {
+        let tab = JsFuture::from(api.tabs().get(tab_id as f64)).await?;
+        let status = js_sys::Reflect::get(&tab, &"status".into())?.as_string();
+        let shown = js_sys::Reflect::get(&tab, &"url".into())?.as_string();
+        if status.as_deref() == Some("complete") && shown.as_deref() == Some(url) {
+            return Ok(true);
+        }
+        gloo_timers::future::TimeoutFuture::new(100).await;
+    }
+    Ok(false)
+}
+
+async fn page_excerpt(api: &ExtensionApi, tab_id: i64) -> Result<Option<String>, JsValue> {
+    let target = object(&[("tabId", JsValue::from_f64(tab_id as f64))])?;
+    let files: js_sys::Array = std::iter::once(JsValue::from_str("read_error_page.js")).collect();
+    let injection = object(&[("target", target), ("files", files.into())])?;
+    let results = JsFuture::from(api.scripting().execute_script(&injection)).await?;
+    let first = js_sys::Array::from(&results).get(0);
+    let result = js_sys::Reflect::get(&first, &"result".into())?;
+    Ok(result.as_string())
 }

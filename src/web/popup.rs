@@ -7,6 +7,7 @@ use crate::incident::Incident;
 use crate::popup_view::{incident_view, IncidentView, Msg};
 use js_sys::{Array, Reflect};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Document, Element};
 
@@ -113,6 +114,22 @@ pub fn render_view(
         ],
     )?;
 
+    let side = block(doc, "side-block", &translate("headingSide", &[]))?;
+    append(
+        &side,
+        &[
+            &text(doc, "p", "side", &say(translate, &view.side))?,
+            &text(doc, "p", "generator", &say(translate, &view.generator))?,
+        ],
+    )?;
+    if !view.clues.is_empty() {
+        let clues = element(doc, "ul", "clues")?;
+        for clue in &view.clues {
+            append(&clues, &[&text(doc, "li", "", &say(translate, clue))?])?;
+        }
+        append(&side, &[&clues])?;
+    }
+
     let facts = element(doc, "dl", "facts")?;
     for fact in &view.facts {
         append(
@@ -124,13 +141,10 @@ pub fn render_view(
         )?;
     }
 
-    let meaning = element(doc, "div", "meaning-block")?;
+    let meaning = block(doc, "meaning-block", &translate("headingMeaning", &[]))?;
     append(
         &meaning,
-        &[
-            &text(doc, "h2", "", &translate("headingMeaning", &[]))?,
-            &text(doc, "p", "meaning", &say(translate, &view.meaning))?,
-        ],
+        &[&text(doc, "p", "meaning", &say(translate, &view.meaning))?],
     )?;
     if let Some(reassurance) = &view.reassurance {
         append(
@@ -144,31 +158,106 @@ pub fn render_view(
         )?;
     }
 
-    let fixer = element(doc, "div", "fixer-block")?;
+    let fixer = block(doc, "fixer-block", &translate("headingFixer", &[]))?;
     append(
         &fixer,
         &[
-            &text(doc, "h2", "", &translate("headingFixer", &[]))?,
             &text(doc, "p", "fixer", &say(translate, &view.fixer))?,
             &text(doc, "p", "outlook", &say(translate, &view.outlook))?,
         ],
     )?;
+    if let Some(retry) = &view.retry {
+        append(
+            &fixer,
+            &[&text(doc, "p", "retry-after", &say(translate, retry))?],
+        )?;
+    }
 
+    let steps_block = block(doc, "steps-block", &translate("headingSteps", &[]))?;
     let steps = element(doc, "ol", "steps")?;
     for step in &view.steps {
         append(&steps, &[&text(doc, "li", "", &say(translate, step))?])?;
     }
-    let steps_block = element(doc, "div", "steps-block")?;
-    append(
-        &steps_block,
-        &[
-            &text(doc, "h2", "", &translate("headingSteps", &[]))?,
-            &steps,
-        ],
-    )?;
+    append(&steps_block, &[&steps])?;
 
-    append(&section, &[&head, &facts, &meaning, &fixer, &steps_block])?;
+    append(
+        &section,
+        &[&head, &side, &facts, &meaning, &fixer, &steps_block],
+    )?;
+    if !view.references.is_empty() || !view.stack.is_empty() {
+        append(&section, &[&owner_block(doc, view, translate)?])?;
+    }
     root.append_child(&section)?;
     doc.set_title(&format!("{} · {}", view.code, title));
     Ok(())
+}
+
+/// A titled block: `<div id=…><h2>…</h2></div>`.
+fn block(doc: &Document, id: &str, heading: &str) -> Result<Element, JsValue> {
+    let div = element(doc, "div", id)?;
+    append(&div, &[&text(doc, "h2", "", heading)?])?;
+    Ok(div)
+}
+
+/// "For the site owner": the reference ids (each with a copy button) and stack hints.
+fn owner_block(
+    doc: &Document,
+    view: &IncidentView,
+    translate: Translate<'_>,
+) -> Result<Element, JsValue> {
+    let owner = block(doc, "owner-block", &translate("headingOwner", &[]))?;
+    if !view.references.is_empty() {
+        append(
+            &owner,
+            &[&text(doc, "p", "", &translate("referencesIntro", &[]))?],
+        )?;
+        let list = element(doc, "dl", "references")?;
+        let copy_label = translate("copy", &[]);
+        let copied_label = translate("copied", &[]);
+        for reference in &view.references {
+            let value = element(doc, "dd", "")?;
+            let code = text(doc, "code", "", &reference.value)?;
+            let button = copy_button(doc, &reference.value, &copy_label, &copied_label)?;
+            button.set_attribute("aria-label", &format!("{copy_label}: {}", reference.label))?;
+            append(&value, &[&code, &button])?;
+            append(&list, &[&text(doc, "dt", "", &reference.label)?, &value])?;
+        }
+        append(&owner, &[&list])?;
+    }
+    if !view.stack.is_empty() {
+        let stack = element(doc, "ul", "stack")?;
+        for hint in &view.stack {
+            append(&stack, &[&text(doc, "li", "", &say(translate, hint))?])?;
+        }
+        append(&owner, &[&stack])?;
+    }
+    Ok(owner)
+}
+
+/// A button that copies `value` to the clipboard and says so.
+fn copy_button(doc: &Document, value: &str, label: &str, done: &str) -> Result<Element, JsValue> {
+    let button = text(doc, "button", "", label)?;
+    button.set_attribute("type", "button")?;
+    button.set_class_name("copy");
+    let value = value.to_string();
+    let done = done.to_string();
+    let target = button.clone();
+    let on_click = Closure::<dyn FnMut()>::new(move || {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let promise = window.navigator().clipboard().write_text(&value);
+        let target = target.clone();
+        let done = done.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let outcome = JsFuture::from(promise).await;
+            if outcome.is_ok() {
+                target.set_text_content(Some(&done));
+            }
+        });
+    });
+    button.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref())?;
+    // The popup lives as long as its buttons: let the closure live with it.
+    on_click.forget();
+    Ok(button)
 }

@@ -1,0 +1,187 @@
+//! Bounded, backtracking-free scanning of an error page: every search is a linear substring
+//! search over at most `MAX_SCAN` bytes.
+
+/// How much of an error page is ever looked at. Gateway and CDN markers sit in the first few KB.
+pub const MAX_SCAN: usize = 64 * 1024;
+
+/// A page prepared for marker searches: a bounded prefix with numeric and common named HTML
+/// entities decoded (Akamai encodes its reference), and a lowercase copy for matching.
+pub struct Page {
+    text: String,
+    lower: String,
+}
+
+impl Page {
+    pub fn new(raw: &str) -> Page {
+        let text = decode_entities(bounded(raw, MAX_SCAN));
+        let lower = text.to_ascii_lowercase();
+        Page { text, lower }
+    }
+
+    /// Case-insensitive: `needle` must be lowercase.
+    pub fn has(&self, needle: &str) -> bool {
+        self.lower.contains(needle)
+    }
+
+    /// The token that follows `marker` (case-insensitive, lowercase marker), skipping white space,
+    /// tags and punctuation such as `:` or `#`: for "Ray ID: <strong>8f1c…</strong>".
+    pub fn value_after(&self, marker: &str) -> Option<String> {
+        let start = self.lower.find(marker)? + marker.len();
+        token_at(&self.text, start)
+    }
+
+    /// The text of `<title>`, trimmed, at most 200 bytes.
+    pub fn title(&self) -> Option<String> {
+        let open = self.lower.find("<title")?;
+        let body = open + self.lower[open..].find('>')? + 1;
+        let end = body + self.lower[body..].find("</title")?;
+        let title = self.text[body..end]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        (!title.is_empty()).then(|| crate::incident::truncate(&title, 200))
+    }
+
+    /// Whether the opening tag carrying `id="<id>"` also has `class_name` in it.
+    pub fn tag_with_id_has(&self, id: &str, class_name: &str) -> bool {
+        let Some(at) = self.lower.find(&format!("id=\"{id}\"")) else {
+            return false;
+        };
+        let open = self.lower[..at].rfind('<').unwrap_or(0);
+        let close = self.lower[at..]
+            .find('>')
+            .map_or(self.lower.len(), |i| at + i);
+        self.lower[open..close].contains(class_name)
+    }
+}
+
+fn bounded(raw: &str, max: usize) -> &str {
+    if raw.len() <= max {
+        return raw;
+    }
+    let mut end = max;
+    while !raw.is_char_boundary(end) {
+        end -= 1;
+    }
+    &raw[..end]
+}
+
+/// Skips white space, tags and separators after a marker, then takes an identifier-like token.
+fn token_at(text: &str, mut at: usize) -> Option<String> {
+    let bytes = text.as_bytes();
+    let limit = (at + 400).min(bytes.len());
+    while at < limit {
+        match bytes[at] {
+            b'<' => match text[at..limit].find('>') {
+                Some(end) => at += end + 1,
+                None => return None,
+            },
+            b' ' | b'\t' | b'\r' | b'\n' | b':' | b'#' | b'=' | b'"' | b'\'' => at += 1,
+            _ => break,
+        }
+    }
+    let token: String = text[at..limit]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'))
+        .take(96)
+        .collect();
+    let token = token.trim_end_matches(['.', ':']).to_string();
+    (!token.is_empty()).then_some(token)
+}
+
+/// Decodes `&#NN;`, `&#xHH;` and a few named entities in one linear pass.
+fn decode_entities(text: &str) -> String {
+    if !text.contains('&') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        rest = &rest[amp..];
+        let entity_end = rest[..rest.len().min(12)].find(';');
+        let decoded = entity_end.and_then(|end| decode_entity(&rest[1..end]).map(|c| (c, end)));
+        match decoded {
+            Some((c, end)) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn decode_entity(name: &str) -> Option<char> {
+    if let Some(number) = name.strip_prefix('#') {
+        let code = match number.strip_prefix(['x', 'X']) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+            None => number.parse().ok()?,
+        };
+        return char::from_u32(code).filter(|c| *c != '\0');
+    }
+    Some(match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        "nbsp" => ' ',
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_values_after_markers_through_tags_and_entities() {
+        let page = Page::new(
+            "<p>Cloudflare Ray ID: <strong class=\"x\">8f1c2a3b4c5d6e7f</strong></p>\
+             <p>Reference&#32;&#35;18&#46;2d3e4f5&#46;1700000000&#46;abc</p>",
+        );
+        assert_eq!(
+            page.value_after("ray id:").as_deref(),
+            Some("8f1c2a3b4c5d6e7f")
+        );
+        assert_eq!(
+            page.value_after("reference").as_deref(),
+            Some("18.2d3e4f5.1700000000.abc")
+        );
+        assert_eq!(page.value_after("missing"), None);
+    }
+
+    #[test]
+    fn reads_titles_and_tag_classes() {
+        let page = Page::new(
+            "<html><head><TITLE>\n 502  Bad Gateway </TITLE></head>\
+             <div id=\"cf-host-status\" class=\"cf-status-item cf-error-source\"></div>\
+             <div id=\"cf-cloudflare-status\" class=\"cf-status-item\"></div>",
+        );
+        assert_eq!(page.title().as_deref(), Some("502 Bad Gateway"));
+        assert!(page.tag_with_id_has("cf-host-status", "cf-error-source"));
+        assert!(!page.tag_with_id_has("cf-cloudflare-status", "cf-error-source"));
+        assert!(!page.tag_with_id_has("cf-browser-status", "cf-error-source"));
+    }
+
+    #[test]
+    fn scans_only_a_bounded_prefix() {
+        let mut raw = "é".repeat(MAX_SCAN); // two bytes each: the cut lands inside a character
+        raw.push_str("guru meditation");
+        let page = Page::new(&raw);
+        assert!(!page.has("guru meditation"));
+        assert!(page.text.len() <= MAX_SCAN);
+    }
+
+    #[test]
+    fn odd_entities_stay_as_they_were() {
+        let page = Page::new("a &bogus; b &#0; c &#xZZ; d &#999999999; e &");
+        assert!(page.has("&bogus;"));
+        assert!(page.has("&#0;"));
+    }
+}
