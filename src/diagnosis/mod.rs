@@ -155,10 +155,14 @@ fn kind_of(failure: Failure, headers: &Headers<'_>, page: Option<&Page>) -> Kind
     if page_has("first byte timeout") {
         return Kind::GatewayTimeout;
     }
+    // Varnish's "Backend fetch failed" (a 503) means the backend gave no usable answer.
+    if page_has("backend fetch failed") || page_has("backend is unhealthy") {
+        return Kind::BadGateway;
+    }
     match status {
         500 => Kind::InternalServerError,
         502 => Kind::BadGateway,
-        503 if page_has("maintenance") => Kind::Maintenance,
+        503 if MAINTENANCE_MARKERS.iter().any(|m| page_has(m)) => Kind::Maintenance,
         503 => Kind::ServiceUnavailable,
         504 => Kind::GatewayTimeout,
         520 => Kind::OriginBadAnswer,
@@ -172,6 +176,16 @@ fn kind_of(failure: Failure, headers: &Headers<'_>, page: Option<&Page>) -> Kind
         _ => Kind::ServerError,
     }
 }
+
+/// Words of a deliberate maintenance page. Not a bare "maintenance": Apache's stock 503 page
+/// blames "maintenance downtime or capacity problems" whatever the cause.
+const MAINTENANCE_MARKERS: [&str; 5] = [
+    "under maintenance",
+    "down for maintenance",
+    "scheduled maintenance",
+    "maintenance mode",
+    "be back soon",
+];
 
 fn network_kind(error: NetError) -> Kind {
     match error {

@@ -69,7 +69,10 @@ fn bounded(raw: &str, max: usize) -> &str {
 /// Skips white space, tags and separators after a marker, then takes an identifier-like token.
 fn token_at(text: &str, mut at: usize) -> Option<String> {
     let bytes = text.as_bytes();
-    let limit = (at + 400).min(bytes.len());
+    let mut limit = (at + 400).min(bytes.len());
+    while !text.is_char_boundary(limit) {
+        limit -= 1;
+    }
     while at < limit {
         match bytes[at] {
             b'<' => match text[at..limit].find('>') {
@@ -99,7 +102,11 @@ fn decode_entities(text: &str) -> String {
     while let Some(amp) = rest.find('&') {
         out.push_str(&rest[..amp]);
         rest = &rest[amp..];
-        let entity_end = rest[..rest.len().min(12)].find(';');
+        // Entities are short: look for the `;` in the next few bytes only (bytes, not chars,
+        // so a multi-byte character there cannot split a slice).
+        let entity_end = rest.as_bytes()[..rest.len().min(12)]
+            .iter()
+            .position(|b| *b == b';');
         let decoded = entity_end.and_then(|end| decode_entity(&rest[1..end]).map(|c| (c, end)));
         match decoded {
             Some((c, end)) => {

@@ -56,6 +56,8 @@ for (const name of BROWSERS) {
         facts: document.querySelector('#facts')?.textContent,
         steps: document.querySelectorAll('#steps li').length,
         fixer: document.querySelector('#fixer')?.textContent,
+        generator: document.querySelector('#generator')?.textContent,
+        side: document.querySelector('#side')?.textContent,
       }));
       await popup.close();
       assert.equal(shown.code, '502');
@@ -64,6 +66,8 @@ for (const name of BROWSERS) {
       assert.match(shown.facts, /\/dead\/checkout/);
       assert.match(shown.facts, /127\.0\.0\.1/);
       assert.match(shown.fixer, /run this site/);
+      assert.equal(shown.generator, 'The error came from nginx.');
+      assert.match(shown.side, /Behind the site's gateway/);
       assert.ok(shown.steps >= 3, `expected visitor steps, got ${shown.steps}`);
     });
 
@@ -79,10 +83,23 @@ for (const name of BROWSERS) {
       assert.equal(await popupText(browser, tab, '#title'), 'Address not found');
     });
 
-    test('a slow upstream behind a short proxy timeout shows "504"', async () => {
+    test('a slow upstream behind a short proxy timeout shows "504", a gateway timeout from nginx', async () => {
       const tab = await browser.openTab(`${nginx.base}/slow/report`);
       await browser.waitForBadge(tab, '504');
       assert.equal(await popupText(browser, tab, '#title'), 'Gateway timeout');
+      assert.equal(await popupText(browser, tab, '#generator'), 'The error came from nginx.');
+    });
+
+    test("nginx's own error page is read: its title and words become evidence", async () => {
+      const tab = await browser.openTab(`${nginx.base}/dead/page-read`);
+      await browser.waitForBadge(tab, '502');
+      let clues = '';
+      for (let i = 0; i < 50 && !clues.includes('Error page says'); i++) {
+        await sleep(100);
+        clues = (await popupText(browser, tab, '#clues')) ?? '';
+      }
+      assert.match(clues, /Error page says "nginx"/);
+      assert.match(await popupText(browser, tab, '#facts'), /Page title502 Bad Gateway/);
     });
 
     test('a healthy page has no badge and clears an earlier one', async () => {

@@ -91,7 +91,11 @@ pub const BROWSERS: &[(&str, &str)] = &[
     ("chromedriver", "chromium-driver"),
     ("firefox-esr", "firefox-esr"),
 ];
-pub const GATEWAYS: &[(&str, &str)] = &[("nginx", "nginx-light")];
+pub const GATEWAYS: &[(&str, &str)] = &[
+    ("nginx", "nginx-light"),
+    ("apache2", "apache2-bin"),
+    ("haproxy", "haproxy"),
+];
 
 /// Installs the Debian packages whose programs are missing (one `apt-get` call for all).
 pub fn ensure_debian(programs: &[(&str, &str)]) -> Result {
