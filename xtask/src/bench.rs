@@ -20,6 +20,8 @@ pub fn run_bench() -> Result {
     gz.write_all(&wasm).map_err(|e| e.to_string())?;
     let gzipped = gz.finish().map_err(|e| e.to_string())?.len();
 
+    let diagnosis = crate::diagnose_bench::run();
+
     eprintln!("measuring in Chromium (20 cold starts, then 2 x 100 page loads)...");
     let out = Command::new("node")
         .arg(e2e_dir().join("bench.mjs"))
@@ -57,6 +59,19 @@ pub fn run_bench() -> Result {
         "wasm size, gzip -9",
         gzipped as f64 / 1000.0,
         "< 100 KB"
+    );
+    println!(
+        "{:<44} {:>9.1} us {:>12}",
+        format!(
+            "diagnose a 64 KB page, native (median of {})",
+            diagnosis.runs
+        ),
+        diagnosis.median_us,
+        "< 200 us"
+    );
+    println!(
+        "{:<44} {:>9.1} us {:>12}",
+        "  (worst)", diagnosis.worst_us, ""
     );
     println!(
         "{:<44} {:>9.1} ms {:>12}",

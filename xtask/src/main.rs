@@ -3,6 +3,7 @@
 mod bench;
 mod demo;
 mod demo_site;
+mod diagnose_bench;
 mod dist;
 mod manifest;
 mod test;

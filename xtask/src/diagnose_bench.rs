@@ -1,0 +1,54 @@
+//! Native timing of the diagnosis on a 64 KB error page: the worst case, where no marker is
+//! found early and every search runs over the whole scanned prefix.
+
+use gateway_doctor::diagnosis::diagnose;
+use gateway_doctor::failure::Failure;
+use gateway_doctor::incident::Incident;
+use std::hint::black_box;
+use std::time::Instant;
+
+pub struct Figures {
+    pub median_us: f64,
+    pub worst_us: f64,
+    pub runs: usize,
+}
+
+pub fn run() -> Figures {
+    let padding = "<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit.</p>\n".repeat(1100);
+    let page =
+        format!("<html><head><title>502 Bad Gateway</title></head><body>{padding}</body></html>");
+    let page = page[..64 * 1024].to_string();
+    let incident = Incident {
+        url: "https://shop.example/cart".into(),
+        host: "shop.example".into(),
+        failure: Failure::Http { status: 502 },
+        status_line: Some("HTTP/1.1 502 Bad Gateway".into()),
+        server_ip: Some("203.0.113.7".into()),
+        error_name: None,
+        method: "GET".into(),
+        at_ms: 0.0,
+        headers: vec![
+            ("server".into(), "cloudflare".into()),
+            ("cf-ray".into(), "8f1c2a3b4c5d6e7f-FRA".into()),
+            ("content-type".into(), "text/html".into()),
+        ],
+        page_excerpt: Some(page),
+    };
+    for _ in 0..50 {
+        black_box(diagnose(black_box(&incident)));
+    }
+    let runs = 500;
+    let mut times: Vec<f64> = (0..runs)
+        .map(|_| {
+            let started = Instant::now();
+            black_box(diagnose(black_box(&incident)));
+            started.elapsed().as_secs_f64() * 1e6
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    Figures {
+        median_us: times[runs / 2],
+        worst_us: times[runs - 1],
+        runs,
+    }
+}
