@@ -103,10 +103,19 @@ fn used_messages() -> Vec<(String, usize)> {
         view.facts.iter().for_each(|f| note(&f.label));
     }
     // Keys the web layer asks for by name.
-    for source in ["src/web/popup.rs", "src/web/background.rs"] {
+    for source in [
+        "src/web/popup.rs",
+        "src/web/background.rs",
+        "src/web/options.rs",
+    ] {
         let text = std::fs::read_to_string(format!("{}/{source}", env!("CARGO_MANIFEST_DIR")))
             .expect("source");
-        for marker in ["translate(\"", "message(api, \""] {
+        for marker in [
+            "translate(\"",
+            "message(api, \"",
+            "message(&api, \"",
+            "say(\"",
+        ] {
             for call in text.split(marker).skip(1) {
                 if let Some(key) = call.split('"').next() {
                     used.push((key.to_string(), usize::MAX));

@@ -34,6 +34,8 @@ extern "C" {
     pub type StorageApi;
     #[wasm_bindgen(method, getter)]
     pub fn session(this: &StorageApi) -> StorageArea;
+    #[wasm_bindgen(method, getter)]
+    pub fn sync(this: &StorageApi) -> StorageArea;
 
     pub type StorageArea;
     #[wasm_bindgen(method)]

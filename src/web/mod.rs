@@ -4,10 +4,13 @@
 mod api;
 mod background;
 mod dom;
+mod options;
 mod popup;
+mod settings_store;
 mod storage;
 
 pub use api::extension_api;
 pub use background::{handle_event, parse_event};
+pub use options::render_options;
 pub use popup::{render_incident, render_popup};
 pub use storage::{from_stored, to_stored};

@@ -1,0 +1,174 @@
+//! The visitor's settings, as kept in `storage.sync`. Reading never fails: a missing, corrupt or
+//! out-of-range value falls back to its default, field by field, so one bad value loses nothing
+//! else.
+
+use serde::Serialize;
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Settings {
+    /// Watch a failed page and bring it back when the site recovers.
+    pub auto_retry: bool,
+    /// Retry after server errors (5xx).
+    pub retry_server_errors: bool,
+    /// Retry after connection errors (refused, reset, timed out, DNS).
+    pub retry_network_errors: bool,
+    /// Give up after this many minutes.
+    pub retry_limit_minutes: u32,
+    /// Notify when a page came back while its tab was in the background.
+    pub notify_when_back: bool,
+    /// Hosts never retried (exact host names, or `*.example.com` for subdomains).
+    pub never_retry: Vec<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            auto_retry: true,
+            retry_server_errors: true,
+            retry_network_errors: true,
+            retry_limit_minutes: 30,
+            notify_when_back: true,
+            never_retry: Vec::new(),
+        }
+    }
+}
+
+pub const MIN_LIMIT_MINUTES: u32 = 1;
+pub const MAX_LIMIT_MINUTES: u32 = 24 * 60;
+const MAX_EXCEPTIONS: usize = 200;
+
+impl Settings {
+    /// Reads whatever `storage.sync` holds; anything unusable keeps its default.
+    pub fn from_stored(stored: &Value) -> Settings {
+        let defaults = Settings::default();
+        let flag = |name: &str, default: bool| {
+            stored.get(name).and_then(Value::as_bool).unwrap_or(default)
+        };
+        Settings {
+            auto_retry: flag("autoRetry", defaults.auto_retry),
+            retry_server_errors: flag("retryServerErrors", defaults.retry_server_errors),
+            retry_network_errors: flag("retryNetworkErrors", defaults.retry_network_errors),
+            notify_when_back: flag("notifyWhenBack", defaults.notify_when_back),
+            retry_limit_minutes: stored
+                .get("retryLimitMinutes")
+                .and_then(Value::as_u64)
+                .and_then(|m| u32::try_from(m).ok())
+                .filter(|m| (MIN_LIMIT_MINUTES..=MAX_LIMIT_MINUTES).contains(m))
+                .unwrap_or(defaults.retry_limit_minutes),
+            never_retry: stored
+                .get("neverRetry")
+                .and_then(Value::as_array)
+                .map(|hosts| {
+                    hosts
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .filter_map(normalise_host_pattern)
+                        .take(MAX_EXCEPTIONS)
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Whether `host` is on the visitor's never-retry list.
+    pub fn is_excepted(&self, host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        self.never_retry
+            .iter()
+            .any(|pattern| match pattern.strip_prefix("*.") {
+                Some(domain) => host == domain || host.ends_with(&format!(".{domain}")),
+                None => host == *pattern,
+            })
+    }
+}
+
+/// Parses the exceptions box of the options page: one host per line or comma; URLs are cut down
+/// to their host. Returns the accepted patterns and the entries that were not understood.
+pub fn parse_exceptions(text: &str) -> (Vec<String>, Vec<String>) {
+    let mut accepted = Vec::new();
+    let mut rejected = Vec::new();
+    for entry in text
+        .split(['\n', ','])
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        match normalise_host_pattern(entry) {
+            Some(pattern) if !accepted.contains(&pattern) => accepted.push(pattern),
+            Some(_) => {}
+            None => rejected.push(crate::incident::truncate(entry, 100)),
+        }
+    }
+    accepted.truncate(MAX_EXCEPTIONS);
+    (accepted, rejected)
+}
+
+fn normalise_host_pattern(entry: &str) -> Option<String> {
+    let entry = entry.trim();
+    let host = if entry.contains("://") {
+        crate::incident::host_of(entry)
+    } else {
+        entry.split(['/', ':']).next().unwrap_or_default()
+    };
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let bare = host.strip_prefix("*.").unwrap_or(&host);
+    let valid = !bare.is_empty()
+        && bare.len() <= 253
+        && bare.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    valid.then_some(host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn missing_or_corrupt_settings_fall_back_field_by_field() {
+        assert_eq!(Settings::from_stored(&json!(null)), Settings::default());
+        assert_eq!(
+            Settings::from_stored(&json!("garbage")),
+            Settings::default()
+        );
+        let s = Settings::from_stored(&json!({
+            "autoRetry": "yes", "retryLimitMinutes": -5, "notifyWhenBack": false,
+            "neverRetry": ["Example.COM", 7, "not a host!", "https://shop.example/cart", "*.cdn.example"]
+        }));
+        assert!(s.auto_retry);
+        assert_eq!(s.retry_limit_minutes, 30);
+        assert!(!s.notify_when_back);
+        assert_eq!(
+            s.never_retry,
+            ["example.com", "shop.example", "*.cdn.example"]
+        );
+        let huge = Settings::from_stored(&json!({"retryLimitMinutes": 1e12}));
+        assert_eq!(huge.retry_limit_minutes, 30);
+    }
+
+    #[test]
+    fn exceptions_match_hosts_and_subdomains() {
+        let s = Settings {
+            never_retry: vec!["example.com".into(), "*.cdn.example".into()],
+            ..Settings::default()
+        };
+        assert!(s.is_excepted("EXAMPLE.com"));
+        assert!(!s.is_excepted("www.example.com"));
+        assert!(s.is_excepted("a.b.cdn.example"));
+        assert!(s.is_excepted("cdn.example"));
+        assert!(!s.is_excepted("evilcdn.example"));
+    }
+
+    #[test]
+    fn the_exceptions_box_says_what_it_did_not_understand() {
+        let (ok, bad) = parse_exceptions(
+            "example.com\n https://shop.example:8443/x , <script>, example.com\n\n",
+        );
+        assert_eq!(ok, ["example.com", "shop.example"]);
+        assert_eq!(bad, ["<script>"]);
+    }
+}

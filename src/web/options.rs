@@ -1,0 +1,177 @@
+//! The options page: the auto-retry settings, saved to `storage.sync` on every change.
+
+use super::api::{extension_api, message, ExtensionApi};
+use super::dom::{append, element, text};
+use super::settings_store;
+use crate::settings::{parse_exceptions, Settings, MAX_LIMIT_MINUTES, MIN_LIMIT_MINUTES};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, HtmlInputElement, HtmlTextAreaElement};
+
+#[wasm_bindgen]
+pub async fn render_options(root: Element) -> Result<(), JsValue> {
+    let api = Rc::new(extension_api()?);
+    let doc = root
+        .owner_document()
+        .ok_or_else(|| JsValue::from_str("options root is not in a document"))?;
+    let settings = settings_store::load(&api).await;
+    let say = |key: &str| message(&api, key, &[]);
+    root.set_text_content(None);
+
+    let form = element(&doc, "form", "settings")?;
+    append(&form, &[&text(&doc, "h1", "", &say("optionsTitle"))?])?;
+    append(
+        &form,
+        &[&checkbox(
+            &doc,
+            "autoRetry",
+            &say("optionAutoRetry"),
+            settings.auto_retry,
+        )?],
+    )?;
+    let which = element(&doc, "fieldset", "")?;
+    append(
+        &which,
+        &[
+            &text(&doc, "legend", "", &say("optionRetryWhich"))?,
+            &checkbox(
+                &doc,
+                "retryServerErrors",
+                &say("optionRetryServerErrors"),
+                settings.retry_server_errors,
+            )?,
+            &checkbox(
+                &doc,
+                "retryNetworkErrors",
+                &say("optionRetryNetworkErrors"),
+                settings.retry_network_errors,
+            )?,
+        ],
+    )?;
+    append(&form, &[&which])?;
+
+    let limit = element(&doc, "p", "")?;
+    let label = text(&doc, "label", "", &say("optionRetryLimit"))?;
+    label.set_attribute("for", "retryLimitMinutes")?;
+    let input = element(&doc, "input", "retryLimitMinutes")?;
+    input.set_attribute("type", "number")?;
+    input.set_attribute("min", &MIN_LIMIT_MINUTES.to_string())?;
+    input.set_attribute("max", &MAX_LIMIT_MINUTES.to_string())?;
+    input.set_attribute("value", &settings.retry_limit_minutes.to_string())?;
+    append(&limit, &[&label, &input])?;
+    append(&form, &[&limit])?;
+
+    append(
+        &form,
+        &[&checkbox(
+            &doc,
+            "notifyWhenBack",
+            &say("optionNotify"),
+            settings.notify_when_back,
+        )?],
+    )?;
+
+    let exceptions = element(&doc, "p", "")?;
+    let label = text(&doc, "label", "", &say("optionNeverRetry"))?;
+    label.set_attribute("for", "neverRetry")?;
+    let area = text(
+        &doc,
+        "textarea",
+        "neverRetry",
+        &settings.never_retry.join("\n"),
+    )?;
+    area.set_attribute("rows", "4")?;
+    area.set_attribute("spellcheck", "false")?;
+    append(&exceptions, &[&label, &area])?;
+    append(&form, &[&exceptions])?;
+
+    let status = element(&doc, "p", "status")?;
+    status.set_attribute("role", "status")?;
+    append(&form, &[&status])?;
+    append(&root, &[&form])?;
+    doc.set_title(&say("optionsTitle"));
+
+    let on_change = {
+        let api = Rc::clone(&api);
+        let doc = doc.clone();
+        Closure::<dyn FnMut()>::new(move || {
+            let api = Rc::clone(&api);
+            let doc = doc.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Err(error) = save_from_form(&api, &doc).await {
+                    web_sys::console::error_2(&"Gateway Doctor: settings not saved".into(), &error);
+                    set_status(&doc, &message(&api, "optionsNotSaved", &[]));
+                }
+            });
+        })
+    };
+    form.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref())?;
+    // The page lives as long as its form.
+    on_change.forget();
+    Ok(())
+}
+
+fn checkbox(doc: &Document, id: &str, label_text: &str, checked: bool) -> Result<Element, JsValue> {
+    let row = element(doc, "p", "")?;
+    let input: HtmlInputElement = element(doc, "input", id)?.dyn_into()?;
+    input.set_type("checkbox");
+    input.set_checked(checked);
+    let label = text(doc, "label", "", label_text)?;
+    label.set_attribute("for", id)?;
+    append(&row, &[&input, &label])?;
+    Ok(row)
+}
+
+async fn save_from_form(api: &ExtensionApi, doc: &Document) -> Result<(), JsValue> {
+    let checked = |id: &str| {
+        doc.get_element_by_id(id)
+            .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+            .is_some_and(|input| input.checked())
+    };
+    let limit_text = doc
+        .get_element_by_id("retryLimitMinutes")
+        .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+        .map(|input| input.value())
+        .unwrap_or_default();
+    let exceptions_text = doc
+        .get_element_by_id("neverRetry")
+        .and_then(|e| e.dyn_into::<HtmlTextAreaElement>().ok())
+        .map(|area| area.value())
+        .unwrap_or_default();
+    let (never_retry, rejected) = parse_exceptions(&exceptions_text);
+    let previous = settings_store::load(api).await;
+    let limit = limit_text
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|m| (MIN_LIMIT_MINUTES..=MAX_LIMIT_MINUTES).contains(m));
+    let settings = Settings {
+        auto_retry: checked("autoRetry"),
+        retry_server_errors: checked("retryServerErrors"),
+        retry_network_errors: checked("retryNetworkErrors"),
+        retry_limit_minutes: limit.unwrap_or(previous.retry_limit_minutes),
+        notify_when_back: checked("notifyWhenBack"),
+        never_retry,
+    };
+    settings_store::save(api, &settings).await?;
+    let mut note = message(api, "optionsSaved", &[]);
+    if limit.is_none() {
+        let range = [MIN_LIMIT_MINUTES.to_string(), MAX_LIMIT_MINUTES.to_string()];
+        note = format!("{note} {}", message(api, "optionsLimitKept", &range));
+    }
+    if !rejected.is_empty() {
+        note = format!(
+            "{note} {}",
+            message(api, "optionsNotUnderstood", &[rejected.join(", ")])
+        );
+    }
+    set_status(doc, &note);
+    Ok(())
+}
+
+fn set_status(doc: &Document, note: &str) {
+    if let Some(status) = doc.get_element_by_id("status") {
+        status.set_text_content(Some(note));
+    }
+}

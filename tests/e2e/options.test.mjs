@@ -1,0 +1,50 @@
+// The options page in both browsers: corrupt stored settings fall back to defaults without an
+// error, changes are saved to storage.sync, and bad input is explained, not lost.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, sleep } from './lib/browsers.mjs';
+
+const BROWSERS = (process.env.GD_BROWSERS ?? 'chromium,firefox').split(',');
+
+for (const name of BROWSERS) {
+  describe(`${name}: options`, () => {
+    let browser;
+    before(async () => {
+      browser = await launch(name);
+    });
+    after(async () => {
+      await browser?.close();
+    });
+
+    test('corrupt settings show the defaults, and a change is saved', async () => {
+      await browser.inExtension((api) =>
+        api.storage.sync.set({ autoRetry: 'yes please', retryLimitMinutes: -3, neverRetry: 'x' }).then(() => null),
+      );
+      const page = await browser.openExtensionPage('options.html');
+      const shown = await page.evaluate(() => ({
+        autoRetry: document.querySelector('#autoRetry').checked,
+        limit: document.querySelector('#retryLimitMinutes').value,
+        error: document.querySelector('#status').textContent,
+      }));
+      assert.deepEqual(shown, { autoRetry: true, limit: '30', error: '' });
+
+      await page.evaluate(() => {
+        document.querySelector('#neverRetry').value = 'https://shop.example/cart\n<b>nope</b>';
+        document.querySelector('#autoRetry').click();
+      });
+      let stored;
+      for (let i = 0; i < 50; i++) {
+        stored = await browser.inExtension((api) => api.storage.sync.get(null));
+        if (stored.autoRetry === false) break;
+        await sleep(100);
+      }
+      assert.equal(stored.autoRetry, false);
+      assert.deepEqual(stored.neverRetry, ['shop.example']);
+      assert.equal(stored.retryLimitMinutes, 30);
+      const status = await page.evaluate(() => document.querySelector('#status').textContent);
+      assert.match(status, /Saved\. Not a host name, left out: <b>nope<\/b>/);
+      assert.equal(await page.evaluate(() => document.querySelectorAll('#status b').length), 0);
+      await page.close();
+    });
+  });
+}
