@@ -6,6 +6,7 @@ pub mod diagnosis;
 pub mod failure;
 pub mod incident;
 pub mod popup_view;
+pub mod retry;
 pub mod settings;
 pub mod tracker;
 

@@ -21,6 +21,7 @@ pub fn run_bench() -> Result {
     let gzipped = gz.finish().map_err(|e| e.to_string())?.len();
 
     let diagnosis = crate::diagnose_bench::run();
+    crate::recovery_bench::run()?;
 
     eprintln!("measuring in Chromium (20 cold starts, then 2 x 100 page loads)...");
     let out = Command::new("node")

@@ -6,6 +6,7 @@ mod demo_site;
 mod diagnose_bench;
 mod dist;
 mod manifest;
+mod recovery_bench;
 mod test;
 mod tools;
 mod util;

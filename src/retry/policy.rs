@@ -1,0 +1,197 @@
+//! The numbers of auto-retry: which failures are worth waiting out, and how long to wait
+//! between two probes of a failing origin. Pure arithmetic: time comes in as milliseconds and
+//! randomness as a number in `[0, 1)` from the caller.
+
+use crate::failure::{Failure, NetError};
+use serde::{Deserialize, Serialize};
+
+/// How often an origin may be probed. Plain data with `Default`; not stored (the watchers'
+/// snapshot holds state, the policy is code).
+///
+/// The default schedule, `elapsed` being the outage time seen so far (offline time excluded):
+///
+/// | outage so far | delay before the next probe |
+/// |---|---|
+/// | first failure | 1 s (`first_delay_ms`) |
+/// | under 1 min | 2 s to 2.5 s (`fast_interval_ms`, jitter upward only) |
+/// | 1 min and more | 4.8 % to 7.2 % of `elapsed` (`growth` ± `growth_jitter`) |
+/// | always | at least `min_gap_ms` after the previous probe started, at most `max_delay_ms`, never before a Retry-After |
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetryPolicy {
+    /// Delay from the first failure on an origin to its first probe.
+    pub first_delay_ms: u64,
+    /// How long the outage is probed at the fast interval.
+    pub fast_phase_ms: u64,
+    /// The fast interval, before jitter.
+    pub fast_interval_ms: u64,
+    /// Upward jitter of the fast interval: `interval * (1 + fast_jitter * jitter01)`. Upward only,
+    /// so `min_gap_ms` holds for every draw and the first minute never exceeds 30 probes.
+    pub fast_jitter: f64,
+    /// After the fast phase the delay is this fraction of the outage so far...
+    pub growth: f64,
+    /// ... times `1 ± growth_jitter`.
+    pub growth_jitter: f64,
+    /// No two probes of one origin start closer than this (the floor of every delay).
+    pub min_gap_ms: u64,
+    /// The longest delay between two probes (a Retry-After may ask for longer).
+    pub max_delay_ms: u64,
+    /// The floor for failures that change slowly (DNS, the visitor's proxy): `Pace::Slow`.
+    pub slow_min_delay_ms: u64,
+    /// A failure on an origin within this time of its recovery continues the same outage
+    /// (same clock, delays doubled, a single tab reloaded first): the probe said "up" but the
+    /// pages still fail.
+    pub flap_window_ms: u64,
+    /// Delays double per flap, at most this many times.
+    pub max_flap_doublings: u32,
+    /// The browser layer aborts a probe after this long (it counts as "down"); a probe still
+    /// marked in flight after it (the worker slept, the answer was lost) no longer blocks the next.
+    pub probe_timeout_ms: u64,
+    /// A tab reloaded alone after a flap that has not reported back by then is waiting again.
+    pub canary_timeout_ms: u64,
+    /// The default time limit the browser layer passes to `add_tab`.
+    pub time_limit_ms: u64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            first_delay_ms: 1_000,
+            fast_phase_ms: 60_000,
+            fast_interval_ms: 2_000,
+            fast_jitter: 0.25,
+            growth: 0.06,
+            growth_jitter: 0.2,
+            min_gap_ms: 2_000,
+            max_delay_ms: 300_000,
+            slow_min_delay_ms: 10_000,
+            flap_window_ms: 60_000,
+            max_flap_doublings: 5,
+            probe_timeout_ms: 10_000,
+            canary_timeout_ms: 30_000,
+            time_limit_ms: 60 * 60_000,
+        }
+    }
+}
+
+/// How fast a failure is worth probing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pace {
+    /// Gateway errors and dropped connections: they end the moment the server is back.
+    Normal,
+    /// DNS and proxy failures: they change slowly (resolver caches, VPN reconnects), and the
+    /// probe rarely reaches the site anyway. Never faster than `slow_min_delay_ms`.
+    Slow,
+}
+
+/// Why a failed page is never reloaded automatically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoRetry {
+    /// The failed navigation was not a GET (a form post...): a reload would send it again.
+    NotGet,
+    /// Waiting does not fix this failure (500, 501, 505, TLS between CDN and origin, 530...).
+    NotTransient,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryDecision {
+    Retry(Pace),
+    Never(NoRetry),
+}
+
+/// True only for GET: every other method (POST, PUT...) would be re-sent by a reload.
+pub fn is_get(method: &str) -> bool {
+    method.trim().eq_ignore_ascii_case("GET")
+}
+
+/// Whether a failed navigation is retried, and at what pace.
+///
+/// - Retried: 502, 503, 504; Cloudflare's 520 to 524 (origin down, refused, timed out,
+///   unreachable, too slow) and 527 (Railgun), 529 (overloaded); 598/599 (proxy read
+///   timeouts). Refused, reset, closed, timed-out, unreachable and empty connections.
+/// - Retried slowly: name not resolved (the answer is cached; a site whose DNS is being fixed
+///   comes back in minutes, a mistyped name never does and the time limit ends it) and the
+///   visitor's proxy failing (the probe goes through the same proxy, so it costs the site
+///   nothing; a VPN or proxy that reconnects brings the page back).
+/// - Offline (`InternetDisconnected`): retried; the watchers pause while the browser says it is
+///   offline and probe at once when it is back (`Watchers::set_online`).
+/// - Never: 500 (usually one URL's application bug: a probe of the origin cannot see when that
+///   page is fixed, so retrying would turn into a reload loop), 501 and 505 (permanent),
+///   525/526 (TLS between CDN and origin: needs the owner's fix), 530 (origin DNS or a
+///   Cloudflare 1xxx block), and every other 5xx (507, 508, 509, 511...).
+/// - Never for a method other than GET, whatever the failure.
+pub fn retry_decision(method: &str, failure: Failure) -> RetryDecision {
+    if !is_get(method) {
+        return RetryDecision::Never(NoRetry::NotGet);
+    }
+    match failure {
+        Failure::Http { status } => match status {
+            502..=504 | 520..=524 | 527 | 529 | 598 | 599 => RetryDecision::Retry(Pace::Normal),
+            _ => RetryDecision::Never(NoRetry::NotTransient),
+        },
+        Failure::Network { error } => match error {
+            NetError::NameNotResolved | NetError::ProxyFailed => RetryDecision::Retry(Pace::Slow),
+            NetError::ConnectionRefused
+            | NetError::ConnectionReset
+            | NetError::ConnectionClosed
+            | NetError::ConnectionTimedOut
+            | NetError::AddressUnreachable
+            | NetError::EmptyResponse
+            | NetError::InternetDisconnected => RetryDecision::Retry(Pace::Normal),
+        },
+    }
+}
+
+impl RetryPolicy {
+    /// Delay before the next probe of an origin at normal pace, with no flap.
+    /// `outage_elapsed_ms`: outage time so far; `retry_after_ms`: the server's last Retry-After;
+    /// `jitter01`: a random number in `[0, 1)` (out-of-range values are clamped, NaN is 0.5).
+    pub fn next_delay_ms(
+        &self,
+        outage_elapsed_ms: u64,
+        retry_after_ms: Option<u64>,
+        jitter01: f64,
+    ) -> u64 {
+        self.delay_ms(Pace::Normal, 0, outage_elapsed_ms, retry_after_ms, jitter01)
+    }
+
+    /// The general form: `pace` raises the floor, each of `flaps` doubles the delay.
+    pub fn delay_ms(
+        &self,
+        pace: Pace,
+        flaps: u32,
+        outage_elapsed_ms: u64,
+        retry_after_ms: Option<u64>,
+        jitter01: f64,
+    ) -> u64 {
+        let j = if jitter01.is_nan() {
+            0.5
+        } else {
+            jitter01.clamp(0.0, 1.0)
+        };
+        let mut delay = if outage_elapsed_ms < self.fast_phase_ms {
+            self.fast_interval_ms as f64 * (1.0 + self.fast_jitter * j)
+        } else {
+            let spread = 1.0 - self.growth_jitter + 2.0 * self.growth_jitter * j;
+            outage_elapsed_ms as f64 * self.growth * spread
+        };
+        let mut floor = self.min_gap_ms;
+        if pace == Pace::Slow {
+            floor = floor.max(self.slow_min_delay_ms);
+            delay = delay.max(self.slow_min_delay_ms as f64 * (1.0 + self.fast_jitter * j));
+        }
+        delay *= f64::from(1u32 << flaps.min(self.max_flap_doublings).min(16));
+        // `as` saturates: a huge or infinite product becomes u64::MAX, then the cap.
+        let delay = (delay as u64).min(self.max_delay_ms).max(floor);
+        delay.max(retry_after_ms.unwrap_or(0))
+    }
+
+    /// The delay before the first probe after a first failure at this pace.
+    pub fn first_delay_for(&self, pace: Pace) -> u64 {
+        match pace {
+            Pace::Normal => self.first_delay_ms,
+            Pace::Slow => self.first_delay_ms.max(self.slow_min_delay_ms),
+        }
+    }
+}
