@@ -23,3 +23,12 @@ const webPages = { url: [{ schemes: ['http', 'https'] }] };
 api.webNavigation.onCommitted.addListener(forward('committed'), webPages);
 api.webNavigation.onErrorOccurred.addListener(forward('navigation-failed'), webPages);
 api.tabs.onRemoved.addListener((tabId) => forward('removed')({ tabId }));
+// Auto-retry: a backup wake-up while an outage lasts, connectivity changes, the popup's requests.
+api.alarms.onAlarm.addListener(forward('alarm'));
+globalThis.addEventListener('online', () => forward('online')({}));
+globalThis.addEventListener('offline', () => forward('offline')({}));
+api.runtime.onMessage.addListener((message, sender) => {
+  if (sender.id === api.runtime.id) forward('message')(message);
+});
+// A restarted worker picks up a waiting outage at once.
+forward('alarm')({});

@@ -61,7 +61,8 @@ pub enum Action {
     },
 }
 
-/// What is stored that concerns the event: the tab's incident and the unassigned one.
+/// What is stored that concerns the event: the tab's incident (for every event but `Closed`)
+/// and the unassigned one (for commits and failed navigations).
 #[derive(Debug, Clone, Default)]
 pub struct Stored {
     pub tab: Option<Incident>,
@@ -78,14 +79,14 @@ pub fn decide(event: TabEvent, stored: Stored, now_ms: f64) -> Vec<Action> {
                 Some(status) => classify_status(scope(&details), status),
                 None => Outcome::Ignored,
             };
-            on_outcome(&details, outcome)
+            on_outcome(&details, outcome, stored)
         }
         TabEvent::Errored(details) => {
             let outcome = match details.error.as_deref() {
                 Some(error) => classify_error(scope(&details), error),
                 None => Outcome::Ignored,
             };
-            on_outcome(&details, outcome)
+            on_outcome(&details, outcome, stored)
         }
         TabEvent::Committed {
             tab_id,
@@ -118,7 +119,7 @@ fn scope(details: &RequestDetails) -> RequestScope<'_> {
     }
 }
 
-fn on_outcome(details: &RequestDetails, outcome: Outcome) -> Vec<Action> {
+fn on_outcome(details: &RequestDetails, outcome: Outcome, stored: Stored) -> Vec<Action> {
     let tab_id = details.tab_id.unwrap_or(-1);
     match outcome {
         Outcome::Failed(failure) => {
@@ -132,7 +133,9 @@ fn on_outcome(details: &RequestDetails, outcome: Outcome) -> Vec<Action> {
             actions.extend(read);
             actions
         }
-        Outcome::Loaded if tab_id >= 0 => {
+        // A good load clears what an earlier failure left; with nothing stored there is
+        // nothing to clear (this runs on every navigation: keep it cheap).
+        Outcome::Loaded if tab_id >= 0 && stored.tab.is_some() => {
             vec![Action::Forget { tab_id }, Action::ClearBadge { tab_id }]
         }
         Outcome::Loaded | Outcome::Ignored => Vec::new(),

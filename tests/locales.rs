@@ -107,6 +107,8 @@ fn used_messages() -> Vec<(String, usize)> {
         "src/web/popup.rs",
         "src/web/background.rs",
         "src/web/options.rs",
+        "src/web/retry.rs",
+        "src/web/popup_retry.rs",
     ] {
         let text = std::fs::read_to_string(format!("{}/{source}", env!("CARGO_MANIFEST_DIR")))
             .expect("source");

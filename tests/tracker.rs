@@ -103,8 +103,10 @@ fn a_good_load_clears_the_badge() {
             Action::ClearBadge { tab_id: 4 }
         ]
     );
-    let not_found = decide(completed(4, 404), Stored::default(), 0.0);
+    let not_found = decide(completed(4, 404), stored_tab(incident(502)), 0.0);
     assert!(not_found.contains(&Action::ClearBadge { tab_id: 4 }));
+    // Nothing stored, nothing to clear: ordinary navigations cost no storage writes.
+    assert!(decide(completed(4, 200), Stored::default(), 0.0).is_empty());
 }
 
 #[test]

@@ -18,6 +18,30 @@ extern "C" {
     pub fn tabs(this: &ExtensionApi) -> TabsApi;
     #[wasm_bindgen(method, getter)]
     pub fn scripting(this: &ExtensionApi) -> ScriptingApi;
+    #[wasm_bindgen(method, getter)]
+    pub fn runtime(this: &ExtensionApi) -> RuntimeApi;
+    /// Absent without the permission (and in contexts that lack it).
+    #[wasm_bindgen(method, getter)]
+    pub fn alarms(this: &ExtensionApi) -> Option<AlarmsApi>;
+    #[wasm_bindgen(method, getter)]
+    pub fn notifications(this: &ExtensionApi) -> Option<NotificationsApi>;
+
+    pub type RuntimeApi;
+    #[wasm_bindgen(method, js_name = getURL)]
+    pub fn get_url(this: &RuntimeApi, path: &str) -> String;
+    #[wasm_bindgen(method, js_name = sendMessage)]
+    pub fn send_message(this: &RuntimeApi, message: &JsValue) -> Promise;
+
+    pub type AlarmsApi;
+    /// Chromium returns a promise, Firefox nothing: the result is not used.
+    #[wasm_bindgen(method)]
+    pub fn create(this: &AlarmsApi, name: &str, info: &JsValue) -> JsValue;
+    #[wasm_bindgen(method)]
+    pub fn clear(this: &AlarmsApi, name: &str) -> Promise;
+
+    pub type NotificationsApi;
+    #[wasm_bindgen(method)]
+    pub fn create(this: &NotificationsApi, id: &str, options: &JsValue) -> JsValue;
 
     pub type ScriptingApi;
     #[wasm_bindgen(method, js_name = executeScript)]
@@ -56,6 +80,10 @@ extern "C" {
     pub fn query(this: &TabsApi, query: &JsValue) -> Promise;
     #[wasm_bindgen(method)]
     pub fn get(this: &TabsApi, tab_id: f64) -> Promise;
+    #[wasm_bindgen(method)]
+    pub fn reload(this: &TabsApi, tab_id: f64, options: &JsValue) -> Promise;
+    #[wasm_bindgen(method)]
+    pub fn update(this: &TabsApi, tab_id: f64, properties: &JsValue) -> Promise;
 }
 
 /// `globalThis.browser ?? globalThis.chrome`, or an error outside an extension.

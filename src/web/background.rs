@@ -1,6 +1,7 @@
 //! The background entry point: one browser event in, the core's actions carried out.
 
 use super::api::{extension_api, message, object, ExtensionApi};
+use super::retry;
 use super::storage::{self, tab_key, UNASSIGNED_KEY};
 use crate::diagnosis::page::MAX_SCAN;
 use crate::incident::{truncate, RequestDetails};
@@ -28,18 +29,92 @@ struct NavigationDetails {
 #[wasm_bindgen]
 pub async fn handle_event(kind: String, details: JsValue) -> Result<(), JsValue> {
     let api = extension_api()?;
+    match kind.as_str() {
+        "alarm" => return retry::pump(&api).await,
+        "online" => return retry::on_online(&api, true).await,
+        "offline" => return retry::on_online(&api, false).await,
+        "message" => return on_message(&api, details).await,
+        _ => {}
+    }
     let event = parse_event(&kind, details)?;
     let stored = match &event {
         TabEvent::Committed { tab_id, .. } | TabEvent::NavigationFailed { tab_id, .. } => Stored {
             tab: storage::load(&api, &tab_key(*tab_id)).await?,
             unassigned: storage::load(&api, UNASSIGNED_KEY).await?,
         },
-        _ => Stored::default(),
+        TabEvent::Completed(details) | TabEvent::Errored(details) => Stored {
+            tab: match details.tab_id.filter(|id| *id >= 0) {
+                Some(tab_id) => storage::load(&api, &tab_key(tab_id)).await?,
+                None => None,
+            },
+            unassigned: None,
+        },
+        TabEvent::Closed { .. } => Stored::default(),
+    };
+    // A good load (not a commit of another page) is what proves a retried site is back.
+    let loaded_url = match &event {
+        TabEvent::Completed(details) => Some(details.url.clone()),
+        _ => None,
     };
     for action in decide(event, stored, js_sys::Date::now()) {
+        let follow_up = retry_follow_up(&action, loaded_url.as_deref());
         carry_out(&api, action).await?;
+        if let Some(follow_up) = follow_up {
+            // Auto-retry trouble must not stop the badge and the popup from working.
+            if let Err(error) = follow_up.run(&api).await {
+                web_sys::console::warn_2(&"Gateway Doctor: auto-retry".into(), &error);
+            }
+        }
     }
     Ok(())
+}
+
+/// What auto-retry must hear about after a tracker action.
+enum RetryFollowUp {
+    Failed(i64, Box<crate::incident::Incident>),
+    Loaded(i64, String),
+    Gone(i64),
+}
+
+impl RetryFollowUp {
+    async fn run(self, api: &ExtensionApi) -> Result<(), JsValue> {
+        match self {
+            RetryFollowUp::Failed(tab_id, incident) => {
+                retry::on_failure(api, tab_id, &incident).await
+            }
+            RetryFollowUp::Loaded(tab_id, url) => retry::on_loaded(api, tab_id, &url).await,
+            RetryFollowUp::Gone(tab_id) => retry::on_gone(api, tab_id).await,
+        }
+    }
+}
+
+fn retry_follow_up(action: &Action, loaded_url: Option<&str>) -> Option<RetryFollowUp> {
+    match action {
+        Action::Remember { tab_id, incident } => {
+            Some(RetryFollowUp::Failed(*tab_id, Box::new(incident.clone())))
+        }
+        Action::Forget { tab_id } => Some(match loaded_url {
+            Some(url) => RetryFollowUp::Loaded(*tab_id, url.to_string()),
+            None => RetryFollowUp::Gone(*tab_id),
+        }),
+        _ => None,
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", tag = "type")]
+enum PopupMessage {
+    #[serde(rename = "cancel-retry")]
+    CancelRetry { tab_id: i64 },
+}
+
+/// Requests from the popup. Anything else is refused with a clear message.
+async fn on_message(api: &ExtensionApi, details: JsValue) -> Result<(), JsValue> {
+    let message: PopupMessage = serde_wasm_bindgen::from_value(details)
+        .map_err(|e| JsValue::from_str(&format!("Gateway Doctor: unknown message: {e}")))?;
+    match message {
+        PopupMessage::CancelRetry { tab_id } => retry::on_cancel(api, tab_id).await,
+    }
 }
 
 /// Reads a forwarded browser event; malformed details give a clear error, never a panic.

@@ -6,6 +6,8 @@ mod background;
 mod dom;
 mod options;
 mod popup;
+mod popup_retry;
+mod retry;
 mod settings_store;
 mod storage;
 

@@ -2,10 +2,12 @@
 
 use super::api::{extension_api, message, object};
 use super::dom::{append, element, text};
+use super::popup_retry;
 use super::storage::{self, tab_key};
 use crate::incident::Incident;
 use crate::popup_view::{incident_view, IncidentView, Msg};
 use js_sys::{Array, Reflect};
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -14,20 +16,30 @@ use web_sys::{Document, Element};
 /// Renders the popup into `root`: for the tab named by `?tab=<id>`, else the active tab.
 #[wasm_bindgen]
 pub async fn render_popup(root: Element) -> Result<(), JsValue> {
-    let api = extension_api()?;
+    let api = Rc::new(extension_api()?);
     let doc = root
         .owner_document()
         .ok_or_else(|| JsValue::from_str("popup root is not in a document"))?;
     let translate = |key: &str, args: &[String]| message(&api, key, args);
-    let incident = match target_tab(&api).await? {
+    let tab_id = target_tab(&api).await?;
+    let incident = match tab_id {
         Some(tab_id) => storage::load(&api, &tab_key(tab_id)).await?,
         None => None,
     };
     let locale = api.i18n().get_ui_language();
-    match incident {
-        Some(incident) => render_view(&doc, &root, &incident_view(&incident), &locale, &translate),
-        None => render_nothing_wrong(&doc, &root, &translate),
+    let Some(incident) = incident else {
+        return render_nothing_wrong(&doc, &root, &translate);
+    };
+    render_view(&doc, &root, &incident_view(&incident), &locale, &translate)?;
+    if let Some(tab_id) = tab_id {
+        if let Some(block) = popup_retry::retry_block(&api, &doc, tab_id).await? {
+            // Right under the headline: the first thing a waiting visitor wants to know.
+            if let Some(header) = root.query_selector("#incident > header")? {
+                header.after_with_node_1(&block)?;
+            }
+        }
     }
+    Ok(())
 }
 
 /// Renders a stored incident (as `storage.session` holds it) without the extension API, for

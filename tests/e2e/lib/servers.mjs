@@ -57,7 +57,7 @@ const HEALTHY_PAGE = (title) =>
  *   /slow/...   proxied to an upstream that never answers, with a 2 s read timeout: a 504
  *   anything else: nginx's own 404
  */
-export async function startNginx({ slowPort }) {
+export async function startNginx({ slowPort, appPort = null }) {
   const nginx = ['/usr/sbin/nginx', '/usr/bin/nginx'].find(existsSync);
   if (!nginx) throw new Error('nginx is not installed (cargo xtask test installs nginx-light)');
   const dir = mkdtempSync(join(tmpdir(), 'gd-nginx-'));
@@ -70,6 +70,11 @@ export async function startNginx({ slowPort }) {
     writeFileSync(join(dir, 'www', 'ok', `${name}.html`), HEALTHY_PAGE(`Healthy ${name}`));
   }
   // A healthy page whose only failure is inside an iframe: never a page failure.
+  // A form whose POST goes to the switchable app.
+  writeFileSync(
+    join(dir, 'www', 'ok', 'form.html'),
+    `<!doctype html><title>Order form</title><form method="post" action="/app/submit"><input name="item" value="book"><button>Order</button></form>`,
+  );
   writeFileSync(
     join(dir, 'www', 'ok', 'frame.html'),
     `<!doctype html><title>Frame host</title><iframe src="/dead/in-frame"></iframe>`,
@@ -83,7 +88,8 @@ pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
 events { worker_connections 128; }
 http {
-  access_log off;
+  log_format requests '$msec $request_method $uri $status';
+  access_log ${dir}/access.log requests;
   client_body_temp_path ${dir}/body;
   proxy_temp_path ${dir}/proxy;
   fastcgi_temp_path ${dir}/fastcgi;
@@ -92,9 +98,13 @@ http {
   default_type text/html;
   server {
     listen 127.0.0.1:${port};
+    # More loopback addresses on the same port: separate origins for tests that must not share
+    # an outage's history (auto-retry watches each origin once).
+    ${[2, 3, 4, 5, 6].map((n) => `listen 127.0.0.${n}:${port};`).join(' ')}
     root ${dir}/www;
     location /dead/ { proxy_pass http://127.0.0.1:${deadPort}; }
     location /slow/ { proxy_pass http://127.0.0.1:${slowPort}; proxy_read_timeout 2s; }
+    ${appPort ? `location /app/ { proxy_pass http://127.0.0.1:${appPort}; }` : ''}
     location = /empty { return 204; }
     location = /download {
       add_header Content-Disposition 'attachment; filename="report.bin"';
@@ -119,6 +129,8 @@ http {
   }
   return {
     base,
+    /** The same server under another loopback address: another origin. */
+    baseOn: (n) => `http://127.0.0.${n}:${port}`,
     pid: child.pid,
     stop: async () => {
       if (child.exitCode === null) {
@@ -128,5 +140,58 @@ http {
       rmSync(dir, { recursive: true, force: true });
     },
     errorLog: () => (existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : ''),
+    /** Requests nginx has seen: {at (ms), method, uri, status}, oldest first. */
+    requests: () =>
+      (existsSync(join(dir, 'access.log')) ? readFileSync(join(dir, 'access.log'), 'utf8') : '')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const [msec, method, uri, status] = line.split(' ');
+          return { at: Number(msec) * 1000, method, uri, status: Number(status) };
+        }),
   };
+}
+
+/**
+ * The application behind nginx's /app/, which a test stops (connections refused: nginx answers
+ * 502) and starts again on the same port. Pages: any /app/<name> is "App <name>";
+ * /app/ra/... answers 503 with Retry-After: 5 until `failWithRetryAfterUntil`.
+ */
+export async function startSwitchableApp() {
+  const port = await freePort();
+  const sockets = new Set();
+  let server = null;
+  const state = { failWithRetryAfterUntil: 0 };
+  const handler = (req, res) => {
+    if (req.url.startsWith('/app/ra/') && Date.now() < state.failWithRetryAfterUntil) {
+      res.writeHead(503, { 'retry-after': '5', 'content-type': 'text/plain' });
+      res.end('Busy, come back in 5 seconds');
+      return;
+    }
+    const name = req.url.replace(/^\/app\//, '').replace(/[^a-z0-9-]/gi, '') || 'home';
+    res.writeHead(200, { 'content-type': 'text/html', 'cache-control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : `<!doctype html><title>App ${name}</title><h1>App ${name}</h1>`);
+  };
+  const app = {
+    port,
+    state,
+    async start() {
+      if (server) return;
+      server = createServer(handler);
+      server.on('connection', (s) => {
+        sockets.add(s);
+        s.on('close', () => sockets.delete(s));
+      });
+      await new Promise((r) => server.listen(port, '127.0.0.1', r));
+    },
+    async stop() {
+      if (!server) return;
+      const closing = new Promise((r) => server.close(r));
+      for (const s of sockets) s.destroy();
+      await closing;
+      server = null;
+    },
+  };
+  await app.start();
+  return app;
 }

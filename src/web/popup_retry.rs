@@ -1,0 +1,153 @@
+//! The popup's auto-retry line: a live countdown with a stop button while the tab is being
+//! retried, or why it is not (a form, a failure waiting cannot fix, the settings...).
+
+use super::api::{message, object, ExtensionApi};
+use super::dom::{append, element, text};
+use super::retry::{note_key, RetryNote, STATE_KEY};
+use crate::retry::{RetryPolicy, TabStatus, TabWaitState, Watchers, WatchersState};
+use js_sys::Reflect;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Document, Element};
+
+/// Reads the tab's retry state and note from `storage.session` (missing or corrupt: none).
+async fn load(
+    api: &ExtensionApi,
+    tab_id: i64,
+) -> Result<(Option<TabStatus>, Option<RetryNote>), JsValue> {
+    let keys: js_sys::Array = [STATE_KEY.to_string(), note_key(tab_id)]
+        .iter()
+        .map(|k| JsValue::from_str(k))
+        .collect();
+    let items = JsFuture::from(api.storage().session().get(&keys)).await?;
+    let state = Reflect::get(&items, &STATE_KEY.into())?;
+    let status = serde_wasm_bindgen::from_value::<WatchersState>(state)
+        .ok()
+        .and_then(|state| Watchers::restore(RetryPolicy::default(), state).tab_status(tab_id));
+    let note = serde_wasm_bindgen::from_value::<RetryNote>(Reflect::get(
+        &items,
+        &note_key(tab_id).into(),
+    )?)
+    .ok();
+    Ok((status, note))
+}
+
+/// Builds the block, or nothing when auto-retry has nothing to say about this tab.
+pub async fn retry_block(
+    api: &Rc<ExtensionApi>,
+    doc: &Document,
+    tab_id: i64,
+) -> Result<Option<Element>, JsValue> {
+    let (status, note) = load(api, tab_id).await?;
+    let block = element(doc, "div", "retry-block")?;
+    append(
+        &block,
+        &[&text(doc, "h2", "", &message(api, "headingRetry", &[]))?],
+    )?;
+    if let Some(status) = status {
+        let line = text(doc, "p", "retry-status", &status_text(api, &status))?;
+        line.set_attribute("aria-live", "polite")?;
+        let stop = text(
+            doc,
+            "button",
+            "cancel-retry",
+            &message(api, "retryStop", &[]),
+        )?;
+        stop.set_attribute("type", "button")?;
+        append(&block, &[&line, &stop])?;
+        tick_countdown(api, &line, status);
+        on_stop(api, &stop, &line, tab_id)?;
+        return Ok(Some(block));
+    }
+    let Some(note) = note else {
+        return Ok(None);
+    };
+    let key = match note {
+        RetryNote::NotGet => "retryNoteNotGet",
+        RetryNote::NotRetryable => "retryNoteNotRetryable",
+        RetryNote::Off => "retryNoteOff",
+        RetryNote::Excepted => "retryNoteExcepted",
+        RetryNote::GaveUpTimeLimit => "retryNoteTimeLimit",
+        RetryNote::GaveUpUnfixable => "retryNoteUnfixable",
+        RetryNote::Cancelled => "retryNoteCancelled",
+    };
+    append(
+        &block,
+        &[&text(doc, "p", "retry-note", &message(api, key, &[]))?],
+    )?;
+    Ok(Some(block))
+}
+
+fn status_text(api: &ExtensionApi, status: &TabStatus) -> String {
+    let now = js_sys::Date::now() as u64;
+    let line = match (status.state, status.next_probe_at_ms) {
+        (TabWaitState::PausedOffline, _) => message(api, "retryPausedOffline", &[]),
+        (TabWaitState::Waiting, Some(at)) => {
+            let seconds = at.saturating_sub(now).div_ceil(1000);
+            message(api, "retryCountdown", &[seconds.to_string()])
+        }
+        _ => message(api, "retryChecking", &[]),
+    };
+    if status.tabs_on_origin > 1 {
+        let others = message(api, "retryOtherTabs", &[status.tabs_on_origin.to_string()]);
+        format!("{line} {others}")
+    } else {
+        line
+    }
+}
+
+/// Updates the countdown every second while the popup is open.
+fn tick_countdown(api: &Rc<ExtensionApi>, line: &Element, status: TabStatus) {
+    let api = Rc::clone(api);
+    let line = line.clone();
+    let interval = gloo_timers::callback::Interval::new(1000, move || {
+        if line.get_attribute("data-stopped").is_none() {
+            line.set_text_content(Some(&status_text(&api, &status)));
+        }
+    });
+    // Lives as long as the popup.
+    interval.forget();
+}
+
+fn on_stop(
+    api: &Rc<ExtensionApi>,
+    button: &Element,
+    line: &Element,
+    tab_id: i64,
+) -> Result<(), JsValue> {
+    let api = Rc::clone(api);
+    let line = line.clone();
+    let target = button.clone();
+    let click = Closure::<dyn FnMut()>::new(move || {
+        let api = Rc::clone(&api);
+        let line = line.clone();
+        let target = target.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let request = object(&[
+                ("type", "cancel-retry".into()),
+                ("tabId", JsValue::from_f64(tab_id as f64)),
+            ]);
+            let sent = match request {
+                Ok(request) => JsFuture::from(api.runtime().send_message(&request))
+                    .await
+                    .is_ok(),
+                Err(_) => false,
+            };
+            let key = if sent {
+                "retryNoteCancelled"
+            } else {
+                "retryStopFailed"
+            };
+            let _ = line.set_attribute("data-stopped", "");
+            line.set_text_content(Some(&message(&api, key, &[])));
+            if sent {
+                let _ = target.set_attribute("hidden", "");
+            }
+        });
+    });
+    button.add_event_listener_with_callback("click", click.as_ref().unchecked_ref())?;
+    click.forget();
+    Ok(())
+}

@@ -1,0 +1,171 @@
+// Auto-retry end to end: a real nginx in front of an application the test stops and starts.
+// Requests are counted from nginx's own access log.
+import { after, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, sleep } from './lib/browsers.mjs';
+import { startNginx, startSilentUpstream, startSwitchableApp } from './lib/servers.mjs';
+
+const BROWSERS = (process.env.GD_BROWSERS ?? 'chromium,firefox').split(',');
+
+let slow;
+let app;
+let nginx;
+before(async () => {
+  slow = await startSilentUpstream();
+  app = await startSwitchableApp();
+  nginx = await startNginx({ slowPort: slow.port, appPort: app.port });
+});
+after(async () => {
+  await nginx?.stop();
+  await app?.stop();
+  await slow?.stop();
+});
+
+const since = (t0, filter) => nginx.requests().filter((r) => r.at >= t0 && filter(r));
+
+async function waitForTitle(browser, tabId, title, timeout) {
+  const deadline = Date.now() + timeout;
+  let tab;
+  while (Date.now() < deadline) {
+    tab = await browser.inExtension((api, id) => api.tabs.get(id), tabId);
+    if (tab.title === title && tab.status === 'complete') return Date.now();
+    await sleep(50);
+  }
+  throw new Error(`${browser.name}: tab ${tabId} shows ${JSON.stringify(tab?.title)}, not ${title}`);
+}
+
+for (const name of BROWSERS) {
+  describe(`${name}: auto-retry`, () => {
+    let browser;
+    before(async () => {
+      browser = await launch(name);
+    });
+    after(async () => {
+      await browser?.close();
+    });
+    // Each test starts with the application up, whatever the previous one left.
+    beforeEach(async () => {
+      await app.start().catch(() => {});
+      app.state.failWithRetryAfterUntil = 0;
+    });
+
+    test('the tab comes back by itself soon after the upstream returns', async () => {
+      await app.stop();
+      const url = `${nginx.baseOn(2)}/app/back`;
+      const tab = await browser.openTab(url);
+      await browser.waitForBadge(tab, '502');
+      const popup = await browser.openPopup(tab);
+      assert.match(await popup.evaluate(() => document.querySelector('#retry-status')?.textContent ?? ''), /checks the site again|checking the site/);
+      await popup.close();
+      await sleep(3000);
+      await app.start();
+      const upAt = Date.now();
+      const shownAt = await waitForTitle(browser, tab, 'App back', 8000);
+      await browser.waitForBadge(tab, '');
+      const delay = shownAt - upAt;
+      assert.ok(delay < 4000, `recovery took ${delay} ms`);
+    });
+
+    test('ten tabs on one origin make one probe stream, and all come back', async () => {
+      await app.stop();
+      const tabs = [];
+      for (let i = 0; i < 10; i++) tabs.push(await browser.openTab(`${nginx.baseOn(3)}/app/many${i}`));
+      for (const tab of tabs) await browser.waitForBadge(tab, '502');
+      const t0 = Date.now();
+      await sleep(8000);
+      const probes = since(t0, (r) => r.uri.startsWith('/app/many') && r.method === 'HEAD');
+      const reloads = since(t0, (r) => r.uri.startsWith('/app/many') && r.method === 'GET');
+      assert.ok(probes.length >= 2 && probes.length <= 6, `${probes.length} probes in 8 s for 10 tabs`);
+      assert.equal(reloads.length, 0, 'tabs were reloaded while the site was down');
+      await app.start();
+      for (let i = 0; i < 10; i++) await waitForTitle(browser, tabs[i], `App many${i}`, 8000);
+    });
+
+    test('a Retry-After of 5 s is respected', async () => {
+      app.state.failWithRetryAfterUntil = Date.now() + 7000;
+      const t0 = Date.now();
+      const tab = await browser.openTab(`${nginx.baseOn(4)}/app/ra/page`);
+      await browser.waitForBadge(tab, '503');
+      const failedAt = since(t0, (r) => r.uri === '/app/ra/page' && r.method === 'GET')[0].at;
+      await waitForTitle(browser, tab, 'App rapage', 15000);
+      const probes = since(t0, (r) => r.uri === '/app/ra/page' && r.method === 'HEAD');
+      assert.ok(probes.length >= 1, 'no probe at all');
+      const firstProbe = probes[0].at - failedAt;
+      assert.ok(firstProbe >= 4900, `first probe ${firstProbe} ms after a Retry-After: 5`);
+    });
+
+    test('a form POST that got a 502 is never sent again', async () => {
+      const formUrl = `${nginx.baseOn(5)}/ok/form.html`;
+      const tab = await browser.openTab(formUrl);
+      await browser.waitForLoad(tab, formUrl);
+      const page = await browser.pageShowing(formUrl);
+      await app.stop();
+      const t0 = Date.now();
+      await page.evaluate(() => document.querySelector('form').submit()).catch(() => {});
+      await browser.waitForBadge(tab, '502');
+      await app.start();
+      await sleep(6000);
+      const posts = since(t0, (r) => r.uri === '/app/submit' && r.method === 'POST');
+      assert.equal(posts.length, 1, `the form was sent ${posts.length} times`);
+      assert.equal(since(t0, (r) => r.uri === '/app/submit' && r.method !== 'POST').length, 0);
+      assert.equal(await browser.badge(tab), '502');
+      const popup = await browser.openPopup(tab);
+      const note = await popup.evaluate(() => document.querySelector('#retry-note')?.textContent ?? '');
+      await popup.close();
+      assert.match(note, /never sends a form again/);
+    });
+
+    if (name === 'chromium') {
+      test('the service worker stopped mid-outage still brings the tab back', async () => {
+        await app.stop();
+        const url = `${nginx.baseOn(6)}/app/worker`;
+        const tab = await browser.openTab(url);
+        await browser.waitForBadge(tab, '502');
+        const page = await browser.browser.newPage();
+        const session = await page.createCDPSession();
+        await session.send('ServiceWorker.enable');
+        await session.send('ServiceWorker.stopAllWorkers');
+        await sleep(500);
+        const workers = browser.browser.targets().filter((t) => t.type() === 'service_worker');
+        assert.equal(workers.length, 0, 'the service worker is still running');
+        await app.start();
+        await waitForTitle(browser, tab, 'App worker', 15000);
+        await session.detach();
+        await page.close();
+      });
+    }
+  });
+}
+
+describe('chromium: auto-retry while offline', { skip: !BROWSERS.includes('chromium') }, () => {
+  test('offline pauses probing, and coming back online probes at once', async () => {
+    const browser = await launch('chromium');
+    try {
+      await app.stop();
+      const url = `${nginx.baseOn(2)}/app/offline`;
+      const tab = await browser.openTab(url);
+      await browser.waitForBadge(tab, '502');
+      const target = await browser.browser.waitForTarget((t) => t.type() === 'service_worker');
+      const session = await target.createCDPSession();
+      await session.send('Network.enable');
+      const conditions = { latency: 0, downloadThroughput: -1, uploadThroughput: -1 };
+      await session.send('Network.emulateNetworkConditions', { ...conditions, offline: true });
+      await sleep(3000);
+      const popup = await browser.openPopup(tab);
+      const status = await popup.evaluate(() => document.querySelector('#retry-status')?.textContent ?? '');
+      await popup.close();
+      assert.match(status, /Paused while you are offline/);
+      const t0 = Date.now();
+      await session.send('Network.emulateNetworkConditions', { ...conditions, offline: false });
+      await sleep(2500);
+      const probes = since(t0, (r) => r.uri === '/app/offline' && r.method === 'HEAD');
+      assert.ok(probes.length >= 1, 'no probe after coming back online');
+      assert.ok(probes[0].at - t0 < 2000, `first probe ${probes[0].at - t0} ms after going online`);
+      await app.start();
+      await waitForTitle(browser, tab, 'App offline', 8000);
+      await session.detach();
+    } finally {
+      await browser.close();
+    }
+  });
+});
