@@ -102,9 +102,12 @@ fn retry_follow_up(action: &Action, loaded_url: Option<&str>) -> Option<RetryFol
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase", tag = "type")]
+#[serde(
+    tag = "type",
+    rename_all = "kebab-case",
+    rename_all_fields = "camelCase"
+)]
 enum PopupMessage {
-    #[serde(rename = "cancel-retry")]
     CancelRetry { tab_id: i64 },
 }
 

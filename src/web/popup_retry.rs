@@ -111,6 +111,19 @@ fn tick_countdown(api: &Rc<ExtensionApi>, line: &Element, status: TabStatus) {
     interval.forget();
 }
 
+/// Waits up to two seconds for the background to record that the tab is no longer retried.
+async fn confirmed_stopped(api: &ExtensionApi, tab_id: i64) -> bool {
+    for _ in 0..20 {
+        if let Ok((status, note)) = load(api, tab_id).await {
+            if status.is_none() && note == Some(RetryNote::Cancelled) {
+                return true;
+            }
+        }
+        gloo_timers::future::TimeoutFuture::new(100).await;
+    }
+    false
+}
+
 fn on_stop(
     api: &Rc<ExtensionApi>,
     button: &Element,
@@ -135,6 +148,8 @@ fn on_stop(
                     .is_ok(),
                 Err(_) => false,
             };
+            // The background does not answer: confirm from what it stored.
+            let sent = sent && confirmed_stopped(&api, tab_id).await;
             let key = if sent {
                 "retryNoteCancelled"
             } else {

@@ -94,6 +94,32 @@ for (const name of BROWSERS) {
       assert.ok(firstProbe >= 4900, `first probe ${firstProbe} ms after a Retry-After: 5`);
     });
 
+    test('"Stop retrying" in the popup stops it: the tab stays as it is after recovery', async () => {
+      await app.stop();
+      const url = `${nginx.baseOn(6)}/app/cancelled`;
+      const tab = await browser.openTab(url);
+      await browser.waitForBadge(tab, '502');
+      const popup = await browser.openPopup(tab);
+      await popup.evaluate(() => document.querySelector('#cancel-retry').click());
+      let status = '';
+      for (let i = 0; i < 50 && !/stopped/.test(status); i++) {
+        await sleep(100);
+        status = await popup.evaluate(() => document.querySelector('#retry-status')?.textContent ?? '');
+      }
+      await popup.close();
+      assert.match(status, /Auto-retry stopped for this tab/);
+      const t0 = Date.now();
+      await app.start();
+      await sleep(5000);
+      const after = since(t0, (r) => r.uri === '/app/cancelled');
+      assert.equal(after.length, 0, `the tab was still probed: ${JSON.stringify(after)}`);
+      assert.equal(await browser.badge(tab), '502');
+      const again = await browser.openPopup(tab);
+      const note = await again.evaluate(() => document.querySelector('#retry-note')?.textContent ?? '');
+      await again.close();
+      assert.match(note, /Auto-retry stopped for this tab/);
+    });
+
     test('a form POST that got a 502 is never sent again', async () => {
       const formUrl = `${nginx.baseOn(5)}/ok/form.html`;
       const tab = await browser.openTab(formUrl);
