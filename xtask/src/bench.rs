@@ -104,5 +104,62 @@ pub fn run_bench() -> Result {
         number(&["load_ms", "ratio"]),
         "<= 1.02"
     );
+    real_browser_recovery()
+}
+
+/// The same three strategies through one real harness: Chromium with the extension, nginx in
+/// front of an application stopped for 5 s and 30 s (one outage each, ten tabs).
+fn real_browser_recovery() -> Result {
+    eprintln!("\nmeasuring recovery in Chromium behind nginx (about 3 minutes)...");
+    let out = Command::new("node")
+        .arg(e2e_dir().join("recovery-bench.mjs"))
+        .args(["5", "30"])
+        .current_dir(e2e_dir())
+        .output()
+        .map_err(|e| format!("node recovery-bench.mjs: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let figures: Value = stdout
+        .lines()
+        .rev()
+        .find_map(|line| serde_json::from_str(line).ok())
+        .ok_or_else(|| {
+            format!(
+                "recovery-bench.mjs printed no figures: {stdout}{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })?;
+    println!(
+        "\nrecovery in a real browser (Chromium + nginx on 127.0.0.1, 10 tabs, one outage per row)"
+    );
+    println!(
+        "{:>7}  {:<10} {:>12} {:>12} {:>12} {:>14}",
+        "outage", "strategy", "median", "worst", "requests in", "in first"
+    );
+    println!(
+        "{:>7}  {:<10} {:>12} {:>12} {:>12} {:>14}",
+        "", "", "delay", "delay", "outage", "minute"
+    );
+    let rows = figures
+        .get("rows")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for row in rows {
+        let ms = |key: &str| {
+            row.get(key)
+                .and_then(Value::as_f64)
+                .map_or("-".to_string(), |v| format!("{:.2} s", v / 1000.0))
+        };
+        let count = |key: &str| row.get(key).and_then(Value::as_u64).unwrap_or(0);
+        println!(
+            "{:>6}s  {:<10} {:>12} {:>12} {:>12} {:>14}",
+            row.get("outage_s").and_then(Value::as_u64).unwrap_or(0),
+            row.get("strategy").and_then(Value::as_str).unwrap_or("?"),
+            ms("median_delay_ms"),
+            ms("worst_delay_ms"),
+            count("requests_during_outage"),
+            count("requests_first_minute"),
+        );
+    }
     Ok(())
 }
