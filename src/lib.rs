@@ -2,6 +2,7 @@
 //! `web` is the thin layer that talks to the browser through wasm-bindgen.
 
 pub mod advice;
+pub mod checks;
 pub mod diagnosis;
 pub mod failure;
 pub mod incident;

@@ -1,0 +1,103 @@
+//! DNS-over-HTTPS answers (`application/dns-json`), and whether the browser connected to one of
+//! the addresses an independent lookup gives.
+
+use serde_json::Value;
+use std::net::IpAddr;
+
+/// The A and AAAA addresses of a DoH JSON answer; an error for anything else.
+pub fn read_doh_answer(body: &str) -> Result<Vec<IpAddr>, String> {
+    if body.len() > 64 * 1024 {
+        return Err("answer too large".into());
+    }
+    let value: Value = serde_json::from_str(body).map_err(|_| "answer is not JSON".to_string())?;
+    match value.get("Status").and_then(Value::as_u64) {
+        Some(0) => {}
+        Some(3) => return Ok(Vec::new()), // NXDOMAIN: the name does not exist
+        Some(_) => return Err("the resolver reported an error".into()),
+        None => return Err("no Status in the answer".into()),
+    }
+    let records = value
+        .get("Answer")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    Ok(records
+        .iter()
+        .filter(|r| matches!(r.get("type").and_then(Value::as_u64), Some(1 | 28)))
+        .filter_map(|r| r.get("data").and_then(Value::as_str)?.parse().ok())
+        .take(32)
+        .collect())
+}
+
+/// How the address the browser used compares with an independent lookup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DnsComparison {
+    /// The browser used one of the addresses the lookup gave.
+    Agrees,
+    /// The browser used an address the lookup does not give: stale or tampered DNS.
+    Differs,
+    /// The lookup found the name while the browser could not resolve it.
+    ResolvesElsewhere,
+    /// The lookup does not find the name either.
+    NameDoesNotExist,
+    /// Nothing to compare.
+    Unknown,
+}
+
+pub fn compare(
+    browser_ip: Option<&str>,
+    looked_up: &[IpAddr],
+    browser_could_not_resolve: bool,
+) -> DnsComparison {
+    if looked_up.is_empty() {
+        return if browser_could_not_resolve {
+            DnsComparison::NameDoesNotExist
+        } else {
+            DnsComparison::Unknown
+        };
+    }
+    if browser_could_not_resolve {
+        return DnsComparison::ResolvesElsewhere;
+    }
+    match browser_ip.and_then(|ip| ip.trim_matches(['[', ']']).parse::<IpAddr>().ok()) {
+        Some(ip) if looked_up.contains(&ip) => DnsComparison::Agrees,
+        Some(_) => DnsComparison::Differs,
+        None => DnsComparison::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_answers_and_compares() {
+        let body = r#"{"Status":0,"Answer":[{"name":"a.","type":5,"data":"b."},{"name":"b.","type":1,"TTL":60,"data":"203.0.113.7"},{"type":28,"data":"2001:db8::1"}]}"#;
+        let ips = read_doh_answer(body).expect("reads");
+        assert_eq!(ips.len(), 2);
+        assert_eq!(
+            compare(Some("203.0.113.7"), &ips, false),
+            DnsComparison::Agrees
+        );
+        assert_eq!(
+            compare(Some("[2001:db8::1]"), &ips, false),
+            DnsComparison::Agrees
+        );
+        assert_eq!(
+            compare(Some("198.51.100.9"), &ips, false),
+            DnsComparison::Differs
+        );
+        assert_eq!(compare(None, &ips, true), DnsComparison::ResolvesElsewhere);
+        assert_eq!(compare(None, &[], true), DnsComparison::NameDoesNotExist);
+        assert_eq!(read_doh_answer(r#"{"Status":3}"#), Ok(Vec::new()));
+    }
+
+    #[test]
+    fn garbage_is_an_error() {
+        for body in ["", "nope", r#"{"Status":2}"#, "[]", r#"{"Answer":[]}"#] {
+            assert!(read_doh_answer(body).is_err(), "{body}");
+        }
+        let odd = r#"{"Status":0,"Answer":[{"type":1,"data":"<script>"},{"type":1,"data":7}]}"#;
+        assert_eq!(read_doh_answer(odd), Ok(Vec::new()));
+    }
+}
