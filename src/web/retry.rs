@@ -264,11 +264,7 @@ fn global_fetch(url: &str, init: &web_sys::RequestInit) -> Option<js_sys::Promis
 async fn carry_out(api: &ExtensionApi, actions: Vec<WatcherAction>) -> Result<(), JsValue> {
     for action in actions {
         match action {
-            WatcherAction::Reload { tab_ids } => {
-                for tab_id in tab_ids {
-                    reload(api, tab_id).await;
-                }
-            }
+            WatcherAction::Reload { tab_ids } => reload_all(api, &tab_ids).await,
             WatcherAction::GiveUp { tab_ids, reason } => {
                 let note = match reason {
                     GiveUpReason::TimeLimit => RetryNote::GaveUpTimeLimit,
@@ -284,38 +280,52 @@ async fn carry_out(api: &ExtensionApi, actions: Vec<WatcherAction>) -> Result<()
     Ok(())
 }
 
-/// Reloads a recovered tab (only GET navigations are ever watched), and tells the visitor when
-/// the tab is in the background and they asked to hear about it.
-async fn reload(api: &ExtensionApi, tab_id: i64) {
+/// Reloads the recovered tabs (only GET navigations are ever watched) all at once, then tells
+/// the visitor, once, when some were in the background and they asked to hear about it.
+async fn reload_all(api: &ExtensionApi, tab_ids: &[i64]) {
     let options = object(&[("bypassCache", true.into())]).unwrap_or(JsValue::UNDEFINED);
-    let reloaded = JsFuture::from(api.tabs().reload(tab_id as f64, &options)).await;
-    if let Err(error) = reloaded {
-        web_sys::console::debug_2(&"Gateway Doctor: tab not reloaded (closed?)".into(), &error);
-        return;
+    // Start every reload before waiting for any: the visitor's page is what counts.
+    let started: Vec<_> = tab_ids
+        .iter()
+        .map(|id| (*id, api.tabs().reload(*id as f64, &options)))
+        .collect();
+    let mut in_background = Vec::new();
+    for (tab_id, reload) in started {
+        if let Err(error) = JsFuture::from(reload).await {
+            web_sys::console::debug_2(&"Gateway Doctor: tab not reloaded (closed?)".into(), &error);
+            continue;
+        }
+        let Ok(tab) = JsFuture::from(api.tabs().get(tab_id as f64)).await else {
+            continue;
+        };
+        let field = |name: &str| Reflect::get(&tab, &name.into()).ok();
+        if field("active").and_then(|v| v.as_bool()) == Some(false) {
+            let url = field("url").and_then(|v| v.as_string()).unwrap_or_default();
+            let title = field("title")
+                .and_then(|v| v.as_string())
+                .unwrap_or_default();
+            in_background.push((tab_id, url, title));
+        }
     }
-    let Ok(tab) = JsFuture::from(api.tabs().get(tab_id as f64)).await else {
+    let Some((tab_id, url, title)) = in_background.first() else {
         return;
     };
-    let active = Reflect::get(&tab, &"active".into())
-        .ok()
-        .and_then(|v| v.as_bool())
-        .unwrap_or(true);
-    if active || !settings_store::load(api).await.notify_when_back {
+    if !settings_store::load(api).await.notify_when_back {
         return;
     }
-    let title = Reflect::get(&tab, &"title".into())
-        .ok()
-        .and_then(|v| v.as_string())
-        .unwrap_or_default();
-    let url = Reflect::get(&tab, &"url".into())
-        .ok()
-        .and_then(|v| v.as_string())
-        .unwrap_or_default();
-    let host = crate::incident::host_of(&url).to_string();
-    notify_back(api, tab_id, &host, &title);
+    let host = crate::incident::host_of(url).to_string();
+    let body = match in_background.len() {
+        1 => message(
+            api,
+            "notifyBackBody",
+            &[crate::incident::truncate(title, 120)],
+        ),
+        n => message(api, "notifyBackMany", &[n.to_string()]),
+    };
+    notify_back(api, *tab_id, &host, &body);
 }
 
-fn notify_back(api: &ExtensionApi, tab_id: i64, host: &str, title: &str) {
+fn notify_back(api: &ExtensionApi, tab_id: i64, host: &str, body: &str) {
     let Some(notifications) = api.notifications() else {
         return;
     };
@@ -327,15 +337,7 @@ fn notify_back(api: &ExtensionApi, tab_id: i64, host: &str, title: &str) {
             "title",
             message(api, "notifyBackTitle", &[host.to_string()]).into(),
         ),
-        (
-            "message",
-            message(
-                api,
-                "notifyBackBody",
-                &[crate::incident::truncate(title, 120)],
-            )
-            .into(),
-        ),
+        ("message", body.into()),
     ]);
     if let Ok(options) = options {
         let _ = notifications.create(&format!("gateway-doctor-back-{tab_id}"), &options);

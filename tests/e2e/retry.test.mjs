@@ -79,6 +79,13 @@ for (const name of BROWSERS) {
       assert.equal(reloads.length, 0, 'tabs were reloaded while the site was down');
       await app.start();
       for (let i = 0; i < 10; i++) await waitForTitle(browser, tabs[i], `App many${i}`, 8000);
+      // Nine of them were in the background: one notification says they are back. (Headless
+      // Firefox has no notification service to keep one open, so only Chromium can list it.)
+      if (name === 'chromium') {
+        const shown = await browser.inExtension(async (api) => Object.keys(await api.notifications.getAll()));
+        const ours = shown.filter((id) => id.startsWith('gateway-doctor-back-'));
+        assert.equal(ours.length, 1, `notifications: ${JSON.stringify(shown)}`);
+      }
     });
 
     test('a Retry-After of 5 s is respected', async () => {
