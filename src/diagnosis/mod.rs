@@ -112,7 +112,10 @@ pub struct Diagnosis {
 
 pub fn diagnose(incident: &Incident) -> Diagnosis {
     let headers = Headers(&incident.headers);
-    let page = incident.page_excerpt.as_deref().map(Page::new);
+    let page = incident
+        .page_excerpt
+        .as_deref()
+        .map(|raw| Page::new(raw, page_markers()));
     let page = page.as_ref();
     let print = fingerprint(&headers, page);
     let kind = kind_of(incident.failure, &headers, page);
@@ -152,11 +155,11 @@ fn kind_of(failure: Failure, headers: &Headers<'_>, page: Option<&Page>) -> Kind
     {
         return Kind::ServiceUnavailable;
     }
-    if page_has("first byte timeout") {
+    if page_has(FIRST_BYTE_TIMEOUT) {
         return Kind::GatewayTimeout;
     }
     // Varnish's "Backend fetch failed" (a 503) means the backend gave no usable answer.
-    if page_has("backend fetch failed") || page_has("backend is unhealthy") {
+    if BACKEND_FAILED.iter().any(|m| page_has(m)) {
         return Kind::BadGateway;
     }
     match status {
@@ -175,6 +178,22 @@ fn kind_of(failure: Failure, headers: &Headers<'_>, page: Option<&Page>) -> Kind
         527..=529 => Kind::CdnError,
         _ => Kind::ServerError,
     }
+}
+
+const FIRST_BYTE_TIMEOUT: &str = "first byte timeout";
+const BACKEND_FAILED: [&str; 2] = ["backend fetch failed", "backend is unhealthy"];
+const WORDPRESS_PATHS: [&str; 2] = ["/wp-content/", "/wp-includes/"];
+
+/// Every page marker the diagnosis looks for, so the page is indexed for all of them in one pass.
+fn page_markers() -> Vec<&'static str> {
+    let mut markers: Vec<&'static str> =
+        fingerprint::PAGE_MARKERS.iter().map(|(_, m)| *m).collect();
+    markers.push(FIRST_BYTE_TIMEOUT);
+    markers.extend(BACKEND_FAILED);
+    markers.extend(MAINTENANCE_MARKERS);
+    markers.extend(WORDPRESS_PATHS);
+    markers.extend(references::PAGE_MARKERS.iter().map(|(m, _)| *m));
+    markers
 }
 
 /// Words of a deliberate maintenance page. Not a bare "maintenance": Apache's stock 503 page
@@ -273,8 +292,8 @@ fn stack_hints(headers: &Headers<'_>, page: Option<&Page>) -> Vec<StackHint> {
         .unwrap_or_default()
         .to_ascii_lowercase();
     let link = headers.get("link").unwrap_or_default().to_ascii_lowercase();
-    let wordpress = link.contains("wp-json")
-        || page.is_some_and(|p| p.has("/wp-content/") || p.has("/wp-includes/"));
+    let wordpress =
+        link.contains("wp-json") || page.is_some_and(|p| WORDPRESS_PATHS.iter().any(|m| p.has(m)));
     let mut hints = Vec::new();
     if wordpress {
         hints.push(StackHint::WordPress);

@@ -5,28 +5,47 @@
 pub const MAX_SCAN: usize = 64 * 1024;
 
 /// A page prepared for marker searches: a bounded prefix with numeric and common named HTML
-/// entities decoded (Akamai encodes its reference), and a lowercase copy for matching.
+/// entities decoded (Akamai encodes its reference), a lowercase copy for matching, and where
+/// each known marker first occurs, found in one pass.
 pub struct Page {
     text: String,
     lower: String,
+    markers: Vec<&'static str>,
+    first_at: Vec<Option<usize>>,
 }
 
 impl Page {
-    pub fn new(raw: &str) -> Page {
+    /// A page whose searches are for `markers` (lowercase); other needles still work, by a
+    /// plain search each.
+    pub fn new(raw: &str, markers: Vec<&'static str>) -> Page {
         let text = decode_entities(bounded(raw, MAX_SCAN));
         let lower = text.to_ascii_lowercase();
-        Page { text, lower }
+        let first_at = first_occurrences(lower.as_bytes(), &markers);
+        Page {
+            text,
+            lower,
+            markers,
+            first_at,
+        }
+    }
+
+    /// Where `needle` (lowercase) first occurs.
+    fn find(&self, needle: &str) -> Option<usize> {
+        match self.markers.iter().position(|m| *m == needle) {
+            Some(index) => self.first_at[index],
+            None => self.lower.find(needle),
+        }
     }
 
     /// Case-insensitive: `needle` must be lowercase.
     pub fn has(&self, needle: &str) -> bool {
-        self.lower.contains(needle)
+        self.find(needle).is_some()
     }
 
     /// The token that follows `marker` (case-insensitive, lowercase marker), skipping white space,
     /// tags and punctuation such as `:` or `#`: for "Ray ID: <strong>8f1c…</strong>".
     pub fn value_after(&self, marker: &str) -> Option<String> {
-        let start = self.lower.find(marker)? + marker.len();
+        let start = self.find(marker)? + marker.len();
         token_at(&self.text, start)
     }
 
@@ -53,6 +72,53 @@ impl Page {
             .map_or(self.lower.len(), |i| at + i);
         self.lower[open..close].contains(class_name)
     }
+}
+
+/// The first position of every marker, in a single pass over `text`: each position's first two
+/// bytes are looked up in a bitmap of the markers' first two bytes, and only on a hit are the
+/// markers that start so compared. Linear in the text, whatever the number of markers.
+fn first_occurrences(text: &[u8], markers: &[&str]) -> Vec<Option<usize>> {
+    let mut first_at = vec![None; markers.len()];
+    let key = |a: u8, b: u8| (usize::from(a) << 8) | usize::from(b);
+    let mut starts = vec![0u64; 65536 / 64];
+    let mut by_key: Vec<(usize, usize)> = Vec::with_capacity(markers.len());
+    for (index, marker) in markers.iter().enumerate() {
+        match marker.as_bytes() {
+            [a, b, ..] => {
+                let k = key(*a, *b);
+                starts[k / 64] |= 1 << (k % 64);
+                by_key.push((k, index));
+            }
+            // One-byte markers are not worth a pass of their own: search them plainly.
+            _ => first_at[index] = find_bytes(text, marker.as_bytes()),
+        }
+    }
+    by_key.sort_unstable();
+    let mut missing = by_key.len();
+    for i in 0..text.len().saturating_sub(1) {
+        let k = key(text[i], text[i + 1]);
+        if starts[k / 64] & (1 << (k % 64)) == 0 {
+            continue;
+        }
+        let from = by_key.partition_point(|(kk, _)| *kk < k);
+        for &(_, index) in by_key[from..].iter().take_while(|(kk, _)| *kk == k) {
+            if first_at[index].is_none() && text[i..].starts_with(markers[index].as_bytes()) {
+                first_at[index] = Some(i);
+                missing -= 1;
+            }
+        }
+        if missing == 0 {
+            break;
+        }
+    }
+    first_at
+}
+
+fn find_bytes(text: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    text.windows(needle.len()).position(|w| w == needle)
 }
 
 fn bounded(raw: &str, max: usize) -> &str {
@@ -146,11 +212,32 @@ fn decode_entity(name: &str) -> Option<char> {
 mod tests {
     use super::*;
 
+    const MARKERS: &[&str] = &["ray id:", "reference", "guru meditation", "x"];
+
+    #[test]
+    fn the_one_pass_index_agrees_with_plain_search() {
+        let text = "aa <center>nginx</center> ray id: 1 the proxy server the request x";
+        let markers: &[&str] = &[
+            "<center>nginx",
+            "the request",
+            "the proxy",
+            "ray id:",
+            "zz",
+            "a",
+            "x",
+        ];
+        let found = first_occurrences(text.as_bytes(), markers);
+        for (marker, at) in markers.iter().zip(found) {
+            assert_eq!(at, text.find(marker), "{marker}");
+        }
+    }
+
     #[test]
     fn finds_values_after_markers_through_tags_and_entities() {
         let page = Page::new(
             "<p>Cloudflare Ray ID: <strong class=\"x\">8f1c2a3b4c5d6e7f</strong></p>\
              <p>Reference&#32;&#35;18&#46;2d3e4f5&#46;1700000000&#46;abc</p>",
+            MARKERS.to_vec(),
         );
         assert_eq!(
             page.value_after("ray id:").as_deref(),
@@ -169,6 +256,7 @@ mod tests {
             "<html><head><TITLE>\n 502  Bad Gateway </TITLE></head>\
              <div id=\"cf-host-status\" class=\"cf-status-item cf-error-source\"></div>\
              <div id=\"cf-cloudflare-status\" class=\"cf-status-item\"></div>",
+            MARKERS.to_vec(),
         );
         assert_eq!(page.title().as_deref(), Some("502 Bad Gateway"));
         assert!(page.tag_with_id_has("cf-host-status", "cf-error-source"));
@@ -180,14 +268,17 @@ mod tests {
     fn scans_only_a_bounded_prefix() {
         let mut raw = "é".repeat(MAX_SCAN); // two bytes each: the cut lands inside a character
         raw.push_str("guru meditation");
-        let page = Page::new(&raw);
+        let page = Page::new(&raw, MARKERS.to_vec());
         assert!(!page.has("guru meditation"));
         assert!(page.text.len() <= MAX_SCAN);
     }
 
     #[test]
     fn odd_entities_stay_as_they_were() {
-        let page = Page::new("a &bogus; b &#0; c &#xZZ; d &#999999999; e &");
+        let page = Page::new(
+            "a &bogus; b &#0; c &#xZZ; d &#999999999; e &",
+            MARKERS.to_vec(),
+        );
         assert!(page.has("&bogus;"));
         assert!(page.has("&#0;"));
     }

@@ -51,6 +51,14 @@ pub struct Reference {
     pub value: String,
 }
 
+/// Words on an error page that come right before a reference id.
+pub(super) const PAGE_MARKERS: [(&str, ReferenceKind); 4] = [
+    ("ray id:", ReferenceKind::CloudflareRayId),
+    ("request id:", ReferenceKind::CloudFrontRequestId),
+    ("xid:", ReferenceKind::VarnishXid),
+    ("reference #", ReferenceKind::AkamaiReference),
+];
+
 /// Longest id we keep: real ones are far shorter; anything longer is noise or an attack.
 const MAX_ID: usize = 96;
 
@@ -121,12 +129,7 @@ pub fn references(headers: &Headers<'_>, page: Option<&Page>) -> Vec<Reference> 
     }
 
     if let Some(page) = page {
-        for (marker, kind) in [
-            ("ray id:", ReferenceKind::CloudflareRayId),
-            ("request id:", ReferenceKind::CloudFrontRequestId),
-            ("xid:", ReferenceKind::VarnishXid),
-            ("reference #", ReferenceKind::AkamaiReference),
-        ] {
+        for (marker, kind) in PAGE_MARKERS {
             if let Some(value) = page.value_after(marker) {
                 add(kind, &value);
             }

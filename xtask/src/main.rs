@@ -17,7 +17,8 @@ tasks:
   dist    build the extension into dist/chrome, dist/firefox and their packages
   demo    build, serve the demo site and open Chromium on it (headless: save a popup screenshot)
   test    install what is missing, then run every check and test
-  bench   print size, start-up and page-load overhead figures";
+  bench   print size, start-up, page-load overhead and recovery figures
+  bench-diagnose   only the native diagnosis timing";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -26,6 +27,14 @@ fn main() {
         Some("demo") => demo::run_demo(),
         Some("test") => test::run_all(),
         Some("bench") => bench::run_bench(),
+        Some("bench-diagnose") => {
+            let figures = diagnose_bench::run();
+            println!(
+                "diagnose a 64 KB page: median {:.1} us, worst {:.1} us ({} runs)",
+                figures.median_us, figures.worst_us, figures.runs
+            );
+            Ok(())
+        }
         Some("help") | Some("--help") | Some("-h") | None => {
             println!("{USAGE}");
             Ok(())
