@@ -39,12 +39,12 @@ pub async fn handle_event(kind: String, details: JsValue) -> Result<(), JsValue>
     let event = parse_event(&kind, details)?;
     let stored = match &event {
         TabEvent::Committed { tab_id, .. } | TabEvent::NavigationFailed { tab_id, .. } => Stored {
-            tab: storage::load(&api, &tab_key(*tab_id)).await?,
-            unassigned: storage::load(&api, UNASSIGNED_KEY).await?,
+            tab: storage::load_tab(&api, *tab_id).await?,
+            unassigned: storage::load_unassigned(&api).await?,
         },
         TabEvent::Completed(details) | TabEvent::Errored(details) => Stored {
             tab: match details.tab_id.filter(|id| *id >= 0) {
-                Some(tab_id) => storage::load(&api, &tab_key(tab_id)).await?,
+                Some(tab_id) => storage::load_tab(&api, tab_id).await?,
                 None => None,
             },
             unassigned: None,

@@ -49,25 +49,30 @@ fn now() -> u64 {
 }
 
 /// Runs `change` on the watchers (loaded from storage after a wake-up) and saves the result.
+async fn ensure_loaded(api: &ExtensionApi) -> Result<(), JsValue> {
+    if WATCHERS.with(|w| w.borrow().is_some()) {
+        return Ok(());
+    }
+    let items = JsFuture::from(api.storage().session().get(&JsValue::from_str(STATE_KEY))).await?;
+    let stored = Reflect::get(&items, &JsValue::from_str(STATE_KEY))?;
+    let restored = serde_wasm_bindgen::from_value::<WatchersState>(stored)
+        .map(|state| Watchers::restore(RetryPolicy::default(), state))
+        .unwrap_or_else(|_| Watchers::new(RetryPolicy::default()));
+    // Another event may have loaded them while we waited: keep that one.
+    WATCHERS.with(|w| {
+        let mut slot = w.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(restored);
+        }
+    });
+    Ok(())
+}
+
 async fn with_watchers<R>(
     api: &ExtensionApi,
     change: impl FnOnce(&mut Watchers) -> R,
 ) -> Result<R, JsValue> {
-    if WATCHERS.with(|w| w.borrow().is_none()) {
-        let items =
-            JsFuture::from(api.storage().session().get(&JsValue::from_str(STATE_KEY))).await?;
-        let stored = Reflect::get(&items, &JsValue::from_str(STATE_KEY))?;
-        let restored = serde_wasm_bindgen::from_value::<WatchersState>(stored)
-            .map(|state| Watchers::restore(RetryPolicy::default(), state))
-            .unwrap_or_else(|_| Watchers::new(RetryPolicy::default()));
-        // Another event may have loaded them while we waited: keep that one.
-        WATCHERS.with(|w| {
-            let mut slot = w.borrow_mut();
-            if slot.is_none() {
-                *slot = Some(restored);
-            }
-        });
-    }
+    ensure_loaded(api).await?;
     let (result, snapshot) = WATCHERS.with(|w| {
         let mut slot = w.borrow_mut();
         let watchers = slot.get_or_insert_with(|| Watchers::new(RetryPolicy::default()));
@@ -164,6 +169,17 @@ pub async fn on_online(api: &ExtensionApi, online: bool) -> Result<(), JsValue> 
 /// One step of the loop: give up on expired tabs, start the probes that are due, and set the
 /// next wake-up (a timer while awake, an alarm in case the worker is stopped).
 pub async fn pump(api: &ExtensionApi) -> Result<(), JsValue> {
+    ensure_loaded(api).await?;
+    if WATCHERS.with(|w| w.borrow().as_ref().is_none_or(Watchers::is_idle)) {
+        // Nothing waits: no timer, no alarm, and nothing to write (this runs at every start).
+        TIMER
+            .with(|t| t.borrow_mut().take())
+            .map(gloo_timers::callback::Timeout::cancel);
+        if let Some(alarms) = api.alarms() {
+            let _ = JsFuture::from(alarms.clear(ALARM)).await;
+        }
+        return Ok(());
+    }
     let online = web_sys::window()
         .map(|w| w.navigator().on_line())
         .or_else(worker_online)

@@ -19,7 +19,14 @@ async function wasmReady() {
     try {
       const target = await browser.browser.waitForTarget((t) => t.type() === 'service_worker');
       const worker = await target.worker();
-      times.push(await worker.evaluate(() => globalThis.gatewayDoctorReadyMs));
+      // The target can be seen before its script has run: wait for the script's promise.
+      let ready;
+      for (let i = 0; i < 100 && ready === undefined; i++) {
+        ready = await worker.evaluate(() => globalThis.gatewayDoctorReadyMs);
+        if (ready === undefined) await new Promise((r) => setTimeout(r, 20));
+      }
+      if (typeof ready !== 'number') throw new Error('the background never reported its start-up time');
+      times.push(ready);
     } finally {
       await browser.close();
     }
