@@ -1,9 +1,9 @@
 // Gateway Doctor background: registers every listener synchronously (browsers only deliver
 // events to listeners added in the first turn), then hands each event to the Rust core.
-import init, { handle_event } from './core/gateway_doctor.js';
+import init, { handle_event } from './core/background/gateway_doctor.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
-const ready = init({ module_or_path: new URL('./core/gateway_doctor_bg.wasm', import.meta.url) });
+const ready = init({ module_or_path: new URL('./core/background/gateway_doctor_bg.wasm', import.meta.url) });
 // For `cargo xtask bench`: milliseconds from worker start to a usable core.
 globalThis.gatewayDoctorReadyMs = ready.then(() => performance.now());
 

@@ -21,7 +21,7 @@ pub enum NetError {
 
 /// What went wrong with a main-frame load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Failure {
     /// The server answered with an HTTP status of 500 or above.
     Http { status: u16 },

@@ -39,36 +39,65 @@ pub const MIN_LIMIT_MINUTES: u32 = 1;
 pub const MAX_LIMIT_MINUTES: u32 = 24 * 60;
 const MAX_EXCEPTIONS: usize = 200;
 
+/// What storage holds, field by field, with anything of the wrong type already dropped.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoredFields {
+    pub auto_retry: Option<bool>,
+    pub retry_server_errors: Option<bool>,
+    pub retry_network_errors: Option<bool>,
+    pub notify_when_back: Option<bool>,
+    pub retry_limit_minutes: Option<f64>,
+    /// `None` when not a list; non-strings in it are `None` entries.
+    pub never_retry: Option<Vec<Option<String>>>,
+}
+
 impl Settings {
-    /// Reads whatever `storage.sync` holds; anything unusable keeps its default.
+    /// Reads whatever `storage.sync` holds (as JSON); anything unusable keeps its default.
     pub fn from_stored(stored: &Value) -> Settings {
-        let defaults = Settings::default();
-        let flag = |name: &str, default: bool| {
-            stored.get(name).and_then(Value::as_bool).unwrap_or(default)
-        };
-        Settings {
-            auto_retry: flag("autoRetry", defaults.auto_retry),
-            retry_server_errors: flag("retryServerErrors", defaults.retry_server_errors),
-            retry_network_errors: flag("retryNetworkErrors", defaults.retry_network_errors),
-            notify_when_back: flag("notifyWhenBack", defaults.notify_when_back),
-            retry_limit_minutes: stored
-                .get("retryLimitMinutes")
-                .and_then(Value::as_u64)
-                .and_then(|m| u32::try_from(m).ok())
-                .filter(|m| (MIN_LIMIT_MINUTES..=MAX_LIMIT_MINUTES).contains(m))
-                .unwrap_or(defaults.retry_limit_minutes),
+        let flag = |name: &str| stored.get(name).and_then(Value::as_bool);
+        Settings::from_fields(StoredFields {
+            auto_retry: flag("autoRetry"),
+            retry_server_errors: flag("retryServerErrors"),
+            retry_network_errors: flag("retryNetworkErrors"),
+            notify_when_back: flag("notifyWhenBack"),
+            retry_limit_minutes: stored.get("retryLimitMinutes").and_then(Value::as_f64),
             never_retry: stored
                 .get("neverRetry")
                 .and_then(Value::as_array)
                 .map(|hosts| {
                     hosts
                         .iter()
-                        .filter_map(Value::as_str)
-                        .filter_map(normalise_host_pattern)
-                        .take(MAX_EXCEPTIONS)
+                        .map(|h| h.as_str().map(str::to_string))
                         .collect()
-                })
-                .unwrap_or_default(),
+                }),
+        })
+    }
+
+    /// The settings from stored fields; each unusable one keeps its default.
+    pub fn from_fields(stored: StoredFields) -> Settings {
+        let defaults = Settings::default();
+        let limits = f64::from(MIN_LIMIT_MINUTES)..=f64::from(MAX_LIMIT_MINUTES);
+        Settings {
+            auto_retry: stored.auto_retry.unwrap_or(defaults.auto_retry),
+            retry_server_errors: stored
+                .retry_server_errors
+                .unwrap_or(defaults.retry_server_errors),
+            retry_network_errors: stored
+                .retry_network_errors
+                .unwrap_or(defaults.retry_network_errors),
+            notify_when_back: stored.notify_when_back.unwrap_or(defaults.notify_when_back),
+            retry_limit_minutes: stored
+                .retry_limit_minutes
+                .filter(|m| m.fract() == 0.0 && limits.contains(m))
+                .map_or(defaults.retry_limit_minutes, |m| m as u32),
+            never_retry: stored
+                .never_retry
+                .unwrap_or_default()
+                .iter()
+                .flatten()
+                .filter_map(|h| normalise_host_pattern(h))
+                .take(MAX_EXCEPTIONS)
+                .collect(),
         }
     }
 

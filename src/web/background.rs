@@ -101,22 +101,19 @@ fn retry_follow_up(action: &Action, loaded_url: Option<&str>) -> Option<RetryFol
     }
 }
 
-#[derive(Deserialize)]
-#[serde(
-    tag = "type",
-    rename_all = "kebab-case",
-    rename_all_fields = "camelCase"
-)]
-enum PopupMessage {
-    CancelRetry { tab_id: i64 },
-}
-
-/// Requests from the popup. Anything else is refused with a clear message.
+/// Requests from the popup: `{type: "cancel-retry", tabId}`. Anything else is refused with a
+/// clear message. (Read by hand: one small shape does not need serde's tagged-enum machinery.)
 async fn on_message(api: &ExtensionApi, details: JsValue) -> Result<(), JsValue> {
-    let message: PopupMessage = serde_wasm_bindgen::from_value(details)
-        .map_err(|e| JsValue::from_str(&format!("Gateway Doctor: unknown message: {e}")))?;
-    match message {
-        PopupMessage::CancelRetry { tab_id } => retry::on_cancel(api, tab_id).await,
+    let field = |name: &str| js_sys::Reflect::get(&details, &name.into()).ok();
+    let kind = field("type").and_then(|v| v.as_string());
+    let tab_id = field("tabId")
+        .and_then(|v| v.as_f64())
+        .filter(|id| id.fract() == 0.0);
+    match (kind.as_deref(), tab_id) {
+        (Some("cancel-retry"), Some(tab_id)) => retry::on_cancel(api, tab_id as i64).await,
+        _ => Err(JsValue::from_str(
+            "Gateway Doctor: unknown message from the popup",
+        )),
     }
 }
 

@@ -3,6 +3,7 @@
 //! (with one alarm as a backup wake-up) so an outage outlives a stopped service worker.
 
 use super::api::{extension_api, message, object, ExtensionApi};
+use super::retry_state::{note_key, RetryNote, STATE_KEY};
 use super::settings_store;
 use super::storage::{self, tab_key};
 use crate::diagnosis::retry_after;
@@ -13,31 +14,13 @@ use crate::retry::{
     WatchersState,
 };
 use js_sys::Reflect;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-pub const STATE_KEY: &str = "retry:state";
 const ALARM: &str = "gateway-doctor-retry";
-
-/// What the popup shows about a tab that is not (or no longer) being retried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RetryNote {
-    NotGet,
-    NotRetryable,
-    Off,
-    Excepted,
-    GaveUpTimeLimit,
-    GaveUpUnfixable,
-    Cancelled,
-}
-
-pub fn note_key(tab_id: i64) -> String {
-    format!("retry:note:{tab_id}")
-}
 
 thread_local! {
     static WATCHERS: RefCell<Option<Watchers>> = const { RefCell::new(None) };

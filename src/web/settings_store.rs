@@ -1,24 +1,40 @@
 //! Settings in `storage.sync`: read leniently (see `crate::settings`), written whole.
 
 use super::api::ExtensionApi;
-use crate::settings::Settings;
+use crate::settings::{Settings, StoredFields};
+use js_sys::Reflect;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 /// The visitor's settings; storage that cannot be read at all gives the defaults.
 pub async fn load(api: &ExtensionApi) -> Settings {
-    let stored = match JsFuture::from(api.storage().sync().get(&JsValue::NULL)).await {
-        Ok(items) => serde_wasm_bindgen::from_value(items).unwrap_or(serde_json::Value::Null),
+    let items = match JsFuture::from(api.storage().sync().get(&JsValue::NULL)).await {
+        Ok(items) => items,
         Err(error) => {
             web_sys::console::warn_2(
                 &"Gateway Doctor: settings unreadable, using defaults".into(),
                 &error,
             );
-            serde_json::Value::Null
+            JsValue::UNDEFINED
         }
     };
-    Settings::from_stored(&stored)
+    // Field by field with plain type checks: a wrong type drops that field only.
+    let field = |name: &str| Reflect::get(&items, &name.into()).unwrap_or(JsValue::UNDEFINED);
+    let never_retry = field("neverRetry");
+    Settings::from_fields(StoredFields {
+        auto_retry: field("autoRetry").as_bool(),
+        retry_server_errors: field("retryServerErrors").as_bool(),
+        retry_network_errors: field("retryNetworkErrors").as_bool(),
+        notify_when_back: field("notifyWhenBack").as_bool(),
+        retry_limit_minutes: field("retryLimitMinutes").as_f64(),
+        never_retry: js_sys::Array::is_array(&never_retry).then(|| {
+            js_sys::Array::from(&never_retry)
+                .iter()
+                .map(|host| host.as_string())
+                .collect()
+        }),
+    })
 }
 
 pub async fn save(api: &ExtensionApi, settings: &Settings) -> Result<(), JsValue> {

@@ -23,32 +23,39 @@ pub fn core_dir() -> PathBuf {
     root().join("target").join("gateway-doctor-core")
 }
 
+/// The two wasm builds of the core: the background's and the extension pages'.
+pub const FLAVOURS: [&str; 2] = ["background", "ui"];
+
 pub fn build() -> Result {
     ensure_wasm_target()?;
     let bindgen = ensure_wasm_bindgen()?;
-    run(Command::new("cargo")
-        .current_dir(root())
-        .args([
-            "build",
-            "--locked",
-            "--release",
-            "--lib",
-            "--package",
-            "gateway-doctor",
-        ])
-        .args(["--target", WASM_TARGET]))?;
-    let wasm = root()
-        .join("target")
-        .join(WASM_TARGET)
-        .join("release")
-        .join("gateway_doctor.wasm");
     let core = core_dir();
     let _ = std::fs::remove_dir_all(&core);
-    run(Command::new(&bindgen)
-        .args(["--target", "web", "--no-typescript", "--out-dir"])
-        .arg(&core)
-        .arg(&wasm))?;
-    optimise(&core.join("gateway_doctor_bg.wasm"))?;
+    for flavour in FLAVOURS {
+        run(Command::new("cargo")
+            .current_dir(root())
+            .args([
+                "build",
+                "--locked",
+                "--release",
+                "--lib",
+                "--package",
+                "gateway-doctor",
+            ])
+            .args(["--no-default-features", "--features", flavour])
+            .args(["--target", WASM_TARGET]))?;
+        let wasm = root()
+            .join("target")
+            .join(WASM_TARGET)
+            .join("release")
+            .join("gateway_doctor.wasm");
+        let out = core.join(flavour);
+        run(Command::new(&bindgen)
+            .args(["--target", "web", "--no-typescript", "--out-dir"])
+            .arg(&out)
+            .arg(&wasm))?;
+        optimise(&out.join("gateway_doctor_bg.wasm"))?;
+    }
 
     let source: serde_json::Value = serde_json::from_str(&read(&root().join("manifest.json"))?)
         .map_err(|e| format!("manifest.json: {e}"))?;
