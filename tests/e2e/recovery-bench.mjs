@@ -2,11 +2,14 @@
 // in front of an application that is stopped for an outage and started again. Three strategies go
 // through the same harness: the extension's auto-retry, Chromium's own reload schedule, and a
 // fixed 5 s reloader per tab (both driven by the harness, with auto-retry off). Prints JSON.
-// Usage: node recovery-bench.mjs [outage seconds...]
+// Usage: node recovery-bench.mjs [SECONDSxTRIALS...], e.g. 5x4 30x1
 import { launch, sleep } from './lib/browsers.mjs';
 import { startNginx, startSilentUpstream, startSwitchableApp } from './lib/servers.mjs';
 
-const outages = (process.argv.slice(2).length ? process.argv.slice(2) : ['5', '30']).map(Number);
+const outages = (process.argv.slice(2).length ? process.argv.slice(2) : ['5x4', '30x1']).map((arg) => {
+  const [seconds, trials = '1'] = arg.split('x');
+  return { seconds: Number(seconds), trials: Number(trials) };
+});
 const TABS = 10;
 const CHROMIUM_SCHEDULE_MS = [1000, 5000, 30000, 60000, 300000, 600000, 1800000];
 const median = (xs) => {
@@ -74,22 +77,37 @@ async function outage(strategy, seconds) {
   const firstMinute = nginx.requests().filter((r) => r.at >= start && r.at < start + 60000 && r.at < upAt && r.uri.startsWith(`/app/${strategy}${seconds}x`));
   await browser.inExtension((api, ids) => api.tabs.remove(ids).then(() => null), tabs);
   const delays = shownAt.map((t) => (t === null ? null : t - upAt));
+  return { delays, during: during.length, firstMinute: firstMinute.length };
+}
+
+/** Several outages of one length for one strategy, pooled. */
+async function trials(strategy, seconds, count) {
+  const delays = [];
+  let during = 0;
+  let firstMinute = 0;
+  for (let trial = 0; trial < count; trial++) {
+    const one = await outage(strategy, seconds);
+    delays.push(...one.delays);
+    during = Math.max(during, one.during);
+    firstMinute = Math.max(firstMinute, one.firstMinute);
+  }
   const got = delays.filter((d) => d !== null);
   return {
     strategy,
     outage_s: seconds,
+    outages: count,
     median_delay_ms: got.length ? median(got) : null,
     worst_delay_ms: got.length ? Math.max(...got) : null,
     unrecovered: delays.length - got.length,
-    requests_during_outage: during.length,
-    requests_first_minute: firstMinute.length,
+    requests_during_outage: during,
+    requests_first_minute: firstMinute,
   };
 }
 
 const rows = [];
 try {
-  for (const seconds of outages) {
-    for (const strategy of ['ours', 'chromium', 'fixed']) rows.push(await outage(strategy, seconds));
+  for (const { seconds, trials: count } of outages) {
+    for (const strategy of ['ours', 'chromium', 'fixed']) rows.push(await trials(strategy, seconds, count));
   }
 } finally {
   await browser.close();

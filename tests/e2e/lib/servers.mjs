@@ -100,7 +100,7 @@ http {
     listen 127.0.0.1:${port};
     # More loopback addresses on the same port: separate origins for tests that must not share
     # an outage's history (auto-retry watches each origin once).
-    ${[2, 3, 4, 5, 6].map((n) => `listen 127.0.0.${n}:${port};`).join(' ')}
+    ${Array.from({ length: 29 }, (_, i) => `listen 127.0.0.${i + 2}:${port};`).join(' ')}
     root ${dir}/www;
     location /dead/ { proxy_pass http://127.0.0.1:${deadPort}; }
     location /slow/ { proxy_pass http://127.0.0.1:${slowPort}; proxy_read_timeout 2s; }
