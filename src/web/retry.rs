@@ -5,7 +5,7 @@
 use super::api::{extension_api, message, object, ExtensionApi};
 use super::retry_state::{note_key, RetryNote, STATE_KEY};
 use super::settings_store;
-use super::storage::{self, tab_key};
+use super::storage;
 use crate::diagnosis::retry_after;
 use crate::failure::Failure;
 use crate::incident::Incident;
@@ -202,7 +202,7 @@ async fn probe_url(api: &ExtensionApi, origin: &str) -> String {
             .unwrap_or_default()
     });
     for tab in tabs {
-        if let Ok(Some(incident)) = storage::load(api, &tab_key(tab)).await {
+        if let Ok(Some(incident)) = storage::load_tab(api, tab).await {
             if origin_of(&incident.url).as_deref() == Some(origin) {
                 return incident.url;
             }

@@ -23,17 +23,6 @@ after(async () => {
 
 const since = (t0, filter) => nginx.requests().filter((r) => r.at >= t0 && filter(r));
 
-async function waitForTitle(browser, tabId, title, timeout) {
-  const deadline = Date.now() + timeout;
-  let tab;
-  while (Date.now() < deadline) {
-    tab = await browser.inExtension((api, id) => api.tabs.get(id), tabId);
-    if (tab.title === title && tab.status === 'complete') return Date.now();
-    await sleep(50);
-  }
-  throw new Error(`${browser.name}: tab ${tabId} shows ${JSON.stringify(tab?.title)}, not ${title}`);
-}
-
 for (const name of BROWSERS) {
   describe(`${name}: auto-retry`, () => {
     let browser;
@@ -60,7 +49,7 @@ for (const name of BROWSERS) {
       await sleep(3000);
       await app.start();
       const upAt = Date.now();
-      const shownAt = await waitForTitle(browser, tab, 'App back', 8000);
+      const shownAt = await browser.waitForTitle(tab, 'App back', 8000);
       await browser.waitForBadge(tab, '');
       const delay = shownAt - upAt;
       assert.ok(delay < 4000, `recovery took ${delay} ms`);
@@ -78,7 +67,7 @@ for (const name of BROWSERS) {
       assert.ok(probes.length >= 2 && probes.length <= 6, `${probes.length} probes in 8 s for 10 tabs`);
       assert.equal(reloads.length, 0, 'tabs were reloaded while the site was down');
       await app.start();
-      for (let i = 0; i < 10; i++) await waitForTitle(browser, tabs[i], `App many${i}`, 8000);
+      for (let i = 0; i < 10; i++) await browser.waitForTitle(tabs[i], `App many${i}`, 8000);
       // Nine of them were in the background: one notification says they are back. (Headless
       // Firefox has no notification service to keep one open, so only Chromium can list it.)
       if (name === 'chromium') {
@@ -94,7 +83,7 @@ for (const name of BROWSERS) {
       const tab = await browser.openTab(`${nginx.baseOn(4)}/app/ra/page`);
       await browser.waitForBadge(tab, '503');
       const failedAt = since(t0, (r) => r.uri === '/app/ra/page' && r.method === 'GET')[0].at;
-      await waitForTitle(browser, tab, 'App rapage', 15000);
+      await browser.waitForTitle(tab, 'App rapage', 15000);
       const probes = since(t0, (r) => r.uri === '/app/ra/page' && r.method === 'HEAD');
       assert.ok(probes.length >= 1, 'no probe at all');
       const firstProbe = probes[0].at - failedAt;
@@ -162,7 +151,7 @@ for (const name of BROWSERS) {
         const workers = browser.browser.targets().filter((t) => t.type() === 'service_worker');
         assert.equal(workers.length, 0, 'the service worker is still running');
         await app.start();
-        await waitForTitle(browser, tab, 'App worker', 15000);
+        await browser.waitForTitle(tab, 'App worker', 15000);
         await session.detach();
         await page.close();
       });
@@ -195,7 +184,7 @@ describe('chromium: auto-retry while offline', { skip: !BROWSERS.includes('chrom
       assert.ok(probes.length >= 1, 'no probe after coming back online');
       assert.ok(probes[0].at - t0 < 2000, `first probe ${probes[0].at - t0} ms after going online`);
       await app.start();
-      await waitForTitle(browser, tab, 'App offline', 8000);
+      await browser.waitForTitle(tab, 'App offline', 8000);
       await session.detach();
     } finally {
       await browser.close();

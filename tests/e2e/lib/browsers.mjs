@@ -111,16 +111,26 @@ export class BrowserUnderTest {
     await this.inExtension((api, [id, u]) => api.tabs.update(id, { url: u }).then(() => null), [tabId, url]);
   }
 
-  /** Waits until the tab has finished loading `url` (or its error page). */
-  async waitForLoad(tabId, url, timeout = 15000) {
+  /** Waits until the tab is complete and `wanted(tab)` holds; returns when it did (ms). */
+  async waitForTab(tabId, wanted, what, timeout) {
     const deadline = Date.now() + timeout;
     let tab;
     while (Date.now() < deadline) {
       tab = await this.inExtension((api, id) => api.tabs.get(id), tabId);
-      if (tab.status === 'complete' && tab.url === url) return tab;
-      await sleep(100);
+      if (tab.status === 'complete' && wanted(tab)) return Date.now();
+      await sleep(50);
     }
-    throw new Error(`${this.name}: tab ${tabId} did not finish loading ${url}: ${JSON.stringify(tab)}`);
+    throw new Error(`${this.name}: tab ${tabId} never ${what}: ${JSON.stringify(tab)}`);
+  }
+
+  /** Waits until the tab has finished loading `url` (or its error page). */
+  async waitForLoad(tabId, url, timeout = 15000) {
+    return this.waitForTab(tabId, (tab) => tab.url === url, `finished loading ${url}`, timeout);
+  }
+
+  /** Waits until the tab shows a finished page titled `title`. */
+  async waitForTitle(tabId, title, timeout = 15000) {
+    return this.waitForTab(tabId, (tab) => tab.title === title, `showed "${title}"`, timeout);
   }
 
   /** The puppeteer page whose current document is `url`. */
