@@ -25,6 +25,7 @@ pub struct RequestDetails {
     pub ip: Option<String>,
     pub error: Option<String>,
     pub time_stamp: Option<f64>,
+    pub from_cache: Option<bool>,
     pub response_headers: Option<Vec<HeaderDetails>>,
 }
 
@@ -53,6 +54,9 @@ pub struct Incident {
     /// A bounded prefix of the error page the browser showed, once read (HTTP failures only).
     #[serde(default)]
     pub page_excerpt: Option<String>,
+    /// The failed answer came out of the browser's cache, not from the server just now.
+    #[serde(default)]
+    pub from_cache: bool,
 }
 
 impl Incident {
@@ -71,6 +75,7 @@ impl Incident {
             at_ms: details.time_stamp.unwrap_or(0.0),
             headers: bounded_headers(details.response_headers.as_deref().unwrap_or(&[])),
             page_excerpt: None,
+            from_cache: details.from_cache.unwrap_or(false),
             url,
         }
     }

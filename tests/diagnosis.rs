@@ -23,6 +23,7 @@ fn http(status: u16, headers: &[(&str, &str)], page: Option<&str>) -> Diagnosis 
             .map(|(n, v)| (n.to_string(), v.to_string()))
             .collect(),
         page_excerpt: page.map(str::to_string),
+        from_cache: false,
     })
 }
 
@@ -341,6 +342,7 @@ fn network_errors_point_at_the_visitor_or_the_site() {
             at_ms: 0.0,
             headers: Vec::new(),
             page_excerpt: None,
+            from_cache: false,
         });
         assert_eq!((d.kind, d.side, d.fixer), (kind, side, fixer), "{error:?}");
     }

@@ -87,6 +87,7 @@ fn used_messages() -> Vec<(String, usize)> {
                 .map(|(n, v)| (n.to_string(), v.to_string()))
                 .collect(),
             page_excerpt: page.map(str::to_string),
+            from_cache: false,
         };
         let view = incident_view(&incident);
         note(&view.title);

@@ -24,6 +24,7 @@ fn incident(captured: &Captured, with_page: bool) -> Incident {
         at_ms: 0.0,
         headers: captured.headers.clone(),
         page_excerpt: with_page.then(|| captured.body.clone()),
+        from_cache: false,
     }
 }
 

@@ -156,6 +156,7 @@ fn network_text_is_rendered_as_inert_text() {
         at_ms: 0.0,
         headers: vec![("server".into(), hostile.into())],
         page_excerpt: Some(hostile.into()),
+        from_cache: false,
     };
     let messages = obj(&[("kindConnectionDropped", "Connection dropped".into())]);
     render_incident(

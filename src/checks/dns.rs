@@ -1,6 +1,7 @@
 //! DNS-over-HTTPS answers (`application/dns-json`), and whether the browser connected to one of
 //! the addresses an independent lookup gives.
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::net::IpAddr;
 
@@ -30,7 +31,8 @@ pub fn read_doh_answer(body: &str) -> Result<Vec<IpAddr>, String> {
 }
 
 /// How the address the browser used compares with an independent lookup.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum DnsComparison {
     /// The browser used one of the addresses the lookup gave.
     Agrees,

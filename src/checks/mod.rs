@@ -5,6 +5,7 @@
 
 pub mod dns;
 pub mod providers;
+pub mod record;
 pub mod verdict;
 
 use serde::{Deserialize, Serialize};

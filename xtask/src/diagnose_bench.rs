@@ -33,6 +33,7 @@ pub fn run() -> Figures {
             ("content-type".into(), "text/html".into()),
         ],
         page_excerpt: Some(page),
+        from_cache: false,
     };
     for _ in 0..50 {
         black_box(diagnose(black_box(&incident)));

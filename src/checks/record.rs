@@ -1,0 +1,263 @@
+//! One check's result as stored in `storage.session` (`check:<tab>:<id>`), one key per check so
+//! that checks finishing at once never overwrite each other. The popup streams these records and
+//! decides the verdict from whatever has arrived.
+
+use super::dns::DnsComparison;
+use super::providers::CheckerAnswer;
+use super::verdict::Evidence;
+use super::FetchResult;
+use serde::{Deserialize, Serialize};
+
+/// The checks, in the order the popup lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckId {
+    /// Refetch bypassing every cache, with the visitor's cookies.
+    Fresh,
+    /// Refetch without cookies, credentials or cache.
+    Stranger,
+    /// The outside down-for-everyone checker.
+    Checker,
+    /// An independent DNS lookup compared with the address the browser used.
+    Dns,
+    /// A known-good address: is the visitor online at all?
+    Connectivity,
+    /// Whether a proxy is configured (asked for from the popup only).
+    Proxy,
+}
+
+impl CheckId {
+    pub const ALL: [CheckId; 6] = [
+        CheckId::Fresh,
+        CheckId::Stranger,
+        CheckId::Checker,
+        CheckId::Dns,
+        CheckId::Connectivity,
+        CheckId::Proxy,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckId::Fresh => "fresh",
+            CheckId::Stranger => "stranger",
+            CheckId::Checker => "checker",
+            CheckId::Dns => "dns",
+            CheckId::Connectivity => "connectivity",
+            CheckId::Proxy => "proxy",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<CheckId> {
+        CheckId::ALL.into_iter().find(|id| id.as_str() == name)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckState {
+    Running,
+    Done,
+    /// Not run, on purpose: `note` holds the reason's message key.
+    Skipped,
+    /// Could not be completed: `note` holds a short, bounded description.
+    Failed,
+}
+
+/// Why a check did not run; each is a `_locales` message key.
+pub mod skip {
+    pub const NOT_GET: &str = "skipNotGet";
+    pub const TURNED_OFF: &str = "skipTurnedOff";
+    pub const PRIVATE_HOST: &str = "skipPrivateHost";
+    pub const ADDRESS_LITERAL: &str = "skipAddressLiteral";
+    pub const GATEWAY_ANSWERED: &str = "skipGatewayAnswered";
+    pub const NOT_ASKED: &str = "skipNotAsked";
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckRecord {
+    pub check: CheckId,
+    /// The incident this belongs to (its `at_ms`): results for an older failure are ignored.
+    pub incident_at_ms: f64,
+    pub state: CheckState,
+    /// What was sent, for the report: method, URL and credentials, or the provider's URL.
+    #[serde(default)]
+    pub sent: String,
+    pub started_ms: f64,
+    #[serde(default)]
+    pub elapsed_ms: Option<u64>,
+    #[serde(default)]
+    pub fetch: Option<FetchResult>,
+    #[serde(default)]
+    pub checker: Option<CheckerAnswer>,
+    /// The checker's or resolver's name as the visitor sees it.
+    #[serde(default)]
+    pub provider: Option<String>,
+    /// Addresses an independent DNS lookup gave.
+    #[serde(default)]
+    pub addresses: Vec<String>,
+    #[serde(default)]
+    pub dns: Option<DnsComparison>,
+    /// The browser's proxy mode, as it names it (`direct`, `manual`, `system`...).
+    #[serde(default)]
+    pub proxy_mode: Option<String>,
+    #[serde(default)]
+    pub proxy_configured: Option<bool>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl CheckRecord {
+    pub fn running(check: CheckId, incident_at_ms: f64, started_ms: f64, sent: String) -> Self {
+        CheckRecord {
+            check,
+            incident_at_ms,
+            state: CheckState::Running,
+            sent,
+            started_ms,
+            elapsed_ms: None,
+            fetch: None,
+            checker: None,
+            provider: None,
+            addresses: Vec::new(),
+            dns: None,
+            proxy_mode: None,
+            proxy_configured: None,
+            note: None,
+        }
+    }
+
+    pub fn skipped(check: CheckId, incident_at_ms: f64, now_ms: f64, reason: &str) -> Self {
+        CheckRecord {
+            state: CheckState::Skipped,
+            note: Some(reason.to_string()),
+            ..CheckRecord::running(check, incident_at_ms, now_ms, String::new())
+        }
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.state != CheckState::Running
+    }
+}
+
+/// The evidence for the verdict from the records that belong to the incident stamped `at_ms`.
+pub fn evidence(served_from_cache: bool, at_ms: f64, records: &[CheckRecord]) -> Evidence {
+    let mut evidence = Evidence {
+        served_from_cache,
+        ..Evidence::default()
+    };
+    for record in records
+        .iter()
+        .filter(|r| r.incident_at_ms == at_ms && r.state == CheckState::Done)
+    {
+        match record.check {
+            CheckId::Fresh => evidence.fresh = record.fetch.clone(),
+            CheckId::Stranger => evidence.stranger = record.fetch.clone(),
+            CheckId::Checker => evidence.checker = record.checker.clone(),
+            CheckId::Dns => evidence.dns = record.dns,
+            CheckId::Connectivity => evidence.connectivity = record.fetch.clone(),
+            CheckId::Proxy => evidence.proxy_configured = record.proxy_configured,
+        }
+    }
+    evidence
+}
+
+/// Host names an outside service must not hear of, and cannot reach anyway: addresses on the
+/// visitor's own machine or network, and names only their network knows.
+pub fn is_private_host(host: &str) -> bool {
+    let host = host.trim_matches(['[', ']']).to_ascii_lowercase();
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return match ip {
+            std::net::IpAddr::V4(v4) => {
+                v4.is_private()
+                    || v4.is_loopback()
+                    || v4.is_link_local()
+                    || v4.is_unspecified()
+                    || v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1])
+            }
+            std::net::IpAddr::V6(v6) => {
+                v6.is_loopback()
+                    || v6.is_unspecified()
+                    || (v6.segments()[0] & 0xfe00) == 0xfc00
+                    || (v6.segments()[0] & 0xffc0) == 0xfe80
+            }
+        };
+    }
+    !host.contains('.')
+        || [
+            ".localhost",
+            ".local",
+            ".lan",
+            ".internal",
+            ".home.arpa",
+            ".corp",
+            ".intranet",
+        ]
+        .iter()
+        .any(|suffix| host.ends_with(suffix))
+}
+
+/// Whether the host is written as an address (nothing for DNS to look up).
+pub fn is_address_literal(host: &str) -> bool {
+    host.trim_matches(['[', ']'])
+        .parse::<std::net::IpAddr>()
+        .is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_hosts_stay_private() {
+        for host in [
+            "localhost",
+            "127.0.0.1",
+            "10.1.2.3",
+            "192.168.0.1",
+            "172.16.5.5",
+            "169.254.1.1",
+            "100.64.0.1",
+            "[::1]",
+            "fd00::1",
+            "fe80::1",
+            "printer.local",
+            "intranet",
+            "nas.home.arpa",
+            "app.localhost",
+        ] {
+            assert!(is_private_host(host), "{host}");
+        }
+        for host in ["example.com", "8.8.8.8", "2001:4860::8888", "shop.example"] {
+            assert!(!is_private_host(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn evidence_ignores_other_incidents_and_unfinished_checks() {
+        let mut fresh = CheckRecord::running(CheckId::Fresh, 5.0, 6.0, "GET".into());
+        fresh.state = CheckState::Done;
+        fresh.fetch = Some(FetchResult {
+            status: Some(200),
+            error: None,
+            elapsed_ms: 4,
+        });
+        let mut old = fresh.clone();
+        old.check = CheckId::Stranger;
+        old.incident_at_ms = 1.0;
+        let running = CheckRecord::running(CheckId::Checker, 5.0, 6.0, "x".into());
+        let e = evidence(true, 5.0, &[fresh, old, running]);
+        assert!(e.fresh.is_some_and(|f| f.works()));
+        assert_eq!(e.stranger, None);
+        assert_eq!(e.checker, None);
+        assert!(e.served_from_cache);
+    }
+
+    #[test]
+    fn ids_round_trip() {
+        for id in CheckId::ALL {
+            assert_eq!(CheckId::parse(id.as_str()), Some(id));
+        }
+        assert_eq!(CheckId::parse("nope"), None);
+    }
+}
