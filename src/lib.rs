@@ -3,12 +3,17 @@
 
 pub mod advice;
 pub mod checks;
+pub mod checks_view;
 pub mod diagnosis;
 pub mod failure;
 pub mod incident;
+pub mod owner;
+pub mod platform;
 pub mod popup_view;
+pub mod report;
 pub mod retry;
 pub mod settings;
+pub mod steps;
 pub mod tracker;
 
 #[cfg(target_arch = "wasm32")]

@@ -20,6 +20,70 @@ pub struct Settings {
     pub notify_when_back: bool,
     /// Hosts never retried (exact host names, or `*.example.com` for subdomains).
     pub never_retry: Vec<String>,
+    /// Which outside service answers "down for everyone?".
+    pub checker: CheckerChoice,
+    /// The base URL of the visitor's own checker instance (used with `CheckerChoice::Own`).
+    pub checker_url: String,
+    /// Look the host up independently and compare with the address the browser used.
+    pub check_dns: bool,
+    /// A DNS-over-HTTPS resolver; empty for the automatic choice (Firefox's own resolver,
+    /// elsewhere `DEFAULT_DOH_RESOLVER`).
+    pub dns_resolver: String,
+    /// A known-good address for the connectivity check; empty turns it off.
+    pub connectivity_url: String,
+    /// Show a small banner on failed pages.
+    pub show_banner: bool,
+}
+
+/// The down-for-everyone provider the visitor picked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckerChoice {
+    DownForEveryone,
+    IsItUp,
+    /// A Gateway Doctor checker (`www/`) at `checker_url`.
+    Own,
+    Off,
+}
+
+impl CheckerChoice {
+    pub const ALL: [CheckerChoice; 4] = [
+        CheckerChoice::DownForEveryone,
+        CheckerChoice::IsItUp,
+        CheckerChoice::Own,
+        CheckerChoice::Off,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckerChoice::DownForEveryone => "downforeveryone",
+            CheckerChoice::IsItUp => "isitup",
+            CheckerChoice::Own => "own",
+            CheckerChoice::Off => "off",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<CheckerChoice> {
+        CheckerChoice::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+}
+
+pub const DEFAULT_DOH_RESOLVER: &str = "https://cloudflare-dns.com/dns-query";
+pub const DEFAULT_CONNECTIVITY_URL: &str = "https://cp.cloudflare.com/generate_204";
+const MAX_SERVICE_URL: usize = 500;
+
+/// An http(s) URL for a service the visitor configured, trimmed; `None` when it is not one.
+pub fn service_url(text: &str) -> Option<String> {
+    let url = text.trim();
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let host = crate::incident::host_of(url);
+    let clean = url.len() <= MAX_SERVICE_URL
+        && !host.is_empty()
+        && !rest.starts_with('/')
+        && url.chars().all(|c| c.is_ascii_graphic());
+    clean.then(|| url.to_string())
 }
 
 impl Default for Settings {
@@ -31,6 +95,12 @@ impl Default for Settings {
             retry_limit_minutes: 30,
             notify_when_back: true,
             never_retry: Vec::new(),
+            checker: CheckerChoice::DownForEveryone,
+            checker_url: String::new(),
+            check_dns: true,
+            dns_resolver: String::new(),
+            connectivity_url: DEFAULT_CONNECTIVITY_URL.to_string(),
+            show_banner: true,
         }
     }
 }
@@ -49,13 +119,26 @@ pub struct StoredFields {
     pub retry_limit_minutes: Option<f64>,
     /// `None` when not a list; non-strings in it are `None` entries.
     pub never_retry: Option<Vec<Option<String>>>,
+    pub checker: Option<String>,
+    pub checker_url: Option<String>,
+    pub check_dns: Option<bool>,
+    pub dns_resolver: Option<String>,
+    pub connectivity_url: Option<String>,
+    pub show_banner: Option<bool>,
 }
 
 impl Settings {
     /// Reads whatever `storage.sync` holds (as JSON); anything unusable keeps its default.
     pub fn from_stored(stored: &Value) -> Settings {
         let flag = |name: &str| stored.get(name).and_then(Value::as_bool);
+        let text = |name: &str| stored.get(name).and_then(Value::as_str).map(str::to_string);
         Settings::from_fields(StoredFields {
+            checker: text("checker"),
+            checker_url: text("checkerUrl"),
+            check_dns: flag("checkDns"),
+            dns_resolver: text("dnsResolver"),
+            connectivity_url: text("connectivityUrl"),
+            show_banner: flag("showBanner"),
             auto_retry: flag("autoRetry"),
             retry_server_errors: flag("retryServerErrors"),
             retry_network_errors: flag("retryNetworkErrors"),
@@ -98,6 +181,29 @@ impl Settings {
                 .filter_map(|h| normalise_host_pattern(h))
                 .take(MAX_EXCEPTIONS)
                 .collect(),
+            checker: stored
+                .checker
+                .as_deref()
+                .and_then(CheckerChoice::parse)
+                .unwrap_or(defaults.checker),
+            checker_url: optional_url(stored.checker_url, defaults.checker_url),
+            check_dns: stored.check_dns.unwrap_or(defaults.check_dns),
+            dns_resolver: optional_url(stored.dns_resolver, defaults.dns_resolver),
+            connectivity_url: optional_url(stored.connectivity_url, defaults.connectivity_url),
+            show_banner: stored.show_banner.unwrap_or(defaults.show_banner),
+        }
+    }
+
+    /// The provider to ask, or `None` when the check is off (or has no usable address).
+    pub fn provider(&self) -> Option<crate::checks::providers::Provider> {
+        use crate::checks::providers::Provider;
+        match self.checker {
+            CheckerChoice::DownForEveryone => Some(Provider::DownForEveryone),
+            CheckerChoice::IsItUp => Some(Provider::IsItUp),
+            CheckerChoice::Own => {
+                service_url(&self.checker_url).map(|base| Provider::GatewayDoctor { base })
+            }
+            CheckerChoice::Off => None,
         }
     }
 
@@ -131,6 +237,15 @@ pub fn parse_exceptions(text: &str) -> (Vec<String>, Vec<String>) {
     }
     accepted.truncate(MAX_EXCEPTIONS);
     (accepted, rejected)
+}
+
+/// A stored service URL: empty stays empty (off or automatic), garbage gives the default.
+fn optional_url(stored: Option<String>, default: String) -> String {
+    match stored {
+        Some(text) if text.trim().is_empty() => String::new(),
+        Some(text) => service_url(&text).unwrap_or(default),
+        None => default,
+    }
 }
 
 fn normalise_host_pattern(entry: &str) -> Option<String> {
@@ -177,6 +292,30 @@ mod tests {
         );
         let huge = Settings::from_stored(&json!({"retryLimitMinutes": 1e12}));
         assert_eq!(huge.retry_limit_minutes, 30);
+    }
+
+    #[test]
+    fn check_settings_fall_back_and_validate_addresses() {
+        let s = Settings::from_stored(&json!({
+            "checker": "own", "checkerUrl": " http://127.0.0.1:8787 ",
+            "dnsResolver": "javascript:alert(1)", "connectivityUrl": "", "checkDns": 0
+        }));
+        assert_eq!(s.checker, CheckerChoice::Own);
+        assert_eq!(s.checker_url, "http://127.0.0.1:8787");
+        assert_eq!(s.dns_resolver, "");
+        assert_eq!(s.connectivity_url, "");
+        assert!(s.check_dns);
+        assert!(matches!(
+            s.provider(),
+            Some(crate::checks::providers::Provider::GatewayDoctor { .. })
+        ));
+        let odd = Settings::from_stored(&json!({"checker": "evil", "checkerUrl": 5}));
+        assert_eq!(odd.checker, CheckerChoice::DownForEveryone);
+        let no_url = Settings::from_stored(&json!({"checker": "own"}));
+        assert_eq!(no_url.provider(), None);
+        for bad in ["ftp://x", "https://", "https:///path", "https://a b", "x"] {
+            assert_eq!(service_url(bad), None, "{bad}");
+        }
     }
 
     #[test]

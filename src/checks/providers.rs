@@ -30,6 +30,21 @@ impl Provider {
         }
     }
 
+    /// The request URL for the page that failed. Our own checker also hears the scheme and port
+    /// (it checks exactly that server); the others hear the host name alone.
+    pub fn check_url(&self, page_url: &str) -> Option<String> {
+        let origin = crate::retry::watchers::origin_of(page_url)?;
+        let (scheme, authority) = origin.split_once("://")?;
+        let (host, port) = authority.rsplit_once(':')?;
+        let host = host.trim_matches(['[', ']']);
+        Some(match self {
+            Provider::GatewayDoctor { .. } => {
+                format!("{}&port={port}&scheme={scheme}", self.url(host))
+            }
+            _ => self.url(host),
+        })
+    }
+
     /// A page a visitor can open to see the provider's own answer.
     pub fn page_url(&self, host: &str) -> String {
         let host = encode_host(host);
@@ -154,6 +169,22 @@ mod tests {
             Provider::DownForEveryone.url("b.example"),
             "https://api-prod.downfor.cloud/httpcheck/b.example"
         );
+    }
+
+    #[test]
+    fn only_our_own_checker_hears_scheme_and_port() {
+        let page = "http://user:pw@127.0.0.2:8080/secret/path?token=1#x";
+        assert_eq!(
+            ours().check_url(page).as_deref(),
+            Some("http://127.0.0.1:8787/api/v1/check?host=127.0.0.2&port=8080&scheme=http")
+        );
+        assert_eq!(
+            Provider::IsItUp
+                .check_url("https://shop.example/cart?id=5")
+                .as_deref(),
+            Some("https://isitup.org/shop.example.json")
+        );
+        assert_eq!(Provider::IsItUp.check_url("about:blank"), None);
     }
 
     #[test]

@@ -197,6 +197,16 @@ pub fn is_private_host(host: &str) -> bool {
         .any(|suffix| host.ends_with(suffix))
 }
 
+/// Whether the browser's proxy mode (Chromium's `mode`, Firefox's `proxyType`) sends traffic
+/// through a proxy: `None` when it defers to the system or auto-detection, which we cannot see.
+pub fn proxy_mode_configured(mode: &str) -> Option<bool> {
+    match mode {
+        "direct" | "none" => Some(false),
+        "fixed_servers" | "pac_script" | "manual" | "autoConfig" => Some(true),
+        _ => None,
+    }
+}
+
 /// Whether the host is written as an address (nothing for DNS to look up).
 pub fn is_address_literal(host: &str) -> bool {
     host.trim_matches(['[', ']'])

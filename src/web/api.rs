@@ -25,6 +25,31 @@ extern "C" {
     pub fn alarms(this: &ExtensionApi) -> Option<AlarmsApi>;
     #[wasm_bindgen(method, getter)]
     pub fn notifications(this: &ExtensionApi) -> Option<NotificationsApi>;
+    /// Firefox only, with the `dns` permission.
+    #[wasm_bindgen(method, getter)]
+    pub fn dns(this: &ExtensionApi) -> Option<DnsApi>;
+    /// Present once the optional `proxy` permission is granted.
+    #[wasm_bindgen(method, getter)]
+    pub fn proxy(this: &ExtensionApi) -> Option<ProxyApi>;
+    #[wasm_bindgen(method, getter)]
+    pub fn permissions(this: &ExtensionApi) -> Option<PermissionsApi>;
+
+    pub type DnsApi;
+    #[wasm_bindgen(method)]
+    pub fn resolve(this: &DnsApi, host: &str, flags: &JsValue) -> Promise;
+
+    pub type ProxyApi;
+    #[wasm_bindgen(method, getter)]
+    pub fn settings(this: &ProxyApi) -> ProxySetting;
+    pub type ProxySetting;
+    #[wasm_bindgen(method)]
+    pub fn get(this: &ProxySetting, details: &JsValue) -> Promise;
+
+    pub type PermissionsApi;
+    #[wasm_bindgen(method)]
+    pub fn request(this: &PermissionsApi, permissions: &JsValue) -> Promise;
+    #[wasm_bindgen(method)]
+    pub fn contains(this: &PermissionsApi, permissions: &JsValue) -> Promise;
 
     pub type RuntimeApi;
     #[wasm_bindgen(method, js_name = getURL)]
@@ -60,6 +85,12 @@ extern "C" {
     pub fn session(this: &StorageApi) -> StorageArea;
     #[wasm_bindgen(method, getter)]
     pub fn sync(this: &StorageApi) -> StorageArea;
+    #[wasm_bindgen(method, getter, js_name = onChanged)]
+    pub fn on_changed(this: &StorageApi) -> EventApi;
+
+    pub type EventApi;
+    #[wasm_bindgen(method, js_name = addListener)]
+    pub fn add_listener(this: &EventApi, listener: &js_sys::Function);
 
     pub type StorageArea;
     #[wasm_bindgen(method)]

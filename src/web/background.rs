@@ -2,6 +2,7 @@
 
 use super::api::{extension_api, message, object, ExtensionApi};
 use super::retry;
+use super::{check_store, checks};
 use super::storage::{self, tab_key, UNASSIGNED_KEY};
 use crate::diagnosis::page::MAX_SCAN;
 use crate::incident::{truncate, RequestDetails};
@@ -58,7 +59,14 @@ pub async fn handle_event(kind: String, details: JsValue) -> Result<(), JsValue>
     };
     for action in decide(event, stored, js_sys::Date::now()) {
         let follow_up = retry_follow_up(&action, loaded_url.as_deref());
+        let new_failure = match &action {
+            Action::Remember { tab_id, incident } => Some((*tab_id, incident.clone())),
+            _ => None,
+        };
         carry_out(&api, action).await?;
+        if let Some((tab_id, incident)) = new_failure {
+            checks::start(tab_id, incident, false);
+        }
         if let Some(follow_up) = follow_up {
             // Auto-retry trouble must not stop the badge and the popup from working.
             if let Err(error) = follow_up.run(&api).await {
@@ -101,7 +109,7 @@ fn retry_follow_up(action: &Action, loaded_url: Option<&str>) -> Option<RetryFol
     }
 }
 
-/// Requests from the popup: `{type: "cancel-retry", tabId}`. Anything else is refused with a
+/// Requests from the popup: `{type: "cancel-retry" | "run-checks", tabId}`. Anything else is refused with a
 /// clear message. (Read by hand: one small shape does not need serde's tagged-enum machinery.)
 async fn on_message(api: &ExtensionApi, details: JsValue) -> Result<(), JsValue> {
     let field = |name: &str| js_sys::Reflect::get(&details, &name.into()).ok();
@@ -111,6 +119,7 @@ async fn on_message(api: &ExtensionApi, details: JsValue) -> Result<(), JsValue>
         .filter(|id| id.fract() == 0.0);
     match (kind.as_deref(), tab_id) {
         (Some("cancel-retry"), Some(tab_id)) => retry::on_cancel(api, tab_id as i64).await,
+        (Some("run-checks"), Some(tab_id)) => checks::run_again(api, tab_id as i64).await,
         _ => Err(JsValue::from_str(
             "Gateway Doctor: unknown message from the popup",
         )),
@@ -166,7 +175,10 @@ async fn carry_out(api: &ExtensionApi, action: Action) -> Result<(), JsValue> {
             storage::save(api, UNASSIGNED_KEY, &incident).await
         }
         Action::ForgetUnassigned => storage::remove(api, UNASSIGNED_KEY).await,
-        Action::Forget { tab_id } => storage::remove(api, &tab_key(tab_id)).await,
+        Action::Forget { tab_id } => {
+            storage::remove(api, &tab_key(tab_id)).await?;
+            check_store::remove_all(api, tab_id).await
+        }
         Action::ShowBadge { tab_id, text, host } => {
             let title = message(api, "badgeTitle", &[text.clone(), host]);
             set_badge(api, tab_id, &text, &title).await

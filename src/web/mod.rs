@@ -7,13 +7,19 @@
 #![cfg_attr(not(all(feature = "background", feature = "ui")), allow(dead_code))]
 
 mod api;
+mod check_store;
+#[cfg(feature = "background")]
+mod checks;
 #[cfg(feature = "background")]
 mod background;
 mod dom;
+mod net;
 #[cfg(feature = "ui")]
 mod options;
 #[cfg(feature = "ui")]
 mod popup;
+#[cfg(feature = "ui")]
+mod popup_checks;
 #[cfg(feature = "ui")]
 mod popup_retry;
 #[cfg(feature = "background")]

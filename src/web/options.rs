@@ -3,11 +3,13 @@
 use super::api::{extension_api, message, ExtensionApi};
 use super::dom::{append, element, text};
 use super::settings_store;
-use crate::settings::{parse_exceptions, Settings, MAX_LIMIT_MINUTES, MIN_LIMIT_MINUTES};
+use crate::settings::{
+    parse_exceptions, service_url, CheckerChoice, Settings, MAX_LIMIT_MINUTES, MIN_LIMIT_MINUTES,
+};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, HtmlInputElement, HtmlTextAreaElement};
+use web_sys::{Document, Element, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 
 #[wasm_bindgen]
 pub async fn render_options(root: Element) -> Result<(), JsValue> {
@@ -86,6 +88,17 @@ pub async fn render_options(root: Element) -> Result<(), JsValue> {
     append(&exceptions, &[&label, &area])?;
     append(&form, &[&exceptions])?;
 
+    append(&form, &[&checks_fieldset(&doc, &settings, &say)?])?;
+    append(
+        &form,
+        &[&checkbox(
+            &doc,
+            "showBanner",
+            &say("optionShowBanner"),
+            settings.show_banner,
+        )?],
+    )?;
+
     let status = element(&doc, "p", "status")?;
     status.set_attribute("role", "status")?;
     append(&form, &[&status])?;
@@ -110,6 +123,84 @@ pub async fn render_options(root: Element) -> Result<(), JsValue> {
     // The page lives as long as its form.
     on_change.forget();
     Ok(())
+}
+
+/// The checks: which down-for-everyone provider (or none), the DNS and connectivity checks.
+fn checks_fieldset(
+    doc: &Document,
+    settings: &Settings,
+    say: &dyn Fn(&str) -> String,
+) -> Result<Element, JsValue> {
+    let set = element(doc, "fieldset", "")?;
+    append(&set, &[&text(doc, "legend", "", &say("optionChecks"))?])?;
+    let row = element(doc, "p", "")?;
+    let label = text(doc, "label", "", &say("optionChecker"))?;
+    label.set_attribute("for", "checker")?;
+    let select = element(doc, "select", "checker")?;
+    for choice in CheckerChoice::ALL {
+        let key = match choice {
+            CheckerChoice::DownForEveryone => "optionCheckerDownForEveryone",
+            CheckerChoice::IsItUp => "optionCheckerIsItUp",
+            CheckerChoice::Own => "optionCheckerOwn",
+            CheckerChoice::Off => "optionCheckerOff",
+        };
+        let option = text(doc, "option", "", &say(key))?;
+        option.set_attribute("value", choice.as_str())?;
+        if choice == settings.checker {
+            option.set_attribute("selected", "")?;
+        }
+        append(&select, &[&option])?;
+    }
+    append(&row, &[&label, &select])?;
+    append(
+        &set,
+        &[
+            &row,
+            &url_input(
+                doc,
+                "checkerUrl",
+                &say("optionCheckerUrl"),
+                &settings.checker_url,
+                "https://",
+            )?,
+            &text(doc, "p", "", &say("optionCheckerPrivacy"))?,
+            &checkbox(doc, "checkDns", &say("optionCheckDns"), settings.check_dns)?,
+            &url_input(
+                doc,
+                "dnsResolver",
+                &say("optionDnsResolver"),
+                &settings.dns_resolver,
+                &say("optionAutomatic"),
+            )?,
+            &url_input(
+                doc,
+                "connectivityUrl",
+                &say("optionConnectivityUrl"),
+                &settings.connectivity_url,
+                &say("optionOff"),
+            )?,
+        ],
+    )?;
+    Ok(set)
+}
+
+fn url_input(
+    doc: &Document,
+    id: &str,
+    label_text: &str,
+    value: &str,
+    placeholder: &str,
+) -> Result<Element, JsValue> {
+    let row = element(doc, "p", "")?;
+    let label = text(doc, "label", "", label_text)?;
+    label.set_attribute("for", id)?;
+    let input: HtmlInputElement = element(doc, "input", id)?.dyn_into()?;
+    input.set_type("url");
+    input.set_value(value);
+    input.set_placeholder(placeholder);
+    input.set_attribute("spellcheck", "false")?;
+    append(&row, &[&label, &input])?;
+    Ok(row)
 }
 
 fn checkbox(doc: &Document, id: &str, label_text: &str, checked: bool) -> Result<Element, JsValue> {
@@ -146,7 +237,39 @@ async fn save_from_form(api: &ExtensionApi, doc: &Document) -> Result<(), JsValu
         .parse::<u32>()
         .ok()
         .filter(|m| (MIN_LIMIT_MINUTES..=MAX_LIMIT_MINUTES).contains(m));
+    let value = |id: &str| {
+        doc.get_element_by_id(id)
+            .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+            .map(|input| input.value())
+            .unwrap_or_default()
+    };
+    let checker = doc
+        .get_element_by_id("checker")
+        .and_then(|e| e.dyn_into::<HtmlSelectElement>().ok())
+        .and_then(|select| CheckerChoice::parse(&select.value()))
+        .unwrap_or(previous.checker);
+    // An address that is not an http(s) URL keeps the one saved before, and says so.
+    let mut kept_urls = Vec::new();
+    let mut url_field = |id: &str, before: &str| {
+        let typed = value(id);
+        if typed.trim().is_empty() {
+            return String::new();
+        }
+        service_url(&typed).unwrap_or_else(|| {
+            kept_urls.push(crate::incident::truncate(typed.trim(), 100));
+            before.to_string()
+        })
+    };
+    let checker_url = url_field("checkerUrl", &previous.checker_url);
+    let dns_resolver = url_field("dnsResolver", &previous.dns_resolver);
+    let connectivity_url = url_field("connectivityUrl", &previous.connectivity_url);
     let settings = Settings {
+        checker,
+        checker_url,
+        check_dns: checked("checkDns"),
+        dns_resolver,
+        connectivity_url,
+        show_banner: checked("showBanner"),
         auto_retry: checked("autoRetry"),
         retry_server_errors: checked("retryServerErrors"),
         retry_network_errors: checked("retryNetworkErrors"),
@@ -159,6 +282,15 @@ async fn save_from_form(api: &ExtensionApi, doc: &Document) -> Result<(), JsValu
     if limit.is_none() {
         let range = [MIN_LIMIT_MINUTES.to_string(), MAX_LIMIT_MINUTES.to_string()];
         note = format!("{note} {}", message(api, "optionsLimitKept", &range));
+    }
+    if !kept_urls.is_empty() {
+        note = format!(
+            "{note} {}",
+            message(api, "optionsUrlKept", &[kept_urls.join(", ")])
+        );
+    }
+    if settings.checker == CheckerChoice::Own && settings.provider().is_none() {
+        note = format!("{note} {}", message(api, "optionsCheckerNeedsUrl", &[]));
     }
     if !rejected.is_empty() {
         note = format!(

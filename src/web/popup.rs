@@ -2,7 +2,7 @@
 
 use super::api::{extension_api, message, object};
 use super::dom::{append, element, text};
-use super::popup_retry;
+use super::{popup_checks, popup_retry};
 use super::storage::{self, tab_key};
 use crate::incident::Incident;
 use crate::popup_view::{incident_view, IncidentView, Msg};
@@ -32,11 +32,14 @@ pub async fn render_popup(root: Element) -> Result<(), JsValue> {
     };
     render_view(&doc, &root, &incident_view(&incident), &locale, &translate)?;
     if let Some(tab_id) = tab_id {
+        let header = root.query_selector("#incident > header")?;
+        // Right under the headline: "down for everyone, or just me?", then the retry countdown.
+        let checks = popup_checks::checks_block(&api, &doc, tab_id, &incident).await?;
+        if let Some(header) = &header {
+            header.after_with_node_1(&checks)?;
+        }
         if let Some(block) = popup_retry::retry_block(&api, &doc, tab_id).await? {
-            // Right under the headline: the first thing a waiting visitor wants to know.
-            if let Some(header) = root.query_selector("#incident > header")? {
-                header.after_with_node_1(&block)?;
-            }
+            checks.before_with_node_1(&block)?;
         }
     }
     Ok(())

@@ -230,7 +230,7 @@ async fn probe(url: &str, timeout_ms: u64) -> ProbeOutcome {
     init.set_redirect(web_sys::RequestRedirect::Manual);
     let signal = web_sys::AbortSignal::timeout_with_u32(timeout_ms.min(u64::from(u32::MAX)) as u32);
     init.set_signal(Some(&signal));
-    let fetch = match global_fetch(url, &init) {
+    let fetch = match super::net::global_fetch(url, &init) {
         Some(promise) => promise,
         None => return ProbeOutcome::Down { retry_after: None },
     };
@@ -247,17 +247,6 @@ async fn probe(url: &str, timeout_ms: u64) -> ProbeOutcome {
         .flatten()
         .and_then(|value| retry_after::parse(&value));
     ProbeOutcome::from_status(response.status(), retry_after)
-}
-
-/// `fetch` on whichever global this is: a service worker (Chromium) or an event page (Firefox).
-fn global_fetch(url: &str, init: &web_sys::RequestInit) -> Option<js_sys::Promise> {
-    let global = js_sys::global();
-    if let Some(window) = global.dyn_ref::<web_sys::Window>() {
-        return Some(window.fetch_with_str_and_init(url, init));
-    }
-    global
-        .dyn_ref::<web_sys::WorkerGlobalScope>()
-        .map(|worker| worker.fetch_with_str_and_init(url, init))
 }
 
 async fn carry_out(api: &ExtensionApi, actions: Vec<WatcherAction>) -> Result<(), JsValue> {

@@ -22,7 +22,14 @@ pub async fn load(api: &ExtensionApi) -> Settings {
     // Field by field with plain type checks: a wrong type drops that field only.
     let field = |name: &str| Reflect::get(&items, &name.into()).unwrap_or(JsValue::UNDEFINED);
     let never_retry = field("neverRetry");
+    let text = |name: &str| field(name).as_string();
     Settings::from_fields(StoredFields {
+        checker: text("checker"),
+        checker_url: text("checkerUrl"),
+        check_dns: field("checkDns").as_bool(),
+        dns_resolver: text("dnsResolver"),
+        connectivity_url: text("connectivityUrl"),
+        show_banner: field("showBanner").as_bool(),
         auto_retry: field("autoRetry").as_bool(),
         retry_server_errors: field("retryServerErrors").as_bool(),
         retry_network_errors: field("retryNetworkErrors").as_bool(),

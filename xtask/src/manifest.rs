@@ -19,6 +19,9 @@ impl Browser {
     }
 }
 
+/// Permissions only Firefox knows; Chromium warns about unknown ones.
+const FIREFOX_ONLY_PERMISSIONS: [&str; 1] = ["dns"];
+
 /// Stamps the version and keeps only what `browser` understands: Chromium gets the service
 /// worker, Firefox the module background script and its gecko settings.
 pub fn derive(source: &Value, browser: Browser, version: &str) -> Result<Value, String> {
@@ -42,6 +45,10 @@ pub fn derive(source: &Value, browser: Browser, version: &str) -> Result<Value, 
                 json!({ "service_worker": script, "type": "module" }),
             );
             object.remove("browser_specific_settings");
+            if let Some(Value::Array(permissions)) = object.get_mut("permissions") {
+                permissions
+                    .retain(|p| !FIREFOX_ONLY_PERMISSIONS.contains(&p.as_str().unwrap_or("")));
+            }
         }
         Browser::Firefox => {
             object.insert(
@@ -61,6 +68,7 @@ mod tests {
         json!({
             "manifest_version": 3,
             "background": { "service_worker": "background.js", "scripts": ["background.js"], "type": "module" },
+            "permissions": ["storage", "dns"],
             "browser_specific_settings": { "gecko": { "id": "x@y" } }
         })
     }
@@ -74,6 +82,7 @@ mod tests {
             json!({"service_worker": "background.js", "type": "module"})
         );
         assert!(m.get("browser_specific_settings").is_none());
+        assert_eq!(m["permissions"], json!(["storage"]));
     }
 
     #[test]
@@ -84,6 +93,7 @@ mod tests {
             json!({"scripts": ["background.js"], "type": "module"})
         );
         assert_eq!(m["browser_specific_settings"]["gecko"]["id"], "x@y");
+        assert_eq!(m["permissions"], json!(["storage", "dns"]));
     }
 
     #[test]

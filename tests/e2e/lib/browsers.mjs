@@ -12,6 +12,18 @@ const GECKO_ID = JSON.parse(readFileSync(join(ROOT, 'manifest.json'), 'utf8'))
 // A fixed internal UUID so the tests know the moz-extension:// origin in advance.
 const FIREFOX_UUID = '6f1d2c3b-4a5e-4f60-9b7c-0d8e9f1a2b3c';
 
+/** Resolves to 127.0.0.1 inside the test browsers only. */
+export const DNS_TEST_HOST = 'gd-dns.test';
+/** Nothing listens on the discard port: checks pointed there fail at once, on loopback. */
+const NOWHERE = 'http://127.0.0.1:9';
+/** Settings every test browser starts with: no check ever leaves the machine. */
+export const LOOPBACK_CHECKS = {
+  checker: 'own',
+  checkerUrl: NOWHERE,
+  dnsResolver: `${NOWHERE}/dns-query`,
+  connectivityUrl: `${NOWHERE}/`,
+};
+
 const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -23,6 +35,8 @@ const CHROMIUM_ARGS = [
   '--disable-quic',
   '--disable-features=Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider,HttpsUpgrades',
   '--metrics-recording-only',
+  // A name whose answer differs between the browser's resolver and an independent one.
+  `--host-resolver-rules=MAP ${DNS_TEST_HOST} 127.0.0.1`,
 ];
 
 /** @param {'chromium'|'firefox'} name */
@@ -66,6 +80,9 @@ export async function launch(name, { withExtension = true } = {}) {
         'network.proxy.allow_hijacking_localhost': false,
         'dom.security.https_first': false,
         'browser.fixup.alternate.enabled': false,
+        'network.dns.localDomains': DNS_TEST_HOST,
+        // Optional permissions are granted without a prompt a headless browser cannot answer.
+        'extensions.webextOptionalPermissionPrompts': false,
       },
     });
     if (withExtension) {
@@ -73,7 +90,9 @@ export async function launch(name, { withExtension = true } = {}) {
       extensionOrigin = `moz-extension://${FIREFOX_UUID}`;
     }
   }
-  return new BrowserUnderTest(name, browser, profile, extensionOrigin);
+  const handle = new BrowserUnderTest(name, browser, profile, extensionOrigin);
+  if (withExtension) await handle.setSettings(LOOPBACK_CHECKS);
+  return handle;
 }
 
 export class BrowserUnderTest {
@@ -99,6 +118,15 @@ export class BrowserUnderTest {
     return page.evaluate(
       `(async () => { const api = globalThis.browser ?? globalThis.chrome; return (${fn})(api, ${JSON.stringify(arg)}); })()`,
     );
+  }
+
+  /** Replaces the stored settings with `settings` (plus the loopback-only checks). */
+  async setSettings(settings) {
+    await this.inExtension(async (api, s) => {
+      await api.storage.sync.clear();
+      await api.storage.sync.set(s);
+      return null;
+    }, { ...LOOPBACK_CHECKS, ...settings });
   }
 
   /** Opens `url` in a new tab, as a visitor typing it would; returns the tab id at once. */

@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sleep } from './browsers.mjs';
+import { ROOT, sleep } from './browsers.mjs';
 
 /** A port that was free a moment ago (and is closed now: nothing listens there). */
 export function freePort() {
@@ -65,6 +65,7 @@ export async function startNginx({ slowPort, appPort = null }) {
   chmodSync(dir, 0o755);
   const port = await freePort();
   const deadPort = await freePort();
+  const downPort = await freePort();
   mkdirSync(join(dir, 'www', 'ok'), { recursive: true });
   for (const name of ['index', 'first', 'second']) {
     writeFileSync(join(dir, 'www', 'ok', `${name}.html`), HEALTHY_PAGE(`Healthy ${name}`));
@@ -106,11 +107,17 @@ http {
     location /slow/ { proxy_pass http://127.0.0.1:${slowPort}; proxy_read_timeout 2s; }
     ${appPort ? `location /app/ { proxy_pass http://127.0.0.1:${appPort}; }` : ''}
     location = /empty { return 204; }
+    # The application's pages are never cached, unless the application says so itself.
     location = /download {
       add_header Content-Disposition 'attachment; filename="report.bin"';
       default_type application/octet-stream;
       return 200 "not a page";
     }
+  }
+  # A whole site down: every path goes to the dead upstream (what an outside checker sees too).
+  server {
+    listen 127.0.0.1:${downPort};
+    location / { proxy_pass http://127.0.0.1:${deadPort}; }
   }
 }
 `,
@@ -129,6 +136,9 @@ http {
   }
   return {
     base,
+    /** A site that is down as a whole: every path answers 502. */
+    downBase: `http://127.0.0.1:${downPort}`,
+    port,
     /** The same server under another loopback address: another origin. */
     baseOn: (n) => `http://127.0.0.${n}:${port}`,
     pid: child.pid,
@@ -161,8 +171,38 @@ export async function startSwitchableApp() {
   const port = await freePort();
   const sockets = new Set();
   let server = null;
-  const state = { failWithRetryAfterUntil: 0 };
+  const state = { failWithRetryAfterUntil: 0, cacheBroken: false };
+  const seen = new Set();
+  const page = (res, title, headers = {}) => {
+    res.writeHead(200, { 'content-type': 'text/html', 'cache-control': 'no-store', ...headers });
+    res.end(`<!doctype html><title>${title}</title><h1>${title}</h1>`);
+  };
   const handler = (req, res) => {
+    const cookie = req.headers.cookie ?? '';
+    // An application that crashes on one visitor's session: nginx answers 502 to that visitor.
+    if (req.url.startsWith('/app/cookie/')) {
+      if (cookie.includes('gd_session=broken')) return req.socket.destroy();
+      return page(res, 'Cookie ok');
+    }
+    if (req.url === '/app/setcookie') {
+      return page(res, 'Cookie set', { 'set-cookie': 'gd_session=broken; Path=/; Max-Age=600' });
+    }
+    // A broken answer the application marks cacheable, then a working one.
+    if (req.url.startsWith('/app/cache/')) {
+      if (state.cacheBroken) {
+        res.writeHead(502, { 'content-type': 'text/html', 'cache-control': 'public, max-age=600' });
+        return res.end('<!doctype html><title>Cached failure</title><h1>Broken for now</h1>');
+      }
+      return page(res, 'Cache ok');
+    }
+    // Fails once per path (the first request crashes), then works.
+    if (req.url.startsWith('/app/flaky/')) {
+      if (!seen.has(req.url)) {
+        seen.add(req.url);
+        return req.socket.destroy();
+      }
+      return page(res, 'Flaky ok');
+    }
     if (req.url.startsWith('/app/ra/') && Date.now() < state.failWithRetryAfterUntil) {
       res.writeHead(503, { 'retry-after': '5', 'content-type': 'text/plain' });
       res.end('Busy, come back in 5 seconds');
@@ -194,4 +234,83 @@ export async function startSwitchableApp() {
   };
   await app.start();
   return app;
+}
+
+/** A plain HTTP server on loopback answering every request with `respond(req, res)`. */
+async function startResponder(respond) {
+  const port = await freePort();
+  let count = 0;
+  const sockets = new Set();
+  const server = createServer((req, res) => {
+    count += 1;
+    respond(req, res);
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise((r) => server.listen(port, '127.0.0.1', r));
+  return {
+    base: `http://127.0.0.1:${port}`,
+    requests: () => count,
+    stop: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise((r) => server.close(r));
+    },
+  };
+}
+
+/** A DNS-over-HTTPS resolver (JSON) that answers every name with `addresses`. */
+export function startDohResolver(addresses) {
+  return startResponder((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    const type = url.searchParams.get('type') === 'AAAA' ? 28 : 1;
+    const answer = addresses
+      .filter((a) => (type === 28) === a.includes(':'))
+      .map((data) => ({ name: url.searchParams.get('name'), type, TTL: 60, data }));
+    res.writeHead(200, { 'content-type': 'application/dns-json' });
+    res.end(JSON.stringify({ Status: 0, Answer: answer }));
+  });
+}
+
+/** A checker that answers `body` (with `contentType`) to everything: for hostile answers. */
+export function startFakeChecker(body, contentType = 'application/json') {
+  return startResponder((req, res) => {
+    res.writeHead(200, { 'content-type': contentType });
+    res.end(body);
+  });
+}
+
+/** Gateway Doctor's own checker (`www/`), built by `cargo xtask test`, in its test mode. */
+export async function startChecker() {
+  const bin = process.env.GD_CHECKER_BIN ?? join(ROOT, 'target', 'debug', 'gateway-doctor-www');
+  if (!existsSync(bin)) throw new Error(`no checker binary at ${bin} (cargo build -p gateway-doctor-www)`);
+  const child = spawn(bin, ['--listen', '127.0.0.1:0', '--allow-private', '--cache-seconds', '0', '--rate-per-minute', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const base = await new Promise((resolvePromise, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`checker did not start: ${stderr}`)), 10000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const match = out.match(/listening on (http:\/\/\S+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolvePromise(match[1]);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`checker exited (${code}): ${stderr}`)));
+  });
+  return {
+    base,
+    pid: child.pid,
+    stop: async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+    },
+  };
 }

@@ -1,0 +1,299 @@
+//! What the popup shows of the checks: one line per check as its result arrives, then the
+//! verdict decided from whatever has arrived so far. Message keys and plain strings only.
+
+use crate::checks::dns::DnsComparison;
+use crate::checks::record::{evidence, CheckId, CheckRecord, CheckState};
+use crate::checks::verdict::{decide, Confidence, Reason, VerdictKind};
+use crate::checks::FetchResult;
+use crate::incident::{truncate, Incident};
+use crate::popup_view::Msg;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckLine {
+    pub id: CheckId,
+    pub label: Msg,
+    pub status: Msg,
+    pub state: CheckState,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerdictView {
+    pub kind: VerdictKind,
+    pub title: Msg,
+    pub explanation: Msg,
+    pub confidence: Msg,
+    pub reasons: Vec<Msg>,
+    /// False while checks are still running: the verdict may still change.
+    pub settled: bool,
+}
+
+/// The lines, in a fixed order; the proxy line appears only once it was asked for.
+pub fn check_lines(records: &[CheckRecord], at_ms: f64) -> Vec<CheckLine> {
+    let mut current: Vec<&CheckRecord> = records
+        .iter()
+        .filter(|r| r.incident_at_ms == at_ms)
+        .collect();
+    current.sort_by_key(|r| r.check);
+    current.dedup_by_key(|r| r.check);
+    current
+        .into_iter()
+        .map(|record| CheckLine {
+            id: record.check,
+            label: label(record),
+            status: status(record),
+            state: record.state,
+        })
+        .collect()
+}
+
+pub fn verdict_view(incident: &Incident, records: &[CheckRecord]) -> Option<VerdictView> {
+    let current: Vec<&CheckRecord> = records
+        .iter()
+        .filter(|r| r.incident_at_ms == incident.at_ms)
+        .collect();
+    if current.is_empty() {
+        return None;
+    }
+    let settled = current.iter().all(|r| r.is_finished());
+    let evidence = evidence(incident.from_cache, incident.at_ms, records);
+    let verdict = decide(incident.failure, &evidence);
+    let host = incident.host.clone();
+    let (title, explanation) = verdict_keys(verdict.kind);
+    Some(VerdictView {
+        kind: verdict.kind,
+        title: Msg::new(title),
+        explanation: Msg::with(explanation, vec![host]),
+        confidence: Msg::new(match verdict.confidence {
+            Confidence::High => "confidenceHigh",
+            Confidence::Medium => "confidenceMedium",
+            Confidence::Low => "confidenceLow",
+        }),
+        reasons: verdict.reasons.iter().map(|r| reason_msg(*r)).collect(),
+        settled,
+    })
+}
+
+pub fn verdict_keys(kind: VerdictKind) -> (&'static str, &'static str) {
+    match kind {
+        VerdictKind::DownForEveryone => ("verdictDownForEveryone", "explainDownForEveryone"),
+        VerdictKind::CachedCopy => ("verdictCachedCopy", "explainCachedCopy"),
+        VerdictKind::CookiesOrSession => ("verdictCookiesOrSession", "explainCookiesOrSession"),
+        VerdictKind::NetworkOrDns => ("verdictNetworkOrDns", "explainNetworkOrDns"),
+        VerdictKind::ProxyOrVpn => ("verdictProxyOrVpn", "explainProxyOrVpn"),
+        VerdictKind::WorksAgain => ("verdictWorksAgain", "explainWorksAgain"),
+        VerdictKind::Unknown => ("verdictUnknown", "explainUnknown"),
+    }
+}
+
+fn reason_msg(reason: Reason) -> Msg {
+    Msg::new(match reason {
+        Reason::ServedFromCache => "reasonServedFromCache",
+        Reason::FreshWorks => "reasonFreshWorks",
+        Reason::FreshFails => "reasonFreshFails",
+        Reason::StrangerWorks => "reasonStrangerWorks",
+        Reason::StrangerFails => "reasonStrangerFails",
+        Reason::CheckerUp => "reasonCheckerUp",
+        Reason::CheckerDown => "reasonCheckerDown",
+        Reason::DnsDiffers => "reasonDnsDiffers",
+        Reason::DnsResolvesElsewhere => "reasonDnsResolvesElsewhere",
+        Reason::DnsNameDoesNotExist => "reasonDnsNameDoesNotExist",
+        Reason::NoConnectivity => "reasonNoConnectivity",
+        Reason::ProxyConfigured => "reasonProxyConfigured",
+    })
+}
+
+fn label(record: &CheckRecord) -> Msg {
+    match record.check {
+        CheckId::Fresh => Msg::new("checkFresh"),
+        CheckId::Stranger => Msg::new("checkStranger"),
+        CheckId::Checker => match &record.provider {
+            Some(provider) => Msg::with("checkCheckerBy", vec![provider.clone()]),
+            None => Msg::new("checkChecker"),
+        },
+        CheckId::Dns => Msg::new("checkDns"),
+        CheckId::Connectivity => Msg::new("checkConnectivity"),
+        CheckId::Proxy => Msg::new("checkProxy"),
+    }
+}
+
+fn status(record: &CheckRecord) -> Msg {
+    let note = || truncate(record.note.as_deref().unwrap_or_default(), 160);
+    match record.state {
+        CheckState::Running => Msg::new("checkRunning"),
+        CheckState::Skipped => Msg::new(skip_key(record.note.as_deref())),
+        CheckState::Failed => Msg::with("checkCouldNotRun", vec![note()]),
+        CheckState::Done => done_status(record),
+    }
+}
+
+/// Skip reasons are message keys the background wrote; anything else (a corrupt record) reads
+/// as a plain "skipped".
+fn skip_key(note: Option<&str>) -> &'static str {
+    use crate::checks::record::skip::*;
+    [
+        NOT_GET,
+        TURNED_OFF,
+        PRIVATE_HOST,
+        ADDRESS_LITERAL,
+        GATEWAY_ANSWERED,
+        NOT_ASKED,
+    ]
+    .into_iter()
+    .find(|key| Some(*key) == note)
+    .unwrap_or("skipOther")
+}
+
+fn fetch_status(fetch: &FetchResult) -> Msg {
+    let ms = fetch.elapsed_ms.to_string();
+    match (fetch.status, &fetch.error) {
+        (Some(status), _) if fetch.works() => Msg::with("fetchWorks", vec![status.to_string(), ms]),
+        (Some(status), _) => Msg::with("fetchFails", vec![status.to_string(), ms]),
+        (None, error) => Msg::with(
+            "fetchNoAnswer",
+            vec![truncate(error.as_deref().unwrap_or_default(), 160), ms],
+        ),
+    }
+}
+
+fn done_status(record: &CheckRecord) -> Msg {
+    match record.check {
+        CheckId::Fresh | CheckId::Stranger | CheckId::Connectivity => match &record.fetch {
+            Some(fetch) => fetch_status(fetch),
+            None => Msg::new("skipOther"),
+        },
+        CheckId::Checker => match &record.checker {
+            Some(answer) => {
+                let detail = answer
+                    .status
+                    .map(|s| format!("HTTP {s}"))
+                    .or_else(|| answer.detail.clone())
+                    .unwrap_or_default();
+                let key = if answer.up {
+                    "checkerUp"
+                } else {
+                    "checkerDown"
+                };
+                Msg::with(key, vec![detail])
+            }
+            None => Msg::new("skipOther"),
+        },
+        CheckId::Dns => {
+            let looked_up = record
+                .addresses
+                .iter()
+                .take(4)
+                .map(|a| truncate(a, 64))
+                .collect::<Vec<_>>()
+                .join(", ");
+            match record.dns.unwrap_or(DnsComparison::Unknown) {
+                DnsComparison::Agrees => Msg::with("dnsAgrees", vec![looked_up]),
+                DnsComparison::Differs => Msg::with("dnsDiffers", vec![looked_up]),
+                DnsComparison::ResolvesElsewhere => {
+                    Msg::with("dnsResolvesElsewhere", vec![looked_up])
+                }
+                DnsComparison::NameDoesNotExist => Msg::new("dnsNameDoesNotExist"),
+                DnsComparison::Unknown => Msg::with("dnsUnknown", vec![looked_up]),
+            }
+        }
+        CheckId::Proxy => match record.proxy_configured {
+            Some(true) => Msg::with(
+                "proxyConfigured",
+                vec![truncate(
+                    record.proxy_mode.as_deref().unwrap_or_default(),
+                    40,
+                )],
+            ),
+            Some(false) => Msg::new("proxyNone"),
+            None => Msg::with(
+                "proxySystem",
+                vec![truncate(record.proxy_mode.as_deref().unwrap_or_default(), 40)],
+            ),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::providers::CheckerAnswer;
+    use crate::failure::Failure;
+
+    fn incident() -> Incident {
+        Incident {
+            url: "http://shop.example/".into(),
+            host: "shop.example".into(),
+            failure: Failure::Http { status: 502 },
+            status_line: None,
+            server_ip: Some("203.0.113.5".into()),
+            error_name: None,
+            method: "GET".into(),
+            at_ms: 1000.0,
+            headers: Vec::new(),
+            page_excerpt: None,
+            from_cache: false,
+        }
+    }
+
+    fn done(check: CheckId, at: f64) -> CheckRecord {
+        CheckRecord {
+            state: CheckState::Done,
+            ..CheckRecord::running(check, at, at + 1.0, String::new())
+        }
+    }
+
+    #[test]
+    fn the_verdict_streams_in_and_settles() {
+        let i = incident();
+        assert_eq!(verdict_view(&i, &[]), None);
+        let mut fresh = done(CheckId::Fresh, 1000.0);
+        fresh.fetch = Some(FetchResult {
+            status: Some(502),
+            error: None,
+            elapsed_ms: 9,
+        });
+        let checker = CheckRecord::running(CheckId::Checker, 1000.0, 1001.0, "u".into());
+        let early = verdict_view(&i, &[fresh.clone(), checker.clone()]).expect("a verdict");
+        assert!(!early.settled);
+        assert_eq!(early.kind, VerdictKind::DownForEveryone);
+        assert_eq!(early.confidence.key, "confidenceLow");
+        let mut answered = checker;
+        answered.state = CheckState::Done;
+        answered.checker = Some(CheckerAnswer {
+            up: false,
+            status: Some(502),
+            detail: None,
+        });
+        let late = verdict_view(&i, &[fresh, answered]).expect("a verdict");
+        assert!(late.settled);
+        assert_eq!(late.confidence.key, "confidenceHigh");
+        assert!(late.reasons.iter().any(|r| r.key == "reasonCheckerDown"));
+    }
+
+    #[test]
+    fn lines_keep_their_order_and_say_each_state() {
+        let mut dns = done(CheckId::Dns, 1000.0);
+        dns.dns = Some(DnsComparison::Differs);
+        dns.addresses = vec!["127.0.0.9".into()];
+        let skipped = CheckRecord::skipped(CheckId::Stranger, 1000.0, 1.0, "skipNotGet");
+        let corrupt = CheckRecord {
+            note: Some("<b>nope</b>".into()),
+            ..CheckRecord::skipped(CheckId::Fresh, 1000.0, 1.0, "x")
+        };
+        let mut failed = CheckRecord::running(CheckId::Checker, 1000.0, 1.0, "u".into());
+        failed.state = CheckState::Failed;
+        failed.note = Some("answer is not JSON".into());
+        let old = done(CheckId::Connectivity, 5.0);
+        let lines = check_lines(&[dns, skipped, corrupt, failed, old], 1000.0);
+        let keys: Vec<(&str, &str)> = lines.iter().map(|l| (l.label.key, l.status.key)).collect();
+        assert_eq!(
+            keys,
+            [
+                ("checkFresh", "skipOther"),
+                ("checkStranger", "skipNotGet"),
+                ("checkChecker", "checkCouldNotRun"),
+                ("checkDns", "dnsDiffers"),
+            ]
+        );
+        assert_eq!(lines[2].status.args, ["answer is not JSON"]);
+    }
+}

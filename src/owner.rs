@@ -1,0 +1,389 @@
+//! "If this is your site": the owner's checklist, tailored by the diagnosis. It names the box that
+//! wrote the error page and lists that box's usual causes first, then the site's software, then
+//! the checks that apply to any gateway.
+
+use crate::advice::stack_key;
+use crate::diagnosis::fingerprint::Generator;
+use crate::diagnosis::{Diagnosis, Kind, Side, StackHint};
+use crate::popup_view::Msg;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerChecklist {
+    /// Names the box that wrote the error page, when it is known.
+    pub heading: Option<Msg>,
+    /// Most likely causes first; empty when the fault is on the visitor's side.
+    pub items: Vec<Msg>,
+}
+
+pub fn owner_checklist(diagnosis: &Diagnosis) -> OwnerChecklist {
+    // The visitor's own device or connection failed: nothing on the site to check. A name that
+    // does not resolve stays: the owner's domain may have lapsed.
+    let visitor_fault = diagnosis.side == Side::VisitorDevice
+        || matches!(diagnosis.kind, Kind::Offline | Kind::ProxyFailure);
+    if visitor_fault {
+        return OwnerChecklist {
+            heading: None,
+            items: Vec::new(),
+        };
+    }
+    let heading = match (diagnosis.generator, diagnosis.edge) {
+        (Some(generator), Some(edge)) => Some(Msg::with(
+            "ownerBoxBehind",
+            vec![generator.name().to_string(), edge.name().to_string()],
+        )),
+        (Some(generator), None) => Some(Msg::with("ownerBox", vec![generator.name().to_string()])),
+        (None, _) => None,
+    };
+    let mut items = Checklist::default();
+    match diagnosis.generator {
+        Some(Generator::Cloudflare) => cloudflare(diagnosis, &mut items),
+        Some(cdn) if cdn.is_edge() => other_cdn(cdn, diagnosis.kind, &mut items),
+        Some(platform) if platform.is_platform() => hosting_platform(platform, &mut items),
+        Some(gateway) => own_gateway(gateway, diagnosis, &mut items),
+        None => {}
+    }
+    by_kind(diagnosis.kind, &mut items);
+    for hint in &diagnosis.stack {
+        items.add(Msg::new(stack_key(*hint)));
+    }
+    general(diagnosis, &mut items);
+    OwnerChecklist {
+        heading,
+        items: items.0,
+    }
+}
+
+/// Items in order, each once.
+#[derive(Default)]
+struct Checklist(Vec<Msg>);
+
+impl Checklist {
+    fn add(&mut self, msg: Msg) {
+        if !self.0.contains(&msg) {
+            self.0.push(msg);
+        }
+    }
+
+    fn key(&mut self, key: &'static str) {
+        self.add(Msg::new(key));
+    }
+
+    fn about(&mut self, key: &'static str, product: Generator) {
+        self.add(Msg::with(key, vec![product.name().to_string()]));
+    }
+}
+
+/// Cloudflare's 52x codes each name one link between Cloudflare and the origin.
+fn cloudflare(diagnosis: &Diagnosis, items: &mut Checklist) {
+    let cf = Generator::Cloudflare;
+    if diagnosis.side == Side::CdnEdge {
+        items.about("ownerCdnIncident", cf);
+        return;
+    }
+    match diagnosis.kind {
+        Kind::OriginBadAnswer => items.key("ownerCfBadAnswer"),
+        Kind::OriginDown => {
+            items.key("ownerOriginWebServerDown");
+            items.about("ownerCdnFirewall", cf);
+        }
+        Kind::OriginConnectTimeout => {
+            items.about("ownerCdnFirewall", cf);
+            items.key("ownerOriginOverloaded");
+            items.about("ownerCdnOriginAddress", cf);
+        }
+        Kind::OriginUnreachable => {
+            items.about("ownerCdnOriginAddress", cf);
+            items.key("ownerOriginRouting");
+        }
+        Kind::OriginTooSlow => items.key("ownerCfTimeout"),
+        Kind::OriginTls => items.key("ownerCfTls"),
+        Kind::OriginDns => items.key("ownerCfOriginDns"),
+        Kind::CdnError => items.about("ownerCdnIncident", cf),
+        _ => {
+            items.about("ownerCdnReachOrigin", cf);
+            items.about("ownerCdnFirewall", cf);
+        }
+    }
+}
+
+fn other_cdn(cdn: Generator, kind: Kind, items: &mut Checklist) {
+    items.about("ownerCdnReachOrigin", cdn);
+    if kind == Kind::GatewayTimeout {
+        items.about("ownerCdnTimeout", cdn);
+    }
+    items.about("ownerCdnOriginAddress", cdn);
+    items.about("ownerCdnFirewall", cdn);
+    items.about("ownerCdnTls", cdn);
+}
+
+fn hosting_platform(platform: Generator, items: &mut Checklist) {
+    items.about("ownerPlatformLogs", platform);
+    match platform {
+        Generator::Heroku => items.key("ownerHerokuCodes"),
+        Generator::Vercel => items.key("ownerVercelFunction"),
+        Generator::Render => items.key("ownerRenderSleep"),
+        Generator::FlyIo => items.key("ownerFlyPort"),
+        _ => {}
+    }
+}
+
+/// The site's own gateway: nginx, Apache, HAProxy or Varnish.
+fn own_gateway(gateway: Generator, diagnosis: &Diagnosis, items: &mut Checklist) {
+    let kind = diagnosis.kind;
+    let runs_node = diagnosis.stack.contains(&StackHint::NodeJs);
+    match gateway {
+        Generator::Nginx => match kind {
+            Kind::BadGateway => {
+                items.key("ownerNginxUpstream");
+                if !runs_node {
+                    items.key("ownerNginxPhpFpm");
+                }
+                items.key("ownerNginxErrorLog");
+            }
+            Kind::GatewayTimeout => {
+                items.key("ownerNginxTimeouts");
+                items.key("ownerNginxErrorLog");
+            }
+            Kind::ServiceUnavailable => {
+                items.key("ownerNginxLimits");
+                items.key("ownerNginxErrorLog");
+            }
+            _ => {}
+        },
+        Generator::Apache => match kind {
+            Kind::BadGateway | Kind::ServiceUnavailable => {
+                items.key("ownerApacheProxy");
+                items.key("ownerApacheErrorLog");
+            }
+            Kind::GatewayTimeout => {
+                items.key("ownerApacheTimeouts");
+                items.key("ownerApacheErrorLog");
+            }
+            _ => items.key("ownerApacheErrorLog"),
+        },
+        Generator::HaProxy => items.key("ownerHaproxyBackends"),
+        Generator::Varnish => items.key("ownerVarnishBackend"),
+        _ => {}
+    }
+}
+
+/// Causes that follow from what failed, whoever wrote the page.
+fn by_kind(kind: Kind, items: &mut Checklist) {
+    match kind {
+        Kind::Maintenance => items.key("ownerMaintenance"),
+        Kind::InternalServerError | Kind::ServerError => items.key("ownerAppErrorLog"),
+        Kind::DnsFailure => items.key("ownerDomainDns"),
+        Kind::ConnectionRefused => {
+            items.key("ownerOriginWebServerDown");
+            items.key("ownerFirewall");
+        }
+        Kind::ConnectionDropped => items.key("ownerServerCrashing"),
+        Kind::ConnectionTimedOut => {
+            items.key("ownerFirewall");
+            items.key("ownerOriginOverloaded");
+        }
+        _ => {}
+    }
+}
+
+/// The checks any gateway failure deserves, after the specific ones.
+fn general(diagnosis: &Diagnosis, items: &mut Checklist) {
+    let gateway_failure = matches!(
+        diagnosis.kind,
+        Kind::BadGateway
+            | Kind::GatewayTimeout
+            | Kind::ServiceUnavailable
+            | Kind::OriginBadAnswer
+            | Kind::OriginDown
+            | Kind::OriginConnectTimeout
+            | Kind::OriginTooSlow
+    );
+    if gateway_failure && diagnosis.side != Side::CdnEdge {
+        items.key("ownerUpstreamRunning");
+        items.key("ownerReadErrorLog");
+        items.key("ownerResources");
+        items.key("ownerOriginDns");
+        items.key("ownerFirewall");
+    }
+    if !diagnosis.references.is_empty() {
+        items.key("ownerQuoteReferences");
+    }
+    items.key("ownerAskHost");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnosis::diagnose;
+    use crate::failure::{Failure, NetError};
+    use crate::incident::Incident;
+
+    fn checklist(failure: Failure, headers: &[(&str, &str)], page: Option<&str>) -> OwnerChecklist {
+        owner_checklist(&diagnose(&Incident {
+            url: "https://shop.example/".into(),
+            host: "shop.example".into(),
+            failure,
+            status_line: None,
+            server_ip: None,
+            error_name: None,
+            method: "GET".into(),
+            at_ms: 1.0,
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            page_excerpt: page.map(str::to_string),
+            from_cache: false,
+        }))
+    }
+
+    fn keys(list: &OwnerChecklist) -> Vec<&'static str> {
+        list.items.iter().map(|m| m.key).collect()
+    }
+
+    const CF: &[(&str, &str)] = &[("server", "cloudflare"), ("cf-ray", "8f1c2a3b4c5d6e7f-FRA")];
+
+    #[test]
+    fn the_failing_box_and_its_usual_causes_come_first() {
+        let cases: [(u16, &[(&str, &str)], &str, &str); 10] = [
+            (502, &[("server", "nginx")], "nginx", "ownerNginxUpstream"),
+            (
+                504,
+                &[("server", "nginx/1.25")],
+                "nginx",
+                "ownerNginxTimeouts",
+            ),
+            (
+                502,
+                &[("server", "Apache/2.4")],
+                "Apache httpd",
+                "ownerApacheProxy",
+            ),
+            (
+                504,
+                &[("server", "Apache")],
+                "Apache httpd",
+                "ownerApacheTimeouts",
+            ),
+            (
+                503,
+                &[("server", "haproxy")],
+                "HAProxy",
+                "ownerHaproxyBackends",
+            ),
+            (521, CF, "Cloudflare", "ownerOriginWebServerDown"),
+            (522, CF, "Cloudflare", "ownerCdnFirewall"),
+            (526, CF, "Cloudflare", "ownerCfTls"),
+            (530, CF, "Cloudflare", "ownerCfOriginDns"),
+            (502, &[("via", "1.1 vegur")], "Heroku", "ownerPlatformLogs"),
+        ];
+        for (status, headers, boxname, first) in cases {
+            let list = checklist(Failure::Http { status }, headers, None);
+            let heading = list.heading.as_ref().expect("a heading");
+            assert_eq!(heading.args[0], boxname, "{status} {headers:?}");
+            assert_eq!(list.items[0].key, first, "{status} {headers:?}");
+            assert_eq!(*keys(&list).last().expect("items"), "ownerAskHost");
+        }
+    }
+
+    #[test]
+    fn stack_hints_add_their_causes() {
+        let wordpress = checklist(
+            Failure::Http { status: 502 },
+            &[
+                ("server", "nginx"),
+                ("link", "<https://shop.example/wp-json/>"),
+            ],
+            None,
+        );
+        let k = keys(&wordpress);
+        assert!(
+            k.contains(&"stackWordPress") && k.contains(&"ownerNginxPhpFpm"),
+            "{k:?}"
+        );
+        let node = checklist(
+            Failure::Http { status: 502 },
+            &[("server", "nginx"), ("x-powered-by", "Express")],
+            None,
+        );
+        let k = keys(&node);
+        assert!(
+            k.contains(&"stackNodeJs") && !k.contains(&"ownerNginxPhpFpm"),
+            "{k:?}"
+        );
+    }
+
+    #[test]
+    fn cdn_behind_names_both_boxes_and_references() {
+        let list = checklist(
+            Failure::Http { status: 502 },
+            &[("server", "nginx"), ("x-amz-cf-id", "abc123")],
+            Some("<html><center>nginx</center></html>"),
+        );
+        let heading = list.heading.clone().expect("heading");
+        assert_eq!(heading.key, "ownerBoxBehind");
+        assert_eq!(heading.args, ["nginx", "Amazon CloudFront"]);
+        assert!(keys(&list).contains(&"ownerQuoteReferences"));
+    }
+
+    #[test]
+    fn other_cdns_and_edge_incidents() {
+        let fastly = checklist(
+            Failure::Http { status: 504 },
+            &[("x-fastly-request-id", "x1")],
+            None,
+        );
+        assert_eq!(
+            keys(&fastly)[..3],
+            [
+                "ownerCdnReachOrigin",
+                "ownerCdnTimeout",
+                "ownerCdnOriginAddress"
+            ]
+        );
+        assert_eq!(fastly.items[0].args, ["Fastly"]);
+        let edge_page = "<div id=\"cf-error-details\"><div id=\"cf-cloudflare-status\" \
+                         class=\"cf-error-source\"></div></div>";
+        let edge = checklist(Failure::Http { status: 502 }, CF, Some(edge_page));
+        assert_eq!(keys(&edge)[0], "ownerCdnIncident");
+        assert!(!keys(&edge).contains(&"ownerUpstreamRunning"));
+    }
+
+    #[test]
+    fn unknown_boxes_get_the_general_list_and_visitor_faults_none() {
+        let plain = checklist(Failure::Http { status: 502 }, &[], None);
+        assert_eq!(plain.heading, None);
+        assert_eq!(keys(&plain)[0], "ownerUpstreamRunning");
+        let offline = checklist(
+            Failure::Network {
+                error: NetError::InternetDisconnected,
+            },
+            &[],
+            None,
+        );
+        assert!(offline.items.is_empty() && offline.heading.is_none());
+        // A name that resolves nowhere may be the owner's lapsed domain.
+        let dns = checklist(
+            Failure::Network {
+                error: NetError::NameNotResolved,
+            },
+            &[],
+            None,
+        );
+        assert_eq!(keys(&dns)[0], "ownerDomainDns");
+        let refused = checklist(
+            Failure::Network {
+                error: NetError::ConnectionRefused,
+            },
+            &[],
+            None,
+        );
+        assert_eq!(keys(&refused)[0], "ownerOriginWebServerDown");
+        let maintenance = checklist(
+            Failure::Http { status: 503 },
+            &[],
+            Some("<h1>Down for maintenance</h1>"),
+        );
+        assert_eq!(keys(&maintenance)[0], "ownerMaintenance");
+    }
+}

@@ -1,0 +1,812 @@
+//! The report a visitor copies for the site's owner, as plain text (in the visitor's language)
+//! and as JSON (stable English field names). It holds what the owner needs to find the failure
+//! in their logs, and nothing that identifies the visitor: no cookies, no request headers, no
+//! visitor address, no user-agent string, and the page's query only when the visitor says so.
+//! Every string that came from the network is bounded, and control characters are replaced so
+//! a hostile header cannot forge lines in the text.
+
+use crate::checks::dns::DnsComparison;
+use crate::checks::record::{CheckId, CheckRecord, CheckState};
+use crate::checks::verdict::{Confidence, Verdict, VerdictKind};
+use crate::diagnosis::{Diagnosis, Headers};
+use crate::failure::Failure;
+use crate::incident::{truncate, Incident};
+use crate::platform::Platform;
+use serde_json::{json, Value};
+
+/// Everything the report is built from.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportInput<'a> {
+    pub incident: &'a Incident,
+    pub diagnosis: &'a Diagnosis,
+    /// Check records as stored; those of other incidents are left out.
+    pub records: &'a [CheckRecord],
+    pub verdict: &'a Verdict,
+    pub platform: Platform,
+    pub extension_version: &'a str,
+    /// The visitor chose to include the page's query string.
+    pub include_query: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// ISO 8601 in UTC; `None` when the browser gave no time.
+    pub time_utc: Option<String>,
+    pub host: String,
+    /// From the first `/`; never the fragment, the query only when asked for.
+    pub path: String,
+    pub method: String,
+    pub status: Option<u16>,
+    /// The browser's own error name for a failure without an HTTP answer.
+    pub network_error: Option<String>,
+    /// The status line as received, else `HTTP <status>`, else the error name.
+    pub status_line: String,
+    pub server_header: Option<String>,
+    /// The site's address the browser connected to (the site's, not the visitor's).
+    pub server_ip: Option<String>,
+    /// The product that wrote the error page, and a CDN in front of it.
+    pub gateway: Option<&'static str>,
+    pub edge: Option<&'static str>,
+    pub references: Vec<ReportReference>,
+    pub checks: Vec<ReportCheck>,
+    pub verdict: VerdictKind,
+    pub confidence: Confidence,
+    pub browser: Option<&'static str>,
+    pub browser_major_version: Option<u32>,
+    pub os: Option<&'static str>,
+    pub extension_version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportReference {
+    pub label: &'static str,
+    pub value: String,
+}
+
+/// One check's result, without what was sent (that holds the page's full URL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportCheck {
+    pub check: CheckId,
+    pub state: CheckState,
+    pub status: Option<u16>,
+    pub error: Option<String>,
+    pub elapsed_ms: Option<u64>,
+    pub provider: Option<String>,
+    pub checker_up: Option<bool>,
+    pub checker_status: Option<u16>,
+    pub checker_detail: Option<String>,
+    pub dns: Option<DnsComparison>,
+    /// The site's addresses an independent lookup gave.
+    pub addresses: Vec<String>,
+    pub proxy_mode: Option<String>,
+    pub proxy_configured: Option<bool>,
+    pub note: Option<String>,
+}
+
+/// Bounds for text that came from the network or the browser.
+const MAX_SHORT: usize = 200;
+const MAX_PATH: usize = 2048;
+const MAX_ADDRESSES: usize = 8;
+
+pub fn build_report(input: &ReportInput<'_>) -> Report {
+    let incident = input.incident;
+    let (path, query) = path_and_query(&incident.url);
+    let clean = Scrubber {
+        hidden_query: (!input.include_query && !query.is_empty()).then(|| format!("?{query}")),
+    };
+    let path = if input.include_query && !query.is_empty() {
+        format!("{path}?{query}")
+    } else {
+        path.to_string()
+    };
+    let (status, network_error) = match incident.failure {
+        Failure::Http { status } => (Some(status), None),
+        Failure::Network { .. } => (None, incident.error_name.as_deref().map(|e| clean.text(e))),
+    };
+    let status_line = incident
+        .status_line
+        .as_deref()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| clean.text(line))
+        .or_else(|| status.map(|s| format!("HTTP {s}")))
+        .or_else(|| network_error.clone())
+        .unwrap_or_default();
+    Report {
+        time_utc: (incident.at_ms > 0.0)
+            .then(|| utc_iso8601(incident.at_ms))
+            .flatten(),
+        host: clean.bounded(&incident.host, 253),
+        path: clean.bounded(&path, MAX_PATH),
+        method: clean.bounded(&incident.method, 16),
+        status,
+        network_error,
+        status_line,
+        server_header: Headers(&incident.headers)
+            .get("server")
+            .map(|server| clean.text(server)),
+        server_ip: incident
+            .server_ip
+            .as_deref()
+            .filter(|ip| !ip.is_empty())
+            .map(|ip| clean.bounded(ip, 64)),
+        gateway: input.diagnosis.generator.map(|g| g.name()),
+        edge: input.diagnosis.edge.map(|g| g.name()),
+        references: input
+            .diagnosis
+            .references
+            .iter()
+            .map(|r| ReportReference {
+                label: r.kind.label(),
+                value: clean.bounded(&r.value, 96),
+            })
+            .collect(),
+        checks: current_checks(input.records, incident.at_ms)
+            .map(|record| report_check(record, &clean))
+            .collect(),
+        verdict: input.verdict.kind,
+        confidence: input.verdict.confidence,
+        browser: input.platform.browser.name(),
+        browser_major_version: input.platform.major_version,
+        os: input.platform.os.name(),
+        extension_version: clean.bounded(input.extension_version, 32),
+    }
+}
+
+/// The latest record of each check for this incident, in the popup's order.
+fn current_checks(records: &[CheckRecord], at_ms: f64) -> impl Iterator<Item = &CheckRecord> {
+    CheckId::ALL.into_iter().filter_map(move |id| {
+        records
+            .iter()
+            .rev()
+            .find(|r| r.check == id && r.incident_at_ms == at_ms)
+    })
+}
+
+fn report_check(record: &CheckRecord, clean: &Scrubber) -> ReportCheck {
+    let fetch = record.fetch.as_ref();
+    let checker = record.checker.as_ref();
+    ReportCheck {
+        check: record.check,
+        state: record.state,
+        status: fetch.and_then(|f| f.status),
+        error: fetch
+            .and_then(|f| f.error.as_deref())
+            .map(|e| clean.text(e)),
+        elapsed_ms: record.elapsed_ms.or(fetch.map(|f| f.elapsed_ms)),
+        provider: record.provider.as_deref().map(|p| clean.bounded(p, 100)),
+        checker_up: checker.map(|c| c.up),
+        checker_status: checker.and_then(|c| c.status),
+        checker_detail: checker
+            .and_then(|c| c.detail.as_deref())
+            .map(|d| clean.bounded(d, 120)),
+        dns: record.dns,
+        addresses: record
+            .addresses
+            .iter()
+            .take(MAX_ADDRESSES)
+            .map(|a| clean.bounded(a, 64))
+            .collect(),
+        proxy_mode: record.proxy_mode.as_deref().map(|m| clean.bounded(m, 40)),
+        proxy_configured: record.proxy_configured,
+        note: record.note.as_deref().map(|n| clean.text(n)),
+    }
+}
+
+/// Makes untrusted text safe to put in the report.
+struct Scrubber {
+    /// `?query` of the page, to be cut from any free text when the visitor left it out.
+    hidden_query: Option<String>,
+}
+
+impl Scrubber {
+    fn text(&self, text: &str) -> String {
+        self.bounded(text, MAX_SHORT)
+    }
+
+    fn bounded(&self, text: &str, max_bytes: usize) -> String {
+        let text = match &self.hidden_query {
+            Some(query) => text.replace(query.as_str(), ""),
+            None => text.to_string(),
+        };
+        inert(&truncate(&text, max_bytes))
+    }
+}
+
+/// Replaces characters that could break or disguise a line of the text report: controls
+/// (newlines included), line and paragraph separators, and bidirectional overrides.
+pub fn inert(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            let disguising = matches!(
+                c,
+                '\u{2028}'
+                    | '\u{2029}'
+                    | '\u{200E}'
+                    | '\u{200F}'
+                    | '\u{061C}'
+                    | '\u{202A}'..='\u{202E}'
+                    | '\u{2066}'..='\u{2069}'
+            );
+            if c.is_control() || disguising {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// The path (from its first `/`, `/` when empty) and the query of an http(s) URL; the fragment
+/// is dropped.
+fn path_and_query(url: &str) -> (&str, &str) {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let rest = after_scheme
+        .find(['/', '?', '#'])
+        .map_or("", |at| &after_scheme[at..]);
+    let without_fragment = rest.split('#').next().unwrap_or_default();
+    let (path, query) = without_fragment
+        .split_once('?')
+        .unwrap_or((without_fragment, ""));
+    (if path.is_empty() { "/" } else { path }, query)
+}
+
+/// Milliseconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SSZ`; `None` outside years 1970-9999.
+pub fn utc_iso8601(at_ms: f64) -> Option<String> {
+    // 9999-12-31T23:59:59.999Z
+    const LAST_MS: f64 = 253_402_300_799_999.0;
+    if !(0.0..=LAST_MS).contains(&at_ms) {
+        return None;
+    }
+    let seconds = (at_ms / 1000.0).floor() as i64;
+    let (days, second_of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    Some(format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        second_of_day / 3600,
+        second_of_day % 3600 / 60,
+        second_of_day % 60
+    ))
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `civil_from_days`):
+/// counting in 400-year eras starting in March puts the leap day last in each year.
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let shifted = days + 719_468; // days from 0000-03-01 to 1970-01-01
+    let era = shifted.div_euclid(146_097);
+    let day_of_era = shifted.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Looks a `_locales` key up with its substitutions, in the visitor's language.
+pub type Translate<'a> = &'a dyn Fn(&str, &[String]) -> String;
+
+/// The report as plain text, one fact per line.
+pub fn report_text(report: &Report, translate: Translate<'_>) -> String {
+    let say = |key: &str, args: &[String]| translate(key, args);
+    let unknown = || say("reportUnknown", &[]);
+    let mut lines = vec![say("reportTitle", &[])];
+    lines.push(say(
+        "reportTime",
+        &[report.time_utc.clone().unwrap_or_else(unknown)],
+    ));
+    lines.push(say(
+        "reportPage",
+        &[format!("{}{}", report.host, report.path)],
+    ));
+    if !report.method.eq_ignore_ascii_case("GET") {
+        lines.push(say("reportMethod", &[report.method.clone()]));
+    }
+    lines.push(say("reportAnswer", &[report.status_line.clone()]));
+    lines.push(say(
+        "reportServerHeader",
+        &[report.server_header.clone().unwrap_or_else(unknown)],
+    ));
+    if let Some(ip) = &report.server_ip {
+        lines.push(say("reportServerIp", &[ip.clone()]));
+    }
+    lines.push(match (report.gateway, report.edge) {
+        (Some(gateway), Some(edge)) => say(
+            "reportGatewayBehind",
+            &[gateway.to_string(), edge.to_string()],
+        ),
+        (Some(gateway), None) => say("reportGateway", &[gateway.to_string()]),
+        (None, _) => say("reportGateway", &[unknown()]),
+    });
+    if !report.references.is_empty() {
+        lines.push(say("reportReferences", &[]));
+        for reference in &report.references {
+            lines.push(format!("  {}: {}", reference.label, reference.value));
+        }
+    }
+    if !report.checks.is_empty() {
+        lines.push(say("reportChecks", &[]));
+        for check in &report.checks {
+            let name = say(check_name_key(check.check), &[]);
+            let name = match &check.provider {
+                Some(provider) => format!("{name} ({provider})"),
+                None => name,
+            };
+            lines.push(format!("  {name}: {}", check_text(check, translate)));
+        }
+    }
+    lines.push(say(
+        "reportVerdict",
+        &[
+            say(verdict_key(report.verdict), &[]),
+            say(confidence_key(report.confidence), &[]),
+        ],
+    ));
+    let browser = match (report.browser, report.browser_major_version) {
+        (Some(name), Some(version)) => format!("{name} {version}"),
+        (Some(name), None) => name.to_string(),
+        (None, _) => unknown(),
+    };
+    let os = report.os.map_or_else(unknown, str::to_string);
+    lines.push(say("reportBrowser", &[browser, os]));
+    lines.push(say(
+        "reportExtensionVersion",
+        &[report.extension_version.clone()],
+    ));
+    lines.join("\n")
+}
+
+fn check_text(check: &ReportCheck, translate: Translate<'_>) -> String {
+    let say = |key: &str, args: &[String]| translate(key, args);
+    match check.state {
+        CheckState::Running => return say("reportCheckRunning", &[]),
+        CheckState::Skipped => return say("reportCheckSkipped", &[]),
+        CheckState::Failed => {
+            return say(
+                "reportCheckFailed",
+                &[check.note.clone().unwrap_or_default()],
+            )
+        }
+        CheckState::Done => {}
+    }
+    let elapsed = check.elapsed_ms.unwrap_or_default().to_string();
+    match check.check {
+        CheckId::Fresh | CheckId::Stranger | CheckId::Connectivity => {
+            let answer = match (check.status, &check.error) {
+                (Some(status), _) => format!("HTTP {status}"),
+                (None, Some(error)) => error.clone(),
+                (None, None) => say("reportUnknown", &[]),
+            };
+            say("reportFetchResult", &[answer, elapsed])
+        }
+        CheckId::Checker => {
+            let key = match check.checker_up {
+                Some(true) => "reportCheckerUp",
+                Some(false) => "reportCheckerDown",
+                None => return say("reportUnknown", &[]),
+            };
+            let detail = check
+                .checker_status
+                .map(|s| format!("HTTP {s}"))
+                .or_else(|| check.checker_detail.clone());
+            match detail {
+                Some(detail) => format!("{} ({detail})", say(key, &[])),
+                None => say(key, &[]),
+            }
+        }
+        CheckId::Dns => {
+            let addresses = if check.addresses.is_empty() {
+                say("reportUnknown", &[])
+            } else {
+                check.addresses.join(", ")
+            };
+            match check.dns.unwrap_or(DnsComparison::Unknown) {
+                DnsComparison::Agrees => say("reportDnsAgrees", &[addresses]),
+                DnsComparison::Differs => say("reportDnsDiffers", &[addresses]),
+                DnsComparison::ResolvesElsewhere => say("reportDnsResolvesElsewhere", &[addresses]),
+                DnsComparison::NameDoesNotExist => say("reportDnsNameDoesNotExist", &[]),
+                DnsComparison::Unknown => say("reportDnsUnknown", &[addresses]),
+            }
+        }
+        CheckId::Proxy => match check.proxy_configured {
+            Some(true) => say(
+                "reportProxyOn",
+                &[check.proxy_mode.clone().unwrap_or_default()],
+            ),
+            _ => say("reportProxyOff", &[]),
+        },
+    }
+}
+
+fn check_name_key(check: CheckId) -> &'static str {
+    match check {
+        CheckId::Fresh => "reportCheckFresh",
+        CheckId::Stranger => "reportCheckStranger",
+        CheckId::Checker => "reportCheckChecker",
+        CheckId::Dns => "reportCheckDns",
+        CheckId::Connectivity => "reportCheckConnectivity",
+        CheckId::Proxy => "reportCheckProxy",
+    }
+}
+
+fn verdict_key(kind: VerdictKind) -> &'static str {
+    match kind {
+        VerdictKind::DownForEveryone => "reportVerdictDownForEveryone",
+        VerdictKind::CachedCopy => "reportVerdictCachedCopy",
+        VerdictKind::CookiesOrSession => "reportVerdictCookiesOrSession",
+        VerdictKind::NetworkOrDns => "reportVerdictNetworkOrDns",
+        VerdictKind::ProxyOrVpn => "reportVerdictProxyOrVpn",
+        VerdictKind::WorksAgain => "reportVerdictWorksAgain",
+        VerdictKind::Unknown => "reportVerdictUnknown",
+    }
+}
+
+fn confidence_key(confidence: Confidence) -> &'static str {
+    match confidence {
+        Confidence::Low => "reportConfidenceLow",
+        Confidence::Medium => "reportConfidenceMedium",
+        Confidence::High => "reportConfidenceHigh",
+    }
+}
+
+/// Stable ids for the JSON report.
+fn verdict_id(kind: VerdictKind) -> &'static str {
+    match kind {
+        VerdictKind::DownForEveryone => "downForEveryone",
+        VerdictKind::CachedCopy => "cachedCopy",
+        VerdictKind::CookiesOrSession => "cookiesOrSession",
+        VerdictKind::NetworkOrDns => "networkOrDns",
+        VerdictKind::ProxyOrVpn => "proxyOrVpn",
+        VerdictKind::WorksAgain => "worksAgain",
+        VerdictKind::Unknown => "unknown",
+    }
+}
+
+fn confidence_id(confidence: Confidence) -> &'static str {
+    match confidence {
+        Confidence::Low => "low",
+        Confidence::Medium => "medium",
+        Confidence::High => "high",
+    }
+}
+
+fn state_id(state: CheckState) -> &'static str {
+    match state {
+        CheckState::Running => "running",
+        CheckState::Done => "done",
+        CheckState::Skipped => "skipped",
+        CheckState::Failed => "failed",
+    }
+}
+
+fn dns_id(dns: DnsComparison) -> &'static str {
+    match dns {
+        DnsComparison::Agrees => "agrees",
+        DnsComparison::Differs => "differs",
+        DnsComparison::ResolvesElsewhere => "resolvesElsewhere",
+        DnsComparison::NameDoesNotExist => "nameDoesNotExist",
+        DnsComparison::Unknown => "unknown",
+    }
+}
+
+/// The report as JSON; `format!("{:#}", value)` gives it indented.
+pub fn report_json(report: &Report) -> Value {
+    let checks: Vec<Value> = report
+        .checks
+        .iter()
+        .map(|check| {
+            json!({
+                "check": check.check.as_str(),
+                "state": state_id(check.state),
+                "status": check.status,
+                "error": check.error,
+                "elapsedMs": check.elapsed_ms,
+                "provider": check.provider,
+                "checkerUp": check.checker_up,
+                "checkerStatus": check.checker_status,
+                "checkerDetail": check.checker_detail,
+                "dns": check.dns.map(dns_id),
+                "addresses": check.addresses,
+                "proxyMode": check.proxy_mode,
+                "proxyConfigured": check.proxy_configured,
+                "note": check.note,
+            })
+        })
+        .collect();
+    let references: Vec<Value> = report
+        .references
+        .iter()
+        .map(|r| json!({ "label": r.label, "value": r.value }))
+        .collect();
+    json!({
+        "report": "gateway-doctor",
+        "extensionVersion": report.extension_version,
+        "timeUtc": report.time_utc,
+        "host": report.host,
+        "path": report.path,
+        "method": report.method,
+        "status": report.status,
+        "networkError": report.network_error,
+        "statusLine": report.status_line,
+        "server": report.server_header,
+        "serverIp": report.server_ip,
+        "gateway": report.gateway,
+        "edge": report.edge,
+        "references": references,
+        "checks": checks,
+        "verdict": {
+            "kind": verdict_id(report.verdict),
+            "confidence": confidence_id(report.confidence),
+        },
+        "browser": {
+            "name": report.browser,
+            "majorVersion": report.browser_major_version,
+        },
+        "os": report.os,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::providers::CheckerAnswer;
+    use crate::checks::FetchResult;
+    use crate::diagnosis::diagnose;
+    use crate::failure::NetError;
+    use crate::platform::{Browser, Os};
+
+    const AT: f64 = 1_709_210_096_789.0;
+
+    fn incident(url: &str, headers: &[(&str, &str)]) -> Incident {
+        Incident {
+            url: url.into(),
+            host: crate::incident::host_of(url).into(),
+            failure: Failure::Http { status: 502 },
+            status_line: Some("HTTP/1.1 502 Bad Gateway".into()),
+            server_ip: Some("203.0.113.7".into()),
+            error_name: None,
+            method: "GET".into(),
+            at_ms: AT,
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            page_excerpt: None,
+            from_cache: false,
+        }
+    }
+
+    fn done(check: CheckId) -> CheckRecord {
+        CheckRecord {
+            state: CheckState::Done,
+            elapsed_ms: Some(120),
+            ..CheckRecord::running(
+                check,
+                AT,
+                AT + 5.0,
+                "GET https://shop.example/cart?token=s3cret".into(),
+            )
+        }
+    }
+
+    fn records() -> Vec<CheckRecord> {
+        let mut fresh = done(CheckId::Fresh);
+        fresh.fetch = Some(FetchResult {
+            status: Some(502),
+            error: None,
+            elapsed_ms: 120,
+        });
+        let mut checker = done(CheckId::Checker);
+        checker.provider = Some("isitup.org".into());
+        checker.checker = Some(CheckerAnswer {
+            up: false,
+            status: Some(502),
+            detail: None,
+        });
+        let mut dns = done(CheckId::Dns);
+        dns.provider = Some("dns.google".into());
+        dns.dns = Some(DnsComparison::Agrees);
+        dns.addresses = vec!["203.0.113.7".into()];
+        let skipped = CheckRecord::skipped(CheckId::Proxy, AT, AT, "skipNotAsked");
+        let mut older = done(CheckId::Stranger);
+        older.incident_at_ms = 1.0;
+        vec![fresh, checker, dns, skipped, older]
+    }
+
+    fn report_for(incident: &Incident, include_query: bool) -> Report {
+        let diagnosis = diagnose(incident);
+        build_report(&ReportInput {
+            incident,
+            diagnosis: &diagnosis,
+            records: &records(),
+            verdict: &Verdict {
+                kind: VerdictKind::DownForEveryone,
+                confidence: Confidence::High,
+                reasons: Vec::new(),
+            },
+            platform: Platform {
+                browser: Browser::Firefox,
+                major_version: Some(125),
+                os: Os::Linux,
+            },
+            extension_version: "0.1.0",
+            include_query,
+        })
+    }
+
+    /// Shows the key and its arguments, so tests see exactly what was asked for.
+    fn echo(key: &str, args: &[String]) -> String {
+        if args.is_empty() {
+            format!("[{key}]")
+        } else {
+            format!("[{key}: {}]", args.join(" | "))
+        }
+    }
+
+    #[test]
+    fn utc_times_including_leap_days() {
+        let cases = [
+            (0.0, Some("1970-01-01T00:00:00Z")),
+            (951_782_400_000.0, Some("2000-02-29T00:00:00Z")),
+            (946_684_799_999.0, Some("1999-12-31T23:59:59Z")),
+            (1_078_012_800_000.0, Some("2004-02-29T00:00:00Z")),
+            (AT, Some("2024-02-29T12:34:56Z")),
+            (1_795_600_000_000.0, Some("2026-11-25T09:46:40Z")),
+            // 2100 is not a leap year.
+            (4_107_542_399_000.0, Some("2100-02-28T23:59:59Z")),
+            (4_107_542_400_000.0, Some("2100-03-01T00:00:00Z")),
+            (253_402_300_799_000.0, Some("9999-12-31T23:59:59Z")),
+            (253_402_300_800_000.0, None),
+            (-1.0, None),
+            (f64::NAN, None),
+            (f64::INFINITY, None),
+        ];
+        for (ms, expected) in cases {
+            assert_eq!(utc_iso8601(ms).as_deref(), expected, "{ms}");
+        }
+    }
+
+    #[test]
+    fn paths_leave_the_query_and_fragment_out_unless_asked() {
+        let cases = [
+            ("https://shop.example/cart?id=5#top", false, "/cart"),
+            ("https://shop.example/cart?id=5#top", true, "/cart?id=5"),
+            ("https://shop.example", false, "/"),
+            ("https://shop.example?x=1", false, "/"),
+            ("https://shop.example#frag", true, "/"),
+            ("https://user:pw@shop.example:8443/a/b/", false, "/a/b/"),
+        ];
+        for (url, include_query, path) in cases {
+            let report = report_for(&incident(url, &[]), include_query);
+            assert_eq!(report.path, path, "{url}");
+            assert_eq!(report.host, "shop.example", "{url}");
+        }
+    }
+
+    #[test]
+    fn the_query_does_not_leak_through_check_texts() {
+        let mut with_query = incident("https://shop.example/cart?token=s3cret", &[]);
+        with_query.status_line = Some("HTTP/1.1 502 at /cart?token=s3cret".into());
+        let report = report_for(&with_query, false);
+        let text = report_text(&report, &echo);
+        let json = report_json(&report).to_string();
+        assert!(
+            !text.contains("s3cret") && !json.contains("s3cret"),
+            "{text}\n{json}"
+        );
+    }
+
+    #[test]
+    fn hostile_values_stay_on_their_line() {
+        let hostile = "nginx\r\nVerdict: all fine\u{202E}<script>alert(1)</script>\u{0}";
+        let report = report_for(
+            &incident("https://shop.example/", &[("server", hostile)]),
+            false,
+        );
+        let server = report.server_header.clone().unwrap_or_default();
+        assert!(!server.chars().any(char::is_control), "{server:?}");
+        assert!(
+            server.contains("<script>alert(1)</script>"),
+            "kept as inert text"
+        );
+        let text = report_text(&report, &echo);
+        assert!(text
+            .lines()
+            .all(|line| !line.starts_with("Verdict: all fine")));
+        assert!(!text.contains('\u{202E}') && !text.contains('\r'));
+        let long = "x".repeat(10_000);
+        let report = report_for(
+            &incident("https://shop.example/", &[("server", long.as_str())]),
+            false,
+        );
+        assert!(report.server_header.unwrap_or_default().len() <= MAX_SHORT);
+    }
+
+    #[test]
+    fn json_parses_back_with_stable_names() {
+        let report = report_for(
+            &incident(
+                "https://shop.example/cart?id=5",
+                &[
+                    ("server", "cloudflare"),
+                    ("cf-ray", "8f1c2a3b4c5d6e7f-FRA"),
+                    ("set-cookie", "sid=abc"),
+                ],
+            ),
+            false,
+        );
+        let text = format!("{:#}", report_json(&report));
+        let value: Value = serde_json::from_str(&text).expect("parses back");
+        assert_eq!(value["timeUtc"], "2024-02-29T12:34:56Z");
+        assert_eq!(value["path"], "/cart");
+        assert_eq!(value["status"], 502);
+        assert_eq!(value["gateway"], "Cloudflare");
+        assert_eq!(value["references"][0]["value"], "8f1c2a3b4c5d6e7f");
+        assert_eq!(value["verdict"]["kind"], "downForEveryone");
+        assert_eq!(value["verdict"]["confidence"], "high");
+        assert_eq!(value["browser"]["name"], "Firefox");
+        assert_eq!(value["browser"]["majorVersion"], 125);
+        assert_eq!(value["os"], "Linux");
+        let checks = value["checks"].as_array().expect("checks");
+        let ids: Vec<&str> = checks.iter().filter_map(|c| c["check"].as_str()).collect();
+        // The stranger record belongs to an older incident.
+        assert_eq!(ids, ["fresh", "checker", "dns", "proxy"]);
+        assert_eq!(checks[2]["dns"], "agrees");
+        assert_eq!(checks[3]["state"], "skipped");
+        // Nothing that identifies the visitor, nor what the checks sent.
+        for secret in ["sid=abc", "set-cookie", "Mozilla", "GET https://"] {
+            assert!(!text.contains(secret), "{secret}");
+        }
+    }
+
+    #[test]
+    fn text_report_is_built_from_localised_lines() {
+        let report = report_for(
+            &incident("https://shop.example/cart", &[("server", "nginx")]),
+            false,
+        );
+        let text = report_text(&report, &echo);
+        let expected = [
+            "[reportTitle]",
+            "[reportTime: 2024-02-29T12:34:56Z]",
+            "[reportPage: shop.example/cart]",
+            "[reportAnswer: HTTP/1.1 502 Bad Gateway]",
+            "[reportServerHeader: nginx]",
+            "[reportServerIp: 203.0.113.7]",
+            "[reportGateway: nginx]",
+            "[reportChecks]",
+            "  [reportCheckFresh]: [reportFetchResult: HTTP 502 | 120]",
+            "  [reportCheckChecker] (isitup.org): [reportCheckerDown] (HTTP 502)",
+            "  [reportCheckDns] (dns.google): [reportDnsAgrees: 203.0.113.7]",
+            "  [reportCheckProxy]: [reportCheckSkipped]",
+            "[reportVerdict: [reportVerdictDownForEveryone] | [reportConfidenceHigh]]",
+            "[reportBrowser: Firefox 125 | Linux]",
+            "[reportExtensionVersion: 0.1.0]",
+        ];
+        assert_eq!(text.lines().collect::<Vec<_>>(), expected);
+    }
+
+    #[test]
+    fn network_failures_report_the_error_name() {
+        let mut refused = incident("https://shop.example/", &[]);
+        refused.failure = Failure::Network {
+            error: NetError::ConnectionRefused,
+        };
+        refused.status_line = None;
+        refused.error_name = Some("net::ERR_CONNECTION_REFUSED".into());
+        refused.at_ms = 0.0;
+        let report = report_for(&refused, false);
+        assert_eq!(report.status, None);
+        assert_eq!(report.status_line, "net::ERR_CONNECTION_REFUSED");
+        assert_eq!(report.time_utc, None);
+        assert_eq!(
+            report_json(&report)["networkError"],
+            "net::ERR_CONNECTION_REFUSED"
+        );
+    }
+}

@@ -1,0 +1,53 @@
+//! Check records in `storage.session`, one key per check (`check:<tab>:<id>`), so that checks
+//! finishing together never overwrite each other.
+
+use super::api::{object, ExtensionApi};
+use crate::checks::record::{CheckId, CheckRecord};
+use js_sys::Reflect;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+pub const PREFIX: &str = "check:";
+
+pub fn check_key(tab_id: i64, check: CheckId) -> String {
+    format!("{PREFIX}{tab_id}:{}", check.as_str())
+}
+
+fn all_keys(tab_id: i64) -> js_sys::Array {
+    CheckId::ALL
+        .iter()
+        .map(|id| JsValue::from_str(&check_key(tab_id, *id)))
+        .collect()
+}
+
+pub async fn save(api: &ExtensionApi, tab_id: i64, record: &CheckRecord) -> Result<(), JsValue> {
+    let value = record.serialize(&serde_wasm_bindgen::Serializer::json_compatible())?;
+    let items = object(&[(&check_key(tab_id, record.check), value)])?;
+    JsFuture::from(api.storage().session().set(&items)).await?;
+    Ok(())
+}
+
+/// The tab's records; a corrupt one is left out (and logged), never fatal.
+pub async fn load(api: &ExtensionApi, tab_id: i64) -> Result<Vec<CheckRecord>, JsValue> {
+    let items = JsFuture::from(api.storage().session().get(&all_keys(tab_id))).await?;
+    let mut records = Vec::new();
+    for id in CheckId::ALL {
+        let value = Reflect::get(&items, &JsValue::from_str(&check_key(tab_id, id)))?;
+        if value.is_undefined() {
+            continue;
+        }
+        match serde_wasm_bindgen::from_value::<CheckRecord>(value) {
+            Ok(record) if record.check == id => records.push(record),
+            _ => {
+                web_sys::console::warn_1(&"Gateway Doctor: ignoring a corrupt check result".into())
+            }
+        }
+    }
+    Ok(records)
+}
+
+pub async fn remove_all(api: &ExtensionApi, tab_id: i64) -> Result<(), JsValue> {
+    JsFuture::from(api.storage().session().remove(&all_keys(tab_id))).await?;
+    Ok(())
+}

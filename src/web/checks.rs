@@ -1,0 +1,342 @@
+//! Runs the client-side checks for a failed page the moment it fails: each on its own, in
+//! parallel, with its own timeout, storing its result as soon as it has one. None of them
+//! touches the tab: the visitor's page stays as it is.
+
+use super::api::{extension_api, object, ExtensionApi};
+use super::check_store;
+use super::net;
+use super::settings_store;
+use super::storage;
+use crate::checks::dns::{compare, read_doh_answer};
+use crate::checks::providers::{read_answer, Provider};
+use crate::checks::record::CheckState;
+use crate::checks::record::{is_address_literal, is_private_host, skip, CheckId, CheckRecord};
+use crate::checks::FetchResult;
+use crate::failure::{Failure, NetError};
+use crate::incident::Incident;
+use crate::settings::{Settings, DEFAULT_DOH_RESOLVER};
+use js_sys::Reflect;
+use std::cell::RefCell;
+use std::net::IpAddr;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+const REFETCH_TIMEOUT_MS: u32 = 8_000;
+const CHECKER_TIMEOUT_MS: u32 = 6_000;
+const DNS_TIMEOUT_MS: u32 = 4_000;
+const CONNECTIVITY_TIMEOUT_MS: u32 = 4_000;
+/// Provider and resolver answers are small; anything bigger is not an answer.
+const MAX_ANSWER: usize = 64 * 1024;
+
+thread_local! {
+    /// Failures whose checks were started (tab, time stamp): the browser may report one failure
+    /// more than once, and it is checked once.
+    static STARTED: RefCell<Vec<(i64, f64)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Starts the checks for a new failure on `tab_id` (once per failure unless `again`).
+pub fn start(tab_id: i64, incident: Incident, again: bool) {
+    let first = STARTED.with(|started| {
+        let mut started = started.borrow_mut();
+        let key = (tab_id, incident.at_ms);
+        let first = !started.contains(&key);
+        if first {
+            started.push(key);
+            let excess = started.len().saturating_sub(200);
+            started.drain(..excess);
+        }
+        first
+    });
+    if !first && !again {
+        return;
+    }
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(error) = start_all(tab_id, incident).await {
+            web_sys::console::warn_2(&"Gateway Doctor: checks did not start".into(), &error);
+        }
+    });
+}
+
+/// Runs them again on the visitor's request (from the popup).
+pub async fn run_again(api: &ExtensionApi, tab_id: i64) -> Result<(), JsValue> {
+    let incident = storage::load_tab(api, tab_id)
+        .await?
+        .ok_or_else(|| JsValue::from_str("Gateway Doctor: no failed page in this tab"))?;
+    start(tab_id, incident, true);
+    Ok(())
+}
+
+async fn start_all(tab_id: i64, incident: Incident) -> Result<(), JsValue> {
+    let api = extension_api()?;
+    let settings = settings_store::load(&api).await;
+    for check in [
+        CheckId::Fresh,
+        CheckId::Stranger,
+        CheckId::Checker,
+        CheckId::Dns,
+        CheckId::Connectivity,
+    ] {
+        let (incident, settings) = (incident.clone(), settings.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Err(error) = run_one(tab_id, check, &incident, &settings).await {
+                web_sys::console::warn_2(&"Gateway Doctor: a check failed".into(), &error);
+            }
+        });
+    }
+    Ok(())
+}
+
+/// What a check will do, decided before it starts.
+enum Plan {
+    Skip(&'static str),
+    Refetch { with_cookies: bool },
+    Ask(Provider, String),
+    ResolveWithBrowser,
+    ResolveOverHttps(String),
+    Reach(String),
+}
+
+fn plan(check: CheckId, incident: &Incident, settings: &Settings, has_dns_api: bool) -> Plan {
+    let host = incident.host.as_str();
+    match check {
+        // Only a plain GET is sent again: a form is never re-sent.
+        CheckId::Fresh | CheckId::Stranger if !incident.method.eq_ignore_ascii_case("GET") => {
+            Plan::Skip(skip::NOT_GET)
+        }
+        CheckId::Fresh => Plan::Refetch { with_cookies: true },
+        CheckId::Stranger => Plan::Refetch {
+            with_cookies: false,
+        },
+        CheckId::Checker => match settings.provider() {
+            None => Plan::Skip(skip::TURNED_OFF),
+            // A site on the visitor's own network: an outside checker neither can nor may see it.
+            Some(provider)
+                if is_private_host(host) && !matches!(provider, Provider::GatewayDoctor { .. }) =>
+            {
+                Plan::Skip(skip::PRIVATE_HOST)
+            }
+            Some(provider) => match provider.check_url(&incident.url) {
+                Some(url) => Plan::Ask(provider, url),
+                None => Plan::Skip(skip::ADDRESS_LITERAL),
+            },
+        },
+        CheckId::Dns if !settings.check_dns => Plan::Skip(skip::TURNED_OFF),
+        CheckId::Dns if is_address_literal(host) || host.is_empty() => {
+            Plan::Skip(skip::ADDRESS_LITERAL)
+        }
+        CheckId::Dns if settings.dns_resolver.is_empty() && has_dns_api => Plan::ResolveWithBrowser,
+        CheckId::Dns if settings.dns_resolver.is_empty() && is_private_host(host) => {
+            Plan::Skip(skip::PRIVATE_HOST)
+        }
+        CheckId::Dns if settings.dns_resolver.is_empty() => {
+            Plan::ResolveOverHttps(DEFAULT_DOH_RESOLVER.to_string())
+        }
+        CheckId::Dns => Plan::ResolveOverHttps(settings.dns_resolver.clone()),
+        // The site's gateway answered: the visitor is online.
+        CheckId::Connectivity if matches!(incident.failure, Failure::Http { .. }) => {
+            Plan::Skip(skip::GATEWAY_ANSWERED)
+        }
+        CheckId::Connectivity if settings.connectivity_url.is_empty() => {
+            Plan::Skip(skip::TURNED_OFF)
+        }
+        CheckId::Connectivity => Plan::Reach(settings.connectivity_url.clone()),
+        CheckId::Proxy => Plan::Skip(skip::NOT_ASKED),
+    }
+}
+
+async fn run_one(
+    tab_id: i64,
+    check: CheckId,
+    incident: &Incident,
+    settings: &Settings,
+) -> Result<(), JsValue> {
+    let api = extension_api()?;
+    let at = incident.at_ms;
+    let plan = plan(check, incident, settings, api.dns().is_some());
+    let started = js_sys::Date::now();
+    let sent = match &plan {
+        Plan::Skip(reason) => {
+            let record = CheckRecord::skipped(check, at, started, reason);
+            return store_if_current(&api, tab_id, &record).await;
+        }
+        Plan::Refetch { with_cookies: true } => format!("GET {} (cache bypassed)", incident.url),
+        Plan::Refetch { .. } => format!("GET {} (no cookies, cache bypassed)", incident.url),
+        Plan::Ask(_, url) => format!("GET {url}"),
+        Plan::ResolveWithBrowser => {
+            format!("DNS lookup of {} (Firefox, cache bypassed)", incident.host)
+        }
+        Plan::ResolveOverHttps(resolver) => {
+            format!("DNS over HTTPS for {} via {resolver}", incident.host)
+        }
+        Plan::Reach(url) => format!("GET {url}"),
+    };
+    let mut record = CheckRecord::running(check, at, started, sent);
+    store_if_current(&api, tab_id, &record).await?;
+    match plan {
+        Plan::Skip(_) => {}
+        Plan::Refetch { with_cookies } => {
+            record.fetch = Some(refetch(&incident.url, with_cookies, REFETCH_TIMEOUT_MS).await);
+        }
+        Plan::Ask(provider, url) => {
+            record.provider = Some(provider.name());
+            match ask_checker(&provider, &url).await {
+                Ok(answer) => record.checker = Some(answer),
+                Err(error) => fail(&mut record, error),
+            }
+        }
+        Plan::ResolveWithBrowser => {
+            record.provider = Some("Firefox".into());
+            let looked_up = match api.dns() {
+                Some(dns) => resolve_with_browser(&dns, &incident.host).await,
+                None => Err("no DNS API here".into()),
+            };
+            compare_dns(&mut record, incident, looked_up);
+        }
+        Plan::ResolveOverHttps(resolver) => {
+            record.provider = Some(crate::incident::host_of(&resolver).to_string());
+            let looked_up = resolve_over_https(&resolver, &incident.host).await;
+            compare_dns(&mut record, incident, looked_up);
+        }
+        Plan::Reach(url) => {
+            record.fetch = Some(refetch(&url, false, CONNECTIVITY_TIMEOUT_MS).await);
+        }
+    }
+    if record.state == CheckState::Running {
+        record.state = CheckState::Done;
+    }
+    record.elapsed_ms = Some((js_sys::Date::now() - started).max(0.0) as u64);
+    store_if_current(&api, tab_id, &record).await
+}
+
+fn fail(record: &mut CheckRecord, error: String) {
+    record.state = CheckState::Failed;
+    record.note = Some(crate::incident::truncate(&error, 160));
+}
+
+/// Stores the record unless the tab has moved on (its failure was cleared or replaced).
+async fn store_if_current(
+    api: &ExtensionApi,
+    tab_id: i64,
+    record: &CheckRecord,
+) -> Result<(), JsValue> {
+    let current = storage::load_tab(api, tab_id).await?;
+    if current.is_some_and(|incident| incident.at_ms == record.incident_at_ms) {
+        check_store::save(api, tab_id, record).await?;
+    }
+    Ok(())
+}
+
+/// GET the page again, bypassing every cache; with or without the visitor's cookies.
+async fn refetch(url: &str, with_cookies: bool, timeout_ms: u32) -> FetchResult {
+    let init = net::request("GET", timeout_ms);
+    init.set_cache(web_sys::RequestCache::NoStore);
+    init.set_credentials(if with_cookies {
+        web_sys::RequestCredentials::Include
+    } else {
+        web_sys::RequestCredentials::Omit
+    });
+    let started = js_sys::Date::now();
+    let outcome = net::send(url, &init, timeout_ms).await;
+    let elapsed_ms = (js_sys::Date::now() - started).max(0.0) as u64;
+    match outcome {
+        Ok(response) => {
+            // Only the status matters: stop the body from downloading.
+            if let Some(body) = response.body() {
+                let _ignored = body.cancel();
+            }
+            FetchResult {
+                status: Some(response.status()),
+                error: None,
+                elapsed_ms,
+            }
+        }
+        Err(error) => FetchResult {
+            status: None,
+            error: Some(error),
+            elapsed_ms,
+        },
+    }
+}
+
+fn json_request(timeout_ms: u32, accept: &str) -> Result<web_sys::RequestInit, JsValue> {
+    let init = net::request("GET", timeout_ms);
+    init.set_cache(web_sys::RequestCache::NoStore);
+    init.set_credentials(web_sys::RequestCredentials::Omit);
+    init.set_headers(&object(&[("accept", accept.into())])?);
+    Ok(init)
+}
+
+async fn ask_checker(
+    provider: &Provider,
+    url: &str,
+) -> Result<crate::checks::providers::CheckerAnswer, String> {
+    let init = json_request(CHECKER_TIMEOUT_MS, "application/json").map_err(|_| "bad request")?;
+    let response = net::send(url, &init, CHECKER_TIMEOUT_MS).await?;
+    if !response.ok() {
+        return Err(format!("the checker answered HTTP {}", response.status()));
+    }
+    let body = net::read_text(&response, MAX_ANSWER).await?;
+    read_answer(provider, &body)
+}
+
+async fn resolve_over_https(resolver: &str, host: &str) -> Result<Vec<IpAddr>, String> {
+    let joiner = if resolver.contains('?') { '&' } else { '?' };
+    let mut addresses = Vec::new();
+    for record_type in ["A", "AAAA"] {
+        let url = format!("{resolver}{joiner}name={host}&type={record_type}");
+        let init =
+            json_request(DNS_TIMEOUT_MS, "application/dns-json").map_err(|_| "bad request")?;
+        let response = net::send(&url, &init, DNS_TIMEOUT_MS).await?;
+        if !response.ok() {
+            return Err(format!("the resolver answered HTTP {}", response.status()));
+        }
+        let body = net::read_text(&response, MAX_ANSWER).await?;
+        addresses.extend(read_doh_answer(&body)?);
+    }
+    Ok(addresses)
+}
+
+/// Firefox's own resolver, past its cache. A name that does not exist is an empty answer.
+async fn resolve_with_browser(dns: &super::api::DnsApi, host: &str) -> Result<Vec<IpAddr>, String> {
+    let flags: js_sys::Array = std::iter::once(JsValue::from_str("bypass_cache")).collect();
+    match JsFuture::from(dns.resolve(host, &flags)).await {
+        Ok(answer) => {
+            let list = Reflect::get(&answer, &"addresses".into()).unwrap_or(JsValue::UNDEFINED);
+            Ok(js_sys::Array::from(&list)
+                .iter()
+                .filter_map(|a| a.as_string()?.parse().ok())
+                .take(32)
+                .collect())
+        }
+        Err(error) => {
+            let text = net::describe_error(&error, 0);
+            if text.contains("UNKNOWN_HOST") {
+                Ok(Vec::new())
+            } else {
+                Err(text)
+            }
+        }
+    }
+}
+
+fn compare_dns(
+    record: &mut CheckRecord,
+    incident: &Incident,
+    looked_up: Result<Vec<IpAddr>, String>,
+) {
+    match looked_up {
+        Ok(addresses) => {
+            let could_not_resolve = incident.failure
+                == (Failure::Network {
+                    error: NetError::NameNotResolved,
+                });
+            record.dns = Some(compare(
+                incident.server_ip.as_deref(),
+                &addresses,
+                could_not_resolve,
+            ));
+            record.addresses = addresses.iter().map(IpAddr::to_string).collect();
+        }
+        Err(error) => fail(record, error),
+    }
+}

@@ -1,0 +1,83 @@
+//! `fetch` from the background or an extension page, with a hard timeout and bounded reading.
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// `fetch` on whichever global this is: a service worker (Chromium), an event page (Firefox)
+/// or an extension page.
+pub fn global_fetch(url: &str, init: &web_sys::RequestInit) -> Option<js_sys::Promise> {
+    let global = js_sys::global();
+    if let Some(window) = global.dyn_ref::<web_sys::Window>() {
+        return Some(window.fetch_with_str_and_init(url, init));
+    }
+    global
+        .dyn_ref::<web_sys::WorkerGlobalScope>()
+        .map(|worker| worker.fetch_with_str_and_init(url, init))
+}
+
+/// A request init aborted after `timeout_ms`.
+pub fn request(method: &str, timeout_ms: u32) -> web_sys::RequestInit {
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    let signal = web_sys::AbortSignal::timeout_with_u32(timeout_ms);
+    init.set_signal(Some(&signal));
+    init
+}
+
+/// Sends the request; an error is a short description (the browser's own words, or "timed
+/// out after N s").
+pub async fn send(
+    url: &str,
+    init: &web_sys::RequestInit,
+    timeout_ms: u32,
+) -> Result<web_sys::Response, String> {
+    let promise = global_fetch(url, init).ok_or("no fetch in this context")?;
+    match JsFuture::from(promise).await {
+        Ok(response) => response
+            .dyn_into::<web_sys::Response>()
+            .map_err(|_| "not a response".to_string()),
+        Err(error) => Err(describe_error(&error, timeout_ms)),
+    }
+}
+
+/// Reads a response body of at most `max_bytes` (by its declared length and its real one).
+pub async fn read_text(response: &web_sys::Response, max_bytes: usize) -> Result<String, String> {
+    let declared = response
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|len| len.trim().parse::<u64>().ok());
+    if declared.is_some_and(|len| len > max_bytes as u64) {
+        return Err("answer too large".into());
+    }
+    let promise = response
+        .text()
+        .map_err(|_| "answer unreadable".to_string())?;
+    let body = JsFuture::from(promise)
+        .await
+        .map_err(|error| describe_error(&error, 0))?
+        .as_string()
+        .ok_or("answer unreadable")?;
+    if body.len() > max_bytes {
+        return Err("answer too large".into());
+    }
+    Ok(body)
+}
+
+/// A rejected fetch in a few words.
+pub fn describe_error(error: &JsValue, timeout_ms: u32) -> String {
+    let field = |name: &str| {
+        js_sys::Reflect::get(error, &name.into())
+            .ok()
+            .and_then(|v| v.as_string())
+    };
+    if field("name").as_deref() == Some("TimeoutError") && timeout_ms > 0 {
+        return format!("timed out after {} s", timeout_ms.div_ceil(1000));
+    }
+    let text = field("message")
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| "request failed".into());
+    crate::incident::truncate(text.trim(), 160)
+}

@@ -1,0 +1,321 @@
+//! The popup's checks block: each check's line as its result arrives (a polite live region, so
+//! screen readers hear them), the verdict decided from what has arrived, and the buttons that go
+//! with it (check for a proxy, run the checks again, reload when the site works again).
+
+use super::api::{message, object, ExtensionApi};
+use super::check_store;
+use super::dom::{append, element, text};
+use crate::checks::record::{proxy_mode_configured, CheckId, CheckRecord, CheckState};
+use crate::checks::verdict::VerdictKind;
+use crate::checks_view::{check_lines, verdict_view};
+use crate::incident::{truncate, Incident};
+use js_sys::Reflect;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Document, Element};
+
+/// Builds the block and keeps it current while the popup is open.
+pub async fn checks_block(
+    api: &Rc<ExtensionApi>,
+    doc: &Document,
+    tab_id: i64,
+    incident: &Incident,
+) -> Result<Element, JsValue> {
+    let say = |key: &str| message(api, key, &[]);
+    let block = element(doc, "div", "checks-block")?;
+    let verdict = element(doc, "div", "verdict")?;
+    verdict.set_attribute("aria-live", "polite")?;
+    let list = element(doc, "ul", "checks")?;
+    list.set_attribute("aria-live", "polite")?;
+    list.set_attribute("aria-label", &say("headingChecks"))?;
+    let buttons = element(doc, "p", "check-buttons")?;
+    let proxy = button(doc, "check-proxy", &say("checkProxyButton"))?;
+    let again = button(doc, "run-checks", &say("runChecksAgain"))?;
+    append(&buttons, &[&proxy, &again])?;
+    append(
+        &block,
+        &[
+            &text(doc, "h2", "", &say("headingVerdict"))?,
+            &verdict,
+            &text(doc, "h3", "", &say("headingChecks"))?,
+            &list,
+            &buttons,
+        ],
+    )?;
+
+    let view = Rc::new(LiveView {
+        api: Rc::clone(api),
+        doc: doc.clone(),
+        verdict,
+        list,
+        tab_id,
+        incident: incident.clone(),
+    });
+    view.refresh().await?;
+    view.listen_for_changes()?;
+    on_click(&proxy, {
+        let view = Rc::clone(&view);
+        move || view.check_proxy()
+    })?;
+    on_click(&again, {
+        let view = Rc::clone(&view);
+        move || view.run_again()
+    })?;
+    Ok(block)
+}
+
+fn button(doc: &Document, id: &str, label: &str) -> Result<Element, JsValue> {
+    let button = text(doc, "button", id, label)?;
+    button.set_attribute("type", "button")?;
+    Ok(button)
+}
+
+fn on_click(target: &Element, mut handler: impl FnMut() + 'static) -> Result<(), JsValue> {
+    let closure = Closure::<dyn FnMut()>::new(move || handler());
+    target.add_event_listener_with_callback("click", closure.as_ref().unchecked_ref())?;
+    // The popup lives as long as its buttons.
+    closure.forget();
+    Ok(())
+}
+
+struct LiveView {
+    api: Rc<ExtensionApi>,
+    doc: Document,
+    verdict: Element,
+    list: Element,
+    tab_id: i64,
+    incident: Incident,
+}
+
+impl LiveView {
+    fn say(&self, key: &str, args: &[String]) -> String {
+        message(&self.api, key, args)
+    }
+
+    async fn refresh(&self) -> Result<(), JsValue> {
+        let records = check_store::load(&self.api, self.tab_id).await?;
+        self.render(&records)
+    }
+
+    fn render(&self, records: &[CheckRecord]) -> Result<(), JsValue> {
+        let doc = &self.doc;
+        self.list.set_text_content(None);
+        for line in check_lines(records, self.incident.at_ms) {
+            let item = element(doc, "li", "")?;
+            item.set_attribute("data-check", line.id.as_str())?;
+            item.set_attribute("data-state", state_name(line.state))?;
+            append(
+                &item,
+                &[
+                    &text(doc, "span", "", &self.say(line.label.key, &line.label.args))?,
+                    &text(
+                        doc,
+                        "span",
+                        "",
+                        &self.say(line.status.key, &line.status.args),
+                    )?,
+                ],
+            )?;
+            item.first_element_child()
+                .map(|label| label.set_class_name("check-label"));
+            append(&self.list, &[&item])?;
+        }
+        self.verdict.set_text_content(None);
+        let Some(verdict) = verdict_view(&self.incident, records) else {
+            append(
+                &self.verdict,
+                &[&text(doc, "p", "", &self.say("verdictPending", &[]))?],
+            )?;
+            return Ok(());
+        };
+        self.verdict
+            .set_attribute("data-verdict", verdict_name(verdict.kind))?;
+        self.verdict.set_attribute(
+            "data-settled",
+            if verdict.settled { "true" } else { "false" },
+        )?;
+        let title = text(
+            doc,
+            "p",
+            "verdict-title",
+            &self.say(verdict.title.key, &verdict.title.args),
+        )?;
+        let mut confidence = self.say(verdict.confidence.key, &[]);
+        if !verdict.settled {
+            confidence = format!("{confidence} · {}", self.say("verdictStillChecking", &[]));
+        }
+        append(
+            &self.verdict,
+            &[
+                &title,
+                &text(doc, "p", "verdict-confidence", &confidence)?,
+                &text(
+                    doc,
+                    "p",
+                    "verdict-explanation",
+                    &self.say(verdict.explanation.key, &verdict.explanation.args),
+                )?,
+            ],
+        )?;
+        if !verdict.reasons.is_empty() {
+            let reasons = element(doc, "ul", "verdict-reasons")?;
+            for reason in &verdict.reasons {
+                append(
+                    &reasons,
+                    &[&text(doc, "li", "", &self.say(reason.key, &[]))?],
+                )?;
+            }
+            append(&self.verdict, &[&reasons])?;
+        }
+        if verdict.kind == VerdictKind::WorksAgain {
+            let reload = button(doc, "reload-page", &self.say("reloadNow", &[]))?;
+            let api = Rc::clone(&self.api);
+            let tab_id = self.tab_id;
+            on_click(&reload, move || {
+                let promise = api.tabs().reload(tab_id as f64, &JsValue::UNDEFINED);
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _reloaded = JsFuture::from(promise).await;
+                });
+            })?;
+            append(&self.verdict, &[&reload])?;
+        }
+        Ok(())
+    }
+
+    /// Re-renders whenever one of this tab's check results changes.
+    fn listen_for_changes(self: &Rc<Self>) -> Result<(), JsValue> {
+        let prefix = format!("{}{}:", check_store::PREFIX, self.tab_id);
+        let view = Rc::clone(self);
+        let listener =
+            Closure::<dyn FnMut(JsValue, JsValue)>::new(move |changes: JsValue, area: JsValue| {
+                if area.as_string().as_deref() != Some("session") {
+                    return;
+                }
+                let ours = js_sys::Object::keys(changes.unchecked_ref::<js_sys::Object>())
+                    .iter()
+                    .filter_map(|k| k.as_string())
+                    .any(|k| k.starts_with(&prefix));
+                if ours {
+                    let view = Rc::clone(&view);
+                    wasm_bindgen_futures::spawn_local(async move {
+                        if let Err(error) = view.refresh().await {
+                            web_sys::console::warn_2(
+                                &"Gateway Doctor: checks not shown".into(),
+                                &error,
+                            );
+                        }
+                    });
+                }
+            });
+        self.api
+            .storage()
+            .on_changed()
+            .add_listener(listener.as_ref().unchecked_ref());
+        listener.forget();
+        Ok(())
+    }
+
+    fn run_again(self: &Rc<Self>) {
+        let view = Rc::clone(self);
+        wasm_bindgen_futures::spawn_local(async move {
+            let request = object(&[
+                ("type", "run-checks".into()),
+                ("tabId", JsValue::from_f64(view.tab_id as f64)),
+            ]);
+            let sent = match request {
+                Ok(request) => JsFuture::from(view.api.runtime().send_message(&request)).await,
+                Err(error) => Err(error),
+            };
+            if let Err(error) = sent {
+                web_sys::console::warn_2(&"Gateway Doctor: checks not restarted".into(), &error);
+            }
+        });
+    }
+
+    /// Asks for the `proxy` permission (this click is the user gesture the browser requires),
+    /// then reads the proxy setting and stores it as the proxy check's result.
+    fn check_proxy(self: &Rc<Self>) {
+        let granted = self.request_proxy_permission();
+        let view = Rc::clone(self);
+        wasm_bindgen_futures::spawn_local(async move {
+            let started = js_sys::Date::now();
+            let mut record = CheckRecord::running(
+                CheckId::Proxy,
+                view.incident.at_ms,
+                started,
+                "proxy.settings.get".into(),
+            );
+            let outcome = match granted {
+                Some(promise) => match JsFuture::from(promise).await {
+                    Ok(yes) if yes.as_bool() == Some(true) => view.read_proxy_mode().await,
+                    Ok(_) => Err(view.say("proxyPermissionRefused", &[])),
+                    Err(error) => Err(super::net::describe_error(&error, 0)),
+                },
+                None => Err(view.say("proxyUnavailable", &[])),
+            };
+            match outcome {
+                Ok(mode) => {
+                    record.state = CheckState::Done;
+                    record.proxy_configured = proxy_mode_configured(&mode);
+                    record.proxy_mode = Some(mode);
+                }
+                Err(error) => {
+                    record.state = CheckState::Failed;
+                    record.note = Some(truncate(&error, 160));
+                }
+            }
+            record.elapsed_ms = Some((js_sys::Date::now() - started).max(0.0) as u64);
+            if let Err(error) = check_store::save(&view.api, view.tab_id, &record).await {
+                web_sys::console::warn_2(&"Gateway Doctor: proxy check not stored".into(), &error);
+            }
+        });
+    }
+
+    fn request_proxy_permission(&self) -> Option<js_sys::Promise> {
+        let permissions = self.api.permissions()?;
+        let list: js_sys::Array = std::iter::once(JsValue::from_str("proxy")).collect();
+        let request = object(&[("permissions", list.into())]).ok()?;
+        Some(permissions.request(&request))
+    }
+
+    async fn read_proxy_mode(&self) -> Result<String, String> {
+        // The API appears once the permission is granted; a fresh handle sees it.
+        let api = super::api::extension_api().map_err(|_| "no extension API".to_string())?;
+        let proxy = api
+            .proxy()
+            .ok_or_else(|| self.say("proxyUnavailable", &[]))?;
+        let details = object(&[]).map_err(|_| "bad request".to_string())?;
+        let setting = JsFuture::from(proxy.settings().get(&details))
+            .await
+            .map_err(|error| super::net::describe_error(&error, 0))?;
+        let value = Reflect::get(&setting, &"value".into()).unwrap_or(JsValue::UNDEFINED);
+        ["mode", "proxyType"]
+            .iter()
+            .find_map(|field| Reflect::get(&value, &(*field).into()).ok()?.as_string())
+            .map(|mode| truncate(&mode, 40))
+            .ok_or_else(|| "unreadable proxy setting".to_string())
+    }
+}
+
+fn state_name(state: CheckState) -> &'static str {
+    match state {
+        CheckState::Running => "running",
+        CheckState::Done => "done",
+        CheckState::Skipped => "skipped",
+        CheckState::Failed => "failed",
+    }
+}
+
+fn verdict_name(kind: VerdictKind) -> &'static str {
+    match kind {
+        VerdictKind::DownForEveryone => "down-for-everyone",
+        VerdictKind::CachedCopy => "cached-copy",
+        VerdictKind::CookiesOrSession => "cookies-or-session",
+        VerdictKind::NetworkOrDns => "network-or-dns",
+        VerdictKind::ProxyOrVpn => "proxy-or-vpn",
+        VerdictKind::WorksAgain => "works-again",
+        VerdictKind::Unknown => "unknown",
+    }
+}

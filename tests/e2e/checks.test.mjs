@@ -1,0 +1,240 @@
+// Client-side checks and the verdict, end to end: real nginx in front of an application with
+// the failure each scenario needs, Gateway Doctor's own checker and a DNS-over-HTTPS resolver,
+// all on 127.0.0.1. The popup is read as a visitor would read it.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DNS_TEST_HOST, launch, sleep } from './lib/browsers.mjs';
+import {
+  startChecker,
+  startDohResolver,
+  startFakeChecker,
+  startNginx,
+  startSilentUpstream,
+  startSwitchableApp,
+} from './lib/servers.mjs';
+
+const BROWSERS = (process.env.GD_BROWSERS ?? 'chromium,firefox').split(',');
+
+let slow;
+let app;
+let nginx;
+let checker;
+let doh;
+before(async () => {
+  slow = await startSilentUpstream();
+  app = await startSwitchableApp();
+  nginx = await startNginx({ slowPort: slow.port, appPort: app.port });
+  checker = await startChecker();
+  doh = await startDohResolver(['203.0.113.9']);
+});
+after(async () => {
+  await doh?.stop();
+  await checker?.stop();
+  await nginx?.stop();
+  await app?.stop();
+  await slow?.stop();
+});
+
+/** What the popup shows: the verdict and each check's line. */
+async function readPopup(popup) {
+  return popup.evaluate(() => ({
+    verdict: document.querySelector('#verdict')?.dataset.verdict ?? null,
+    settled: document.querySelector('#verdict')?.dataset.settled === 'true',
+    title: document.querySelector('#verdict-title')?.textContent ?? '',
+    confidence: document.querySelector('#verdict-confidence')?.textContent ?? '',
+    lines: Object.fromEntries(
+      [...document.querySelectorAll('#checks li')].map((li) => [li.dataset.check, { state: li.dataset.state, text: li.textContent }]),
+    ),
+  }));
+}
+
+/** Waits until the popup's verdict is settled (every check finished), or throws with it. */
+async function settledVerdict(popup, timeout = 15000) {
+  const deadline = Date.now() + timeout;
+  let shown;
+  while (Date.now() < deadline) {
+    shown = await readPopup(popup);
+    if (shown.settled) return shown;
+    await sleep(100);
+  }
+  throw new Error(`verdict never settled: ${JSON.stringify(shown)}`);
+}
+
+for (const name of BROWSERS) {
+  describe(`${name}: checks and verdict`, () => {
+    let browser;
+    before(async () => {
+      browser = await launch(name);
+    });
+    after(async () => {
+      await browser?.close();
+    });
+
+    /** Settings for one test: our checker, the test resolver, no auto-retry (it would reload). */
+    const useSettings = (extra = {}) =>
+      browser.setSettings({ autoRetry: false, checker: 'own', checkerUrl: checker.base, dnsResolver: `${doh.base}/dns-query`, ...extra });
+
+    test('a site down for the checker too: "down for everyone"', async () => {
+      await useSettings();
+      const url = `${nginx.downBase}/shop/cart?id=7`;
+      const tab = await browser.openTab(url);
+      await browser.waitForBadge(tab, '502');
+      const popup = await browser.openPopup(tab);
+      const shown = await settledVerdict(popup);
+      assert.equal(shown.verdict, 'down-for-everyone', JSON.stringify(shown));
+      assert.match(shown.lines.fresh.text, /502/);
+      assert.match(shown.lines.stranger.text, /502/);
+      assert.equal(shown.lines.checker.state, 'done');
+      assert.match(shown.lines.checker.text, /127\.0\.0\.1/);
+      assert.equal(shown.lines.dns.state, 'skipped', 'an address needs no DNS lookup');
+      await popup.close();
+    });
+
+    test('an origin that fails only with the visitor\'s cookie: "cookies or session"', async () => {
+      await useSettings();
+      const base = nginx.baseOn(4);
+      const setter = await browser.openTab(`${base}/app/setcookie`);
+      await browser.waitForTitle(setter, 'Cookie set');
+      const tab = await browser.openTab(`${base}/app/cookie/account`);
+      await browser.waitForBadge(tab, '502');
+      const popup = await browser.openPopup(tab);
+      const shown = await settledVerdict(popup);
+      assert.equal(shown.verdict, 'cookies-or-session', JSON.stringify(shown));
+      assert.match(shown.lines.fresh.text, /502/);
+      assert.match(shown.lines.stranger.text, /200/);
+      await popup.close();
+    });
+
+    test('a cached broken answer that a fresh load fixes: "your cached copy"', async () => {
+      await useSettings();
+      const url = `${nginx.baseOn(5)}/app/cache/page`;
+      app.state.cacheBroken = true;
+      const first = await browser.openTab(url);
+      await browser.waitForBadge(first, '502');
+      app.state.cacheBroken = false;
+      // A second visit: Chromium shows the broken copy it kept, without asking the server.
+      const tab = await browser.openTab(url);
+      if (name === 'firefox') {
+        // Firefox never serves a stored 5xx answer: it asks again and gets the working page.
+        await browser.waitForTitle(tab, 'Cache ok');
+        assert.equal(await browser.badge(tab), '');
+        return;
+      }
+      await browser.waitForBadge(tab, '502');
+      const popup = await browser.openPopup(tab);
+      const shown = await settledVerdict(popup);
+      assert.equal(shown.verdict, 'cached-copy', JSON.stringify(shown));
+      assert.match(shown.lines.fresh.text, /200/);
+      await popup.close();
+    });
+
+    test('a DNS answer that differs from the address the browser used: "your network or DNS"', async () => {
+      await useSettings();
+      const url = `http://${DNS_TEST_HOST}:${nginx.port}/dead/dns`;
+      const tab = await browser.openTab(url);
+      await browser.waitForBadge(tab, '502');
+      const popup = await browser.openPopup(tab);
+      const shown = await settledVerdict(popup);
+      assert.equal(shown.verdict, 'network-or-dns', JSON.stringify(shown));
+      assert.equal(shown.lines.dns.state, 'done');
+      assert.match(shown.lines.dns.text, /203\.0\.113\.9/);
+      await popup.close();
+    });
+
+    test('a page that recovered: "it works again", and the reload button brings it back', async () => {
+      await useSettings();
+      const url = `${nginx.baseOn(6)}/app/flaky/page`;
+      const tab = await browser.openTab(url);
+      await browser.waitForBadge(tab, '502');
+      const popup = await browser.openPopup(tab);
+      const shown = await settledVerdict(popup);
+      assert.equal(shown.verdict, 'works-again', JSON.stringify(shown));
+      await popup.click('#reload-page');
+      await browser.waitForTitle(tab, 'Flaky ok');
+      await browser.waitForBadge(tab, '');
+      await popup.close();
+    });
+
+    test('a form is never refetched', async () => {
+      await useSettings();
+      await app.stop();
+      try {
+        const tab = await browser.openTab(`${nginx.baseOn(7)}/ok/form.html`);
+        await browser.waitForTitle(tab, 'Order form');
+        const page = await browser.pageShowing(`${nginx.baseOn(7)}/ok/form.html`);
+        const t0 = Date.now();
+        await page.click('button');
+        await browser.waitForBadge(tab, '502');
+        const popup = await browser.openPopup(tab);
+        const shown = await settledVerdict(popup);
+        assert.equal(shown.lines.fresh.state, 'skipped');
+        assert.equal(shown.lines.stranger.state, 'skipped');
+        const posts = nginx.requests().filter((r) => r.at >= t0 && r.uri === '/app/submit');
+        assert.deepEqual(posts.map((r) => r.method), ['POST'], 'the form was sent exactly once');
+        await popup.close();
+      } finally {
+        await app.start();
+      }
+    });
+
+    test('a hostile checker answer is shown as inert text, and a silent checker delays only its own line', async () => {
+      const hostile = await startFakeChecker('<img src=x onerror="document.title=\'pwned\'"><script>document.title="pwned"</script>', 'text/html');
+      try {
+        await useSettings({ checkerUrl: hostile.base });
+        const tab = await browser.openTab(`${nginx.baseOn(8)}/dead/hostile`);
+        await browser.waitForBadge(tab, '502');
+        const popup = await browser.openPopup(tab);
+        const shown = await settledVerdict(popup);
+        assert.equal(shown.lines.checker.state, 'failed');
+        assert.match(shown.lines.checker.text, /not JSON/);
+        assert.equal(await popup.evaluate(() => document.querySelectorAll('#app img, #app script').length), 0);
+        assert.notEqual(await popup.title(), 'pwned');
+        await popup.close();
+      } finally {
+        await hostile.stop();
+      }
+      await useSettings({ checkerUrl: `http://127.0.0.1:${slow.port}` });
+      const tab = await browser.openTab(`${nginx.baseOn(9)}/dead/silent-checker`);
+      await browser.waitForBadge(tab, '502');
+      const popup = await browser.openPopup(tab);
+      const deadline = Date.now() + 3000;
+      let shown;
+      do {
+        shown = await readPopup(popup);
+        if (shown.lines.fresh?.state === 'done' && shown.lines.stranger?.state === 'done') break;
+        await sleep(50);
+      } while (Date.now() < deadline);
+      assert.equal(shown.lines.checker.state, 'running', JSON.stringify(shown));
+      assert.equal(shown.verdict, 'down-for-everyone', 'the verdict does not wait for the checker');
+      assert.equal(shown.settled, false);
+      const late = await settledVerdict(popup);
+      assert.match(late.lines.checker.text, /timed out/);
+      await popup.close();
+    });
+
+    test('the proxy check asks for its permission and says what it found', async () => {
+      await useSettings();
+      const tab = await browser.openTab(`${nginx.baseOn(10)}/dead/proxy`);
+      await browser.waitForBadge(tab, '502');
+      const popup = await browser.openPopup(tab);
+      await settledVerdict(popup);
+      await popup.click('#check-proxy');
+      const deadline = Date.now() + 5000;
+      let shown;
+      do {
+        shown = await readPopup(popup);
+        if (shown.lines.proxy && shown.lines.proxy.state !== 'running') break;
+        await sleep(100);
+      } while (Date.now() < deadline);
+      assert.ok(shown.lines.proxy, JSON.stringify(shown));
+      if (name === 'firefox') {
+        // Firefox grants optional permissions without a prompt in this test profile.
+        assert.equal(shown.lines.proxy.state, 'done', JSON.stringify(shown.lines.proxy));
+      } else {
+        // Headless Chromium cannot show the permission prompt: the line must say so plainly.
+        assert.ok(['done', 'failed'].includes(shown.lines.proxy.state), JSON.stringify(shown.lines.proxy));
+      }
+      await popup.close();
+    });
+  });
+}
