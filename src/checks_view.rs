@@ -99,6 +99,7 @@ fn reason_msg(reason: Reason) -> Msg {
         Reason::DnsNameDoesNotExist => "reasonDnsNameDoesNotExist",
         Reason::NoConnectivity => "reasonNoConnectivity",
         Reason::ProxyConfigured => "reasonProxyConfigured",
+        Reason::PageFailsForEveryone => "reasonPageFailsForEveryone",
     })
 }
 
@@ -206,7 +207,10 @@ fn done_status(record: &CheckRecord) -> Msg {
             Some(false) => Msg::new("proxyNone"),
             None => Msg::with(
                 "proxySystem",
-                vec![truncate(record.proxy_mode.as_deref().unwrap_or_default(), 40)],
+                vec![truncate(
+                    record.proxy_mode.as_deref().unwrap_or_default(),
+                    40,
+                )],
             ),
         },
     }

@@ -241,11 +241,13 @@ mod tests {
         list.items.iter().map(|m| m.key).collect()
     }
 
-    const CF: &[(&str, &str)] = &[("server", "cloudflare"), ("cf-ray", "8f1c2a3b4c5d6e7f-FRA")];
+    type HeaderList = &'static [(&'static str, &'static str)];
+
+    const CF: HeaderList = &[("server", "cloudflare"), ("cf-ray", "8f1c2a3b4c5d6e7f-FRA")];
 
     #[test]
     fn the_failing_box_and_its_usual_causes_come_first() {
-        let cases: [(u16, &[(&str, &str)], &str, &str); 10] = [
+        let cases: [(u16, HeaderList, &str, &str); 10] = [
             (502, &[("server", "nginx")], "nginx", "ownerNginxUpstream"),
             (
                 504,

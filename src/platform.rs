@@ -243,6 +243,16 @@ mod tests {
     const SAFARI_MAC: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Safari/605.1.15";
     const SAMSUNG: &str = "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/24.0 Chrome/117.0.0.0 Mobile Safari/537.36";
 
+    /// User agent, brands, `navigator.brave`, then the expected browser, version and system.
+    type UaCase = (
+        &'static str,
+        &'static [&'static str],
+        bool,
+        Browser,
+        Option<u32>,
+        Os,
+    );
+
     fn brands(names: &[&str]) -> Vec<String> {
         names.iter().map(|n| n.to_string()).collect()
     }
@@ -250,7 +260,7 @@ mod tests {
     #[test]
     fn reads_real_user_agents() {
         use Browser::*;
-        let cases: [(&str, &[&str], bool, Browser, Option<u32>, Os); 18] = [
+        let cases: [UaCase; 18] = [
             (CHROME_WIN, &[], false, Chrome, Some(124), Os::Windows),
             (CHROME_MAC, &[], false, Chrome, Some(124), Os::MacOs),
             (CHROME_CROS, &[], false, Chrome, Some(124), Os::ChromeOs),

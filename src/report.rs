@@ -305,15 +305,18 @@ pub fn report_text(report: &Report, translate: Translate<'_>) -> String {
         &[format!("{}{}", report.host, report.path)],
     ));
     if !report.method.eq_ignore_ascii_case("GET") {
-        lines.push(say("reportMethod", &[report.method.clone()]));
+        lines.push(say("reportMethod", std::slice::from_ref(&report.method)));
     }
-    lines.push(say("reportAnswer", &[report.status_line.clone()]));
+    lines.push(say(
+        "reportAnswer",
+        std::slice::from_ref(&report.status_line),
+    ));
     lines.push(say(
         "reportServerHeader",
         &[report.server_header.clone().unwrap_or_else(unknown)],
     ));
     if let Some(ip) = &report.server_ip {
-        lines.push(say("reportServerIp", &[ip.clone()]));
+        lines.push(say("reportServerIp", std::slice::from_ref(ip)));
     }
     lines.push(match (report.gateway, report.edge) {
         (Some(gateway), Some(edge)) => say(
@@ -356,7 +359,7 @@ pub fn report_text(report: &Report, translate: Translate<'_>) -> String {
     lines.push(say("reportBrowser", &[browser, os]));
     lines.push(say(
         "reportExtensionVersion",
-        &[report.extension_version.clone()],
+        std::slice::from_ref(&report.extension_version),
     ));
     lines.join("\n")
 }

@@ -2,10 +2,21 @@
 // Test helpers outside #[test] functions: a failed expectation is the test failing.
 #![allow(clippy::expect_used)]
 
+use gateway_doctor::checks::dns::DnsComparison;
+use gateway_doctor::checks::providers::CheckerAnswer;
+use gateway_doctor::checks::record::{CheckId, CheckRecord, CheckState};
+use gateway_doctor::checks::verdict::{Confidence, Evidence, Reason, Verdict, VerdictKind};
+use gateway_doctor::checks::FetchResult;
+use gateway_doctor::diagnosis::{diagnose, Diagnosis};
 use gateway_doctor::failure::{Failure, NetError};
 use gateway_doctor::incident::Incident;
+use gateway_doctor::owner::owner_checklist;
+use gateway_doctor::platform::{Browser, Os, Platform};
 use gateway_doctor::popup_view::{incident_view, Msg};
+use gateway_doctor::report::{build_report, report_text, ReportInput};
+use gateway_doctor::steps::{visitor_steps, StepContext};
 use serde_json::Value;
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 
 const NET_ERRORS: [NetError; 9] = [
@@ -39,10 +50,8 @@ fn all_failures() -> Vec<Failure> {
         .collect()
 }
 
-/// Every message the views use, with the number of substitutions it is given.
-fn used_messages() -> Vec<(String, usize)> {
-    let mut used = Vec::new();
-    let mut note = |msg: &Msg| used.push((msg.key.to_string(), msg.args.len()));
+/// Incidents covering every failure, with and without gateway, CDN, platform and stack clues.
+fn sample_incidents() -> Vec<Incident> {
     let header_sets: [&[(&str, &str)]; 4] = [
         &[],
         &[
@@ -72,8 +81,9 @@ fn used_messages() -> Vec<(String, usize)> {
             }
         }
     }
-    for (failure, headers, page) in cases {
-        let incident = Incident {
+    cases
+        .into_iter()
+        .map(|(failure, headers, page)| Incident {
             url: "http://a/".into(),
             host: "a".into(),
             failure,
@@ -88,7 +98,15 @@ fn used_messages() -> Vec<(String, usize)> {
                 .collect(),
             page_excerpt: page.map(str::to_string),
             from_cache: false,
-        };
+        })
+        .collect()
+}
+
+/// Every message the views use, with the number of substitutions it is given.
+fn used_messages() -> Vec<(String, usize)> {
+    let mut used = tailored_messages();
+    let mut note = |msg: &Msg| used.push((msg.key.to_string(), msg.args.len()));
+    for incident in sample_incidents() {
         let view = incident_view(&incident);
         note(&view.title);
         note(&view.meaning);
@@ -110,6 +128,8 @@ fn used_messages() -> Vec<(String, usize)> {
         "src/web/options.rs",
         "src/web/retry.rs",
         "src/web/popup_retry.rs",
+        "src/web/popup_checks.rs",
+        "src/checks_view.rs",
     ] {
         let text = std::fs::read_to_string(format!("{}/{source}", env!("CARGO_MANIFEST_DIR")))
             .expect("source");
@@ -118,6 +138,9 @@ fn used_messages() -> Vec<(String, usize)> {
             "message(api, \"",
             "message(&api, \"",
             "say(\"",
+            "Msg::new(\"",
+            "Msg::with(\"",
+            "unwrap_or(\"",
         ] {
             for call in text.split(marker).skip(1) {
                 if let Some(key) = call.split('"').next() {
@@ -126,7 +149,215 @@ fn used_messages() -> Vec<(String, usize)> {
             }
         }
     }
+    {
+        use gateway_doctor::checks::record::skip::*;
+        for key in [
+            NOT_GET,
+            TURNED_OFF,
+            PRIVATE_HOST,
+            ADDRESS_LITERAL,
+            GATEWAY_ANSWERED,
+            NOT_ASKED,
+        ] {
+            used.push((key.to_string(), 0));
+        }
+    }
+    for kind in VERDICT_KINDS {
+        let (title, explanation) = gateway_doctor::checks_view::verdict_keys(kind);
+        used.push((title.to_string(), 0));
+        used.push((explanation.to_string(), usize::MAX));
+    }
     used
+}
+
+const VERDICT_KINDS: [VerdictKind; 7] = [
+    VerdictKind::DownForEveryone,
+    VerdictKind::CachedCopy,
+    VerdictKind::CookiesOrSession,
+    VerdictKind::NetworkOrDns,
+    VerdictKind::ProxyOrVpn,
+    VerdictKind::WorksAgain,
+    VerdictKind::Unknown,
+];
+
+/// Messages of the visitor's steps, the owner's checklist and the report: every verdict, for
+/// every distinct diagnosis, on every platform, with the evidence that changes their wording.
+fn tailored_messages() -> Vec<(String, usize)> {
+    // A set: the same few messages come back hundreds of thousands of times.
+    let mut used = BTreeSet::new();
+    let mut note = |msg: &Msg| {
+        used.insert((msg.key.to_string(), msg.args.len()));
+    };
+    let incidents = sample_incidents();
+    let mut diagnoses: Vec<Diagnosis> = Vec::new();
+    for incident in &incidents {
+        let diagnosis = diagnose(incident);
+        let owner = owner_checklist(&diagnosis);
+        owner.heading.iter().for_each(&mut note);
+        owner.items.iter().for_each(&mut note);
+        // Steps read only these from the diagnosis: one of each is enough.
+        let same_steps = |d: &Diagnosis| {
+            (d.kind, d.side, d.retry_after.is_some())
+                == (
+                    diagnosis.kind,
+                    diagnosis.side,
+                    diagnosis.retry_after.is_some(),
+                )
+        };
+        if !diagnoses.iter().any(same_steps) {
+            diagnoses.push(diagnosis);
+        }
+    }
+    let evidences = [
+        Evidence::default(),
+        Evidence {
+            served_from_cache: true,
+            checker: Some(CheckerAnswer {
+                up: true,
+                status: None,
+                detail: None,
+            }),
+            proxy_configured: Some(false),
+            ..Evidence::default()
+        },
+        Evidence {
+            proxy_configured: Some(true),
+            ..Evidence::default()
+        },
+    ];
+    let platforms: Vec<Platform> = Browser::ALL
+        .iter()
+        .flat_map(|browser| Os::ALL.map(|os| Platform::new(*browser, os)))
+        .collect();
+    for diagnosis in &diagnoses {
+        for kind in VERDICT_KINDS {
+            for (confidence, reasons) in [
+                (Confidence::High, vec![]),
+                (Confidence::Low, vec![Reason::DnsDiffers]),
+            ] {
+                let verdict = Verdict {
+                    kind,
+                    confidence,
+                    reasons,
+                };
+                for evidence in &evidences {
+                    for platform in &platforms {
+                        let steps = visitor_steps(&StepContext {
+                            host: "a.example",
+                            diagnosis,
+                            verdict: &verdict,
+                            evidence,
+                            platform: *platform,
+                        });
+                        for step in &steps {
+                            note(&step.text);
+                            step.menu_path.iter().for_each(&mut note);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    used.extend(report_messages(&incidents));
+    used.into_iter().collect()
+}
+
+/// The keys the text report asks the caller to translate, for every check state and result.
+fn report_messages(incidents: &[Incident]) -> BTreeSet<(String, usize)> {
+    let asked = RefCell::new(BTreeSet::new());
+    let translate = |key: &str, args: &[String]| {
+        asked.borrow_mut().insert((key.to_string(), args.len()));
+        String::new()
+    };
+    let record_sets = report_record_sets();
+    for incident in incidents.iter().step_by(7) {
+        let diagnosis = diagnose(incident);
+        for (kind, records) in VERDICT_KINDS.iter().zip(record_sets.iter().cycle()) {
+            for (confidence, platform) in [
+                (Confidence::Low, Platform::new(Browser::Other, Os::Other)),
+                (
+                    Confidence::Medium,
+                    Platform::new(Browser::Edge, Os::Windows),
+                ),
+                (Confidence::High, Platform::new(Browser::Firefox, Os::Linux)),
+            ] {
+                let report = build_report(&ReportInput {
+                    incident,
+                    diagnosis: &diagnosis,
+                    records,
+                    verdict: &Verdict {
+                        kind: *kind,
+                        confidence,
+                        reasons: Vec::new(),
+                    },
+                    platform,
+                    extension_version: "0.1.0",
+                    include_query: false,
+                });
+                report_text(&report, &translate);
+            }
+        }
+    }
+    asked.into_inner()
+}
+
+/// Check records in every state, with every kind of result.
+fn report_record_sets() -> Vec<Vec<CheckRecord>> {
+    let record = |check: CheckId, state: CheckState| CheckRecord {
+        state,
+        note: Some("reason".into()),
+        ..CheckRecord::running(check, 0.0, 0.0, String::new())
+    };
+    let fetched = |check: CheckId, status: Option<u16>| CheckRecord {
+        fetch: Some(FetchResult {
+            status,
+            error: Some("TypeError".into()),
+            elapsed_ms: 5,
+        }),
+        ..record(check, CheckState::Done)
+    };
+    let mut sets: Vec<Vec<CheckRecord>> = [
+        CheckState::Running,
+        CheckState::Skipped,
+        CheckState::Failed,
+        CheckState::Done,
+    ]
+    .into_iter()
+    .map(|state| CheckId::ALL.map(|check| record(check, state)).to_vec())
+    .collect();
+    for dns in [
+        DnsComparison::Agrees,
+        DnsComparison::Differs,
+        DnsComparison::ResolvesElsewhere,
+        DnsComparison::NameDoesNotExist,
+        DnsComparison::Unknown,
+    ] {
+        let up = dns == DnsComparison::Agrees;
+        sets.push(vec![
+            fetched(CheckId::Fresh, Some(502)),
+            fetched(CheckId::Stranger, None),
+            CheckRecord {
+                provider: Some("isitup.org".into()),
+                checker: Some(CheckerAnswer {
+                    up,
+                    status: up.then_some(200),
+                    detail: None,
+                }),
+                ..record(CheckId::Checker, CheckState::Done)
+            },
+            CheckRecord {
+                dns: Some(dns),
+                addresses: vec!["203.0.113.7".into()],
+                ..record(CheckId::Dns, CheckState::Done)
+            },
+            CheckRecord {
+                proxy_configured: Some(up),
+                proxy_mode: Some("manual".into()),
+                ..record(CheckId::Proxy, CheckState::Done)
+            },
+        ]);
+    }
+    sets
 }
 
 #[test]

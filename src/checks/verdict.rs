@@ -60,6 +60,8 @@ pub enum Reason {
     DnsNameDoesNotExist,
     NoConnectivity,
     ProxyConfigured,
+    /// The checker found the site up, yet this page answers everyone with a server error.
+    PageFailsForEveryone,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,7 +130,7 @@ pub fn decide(failure: Failure, e: &Evidence) -> Verdict {
             High,
             vec![Reason::FreshFails, Reason::StrangerWorks],
         ),
-        (Some(_), stranger) => {
+        (Some(fresh), stranger) => {
             let mut reasons = vec![Reason::FreshFails];
             if stranger.is_some() {
                 reasons.push(Reason::StrangerFails);
@@ -139,6 +141,12 @@ pub fn decide(failure: Failure, e: &Evidence) -> Verdict {
                 Some(true) if e.proxy_configured == Some(true) => {
                     reasons.push(Reason::ProxyConfigured);
                     verdict(ProxyOrVpn, Medium, reasons)
+                }
+                // The site's server itself answered with an error, cookies or not: the way to
+                // it works, this page is broken (the checker only looks at the home page).
+                Some(true) if fresh.status.is_some() => {
+                    reasons.push(Reason::PageFailsForEveryone);
+                    verdict(DownForEveryone, Medium, reasons)
                 }
                 // It answers others but not you, with or without cookies: the way to it.
                 Some(true) => verdict(NetworkOrDns, Medium, reasons),
@@ -287,6 +295,17 @@ mod tests {
                     ..Default::default()
                 },
                 NetworkOrDns,
+                Confidence::Medium,
+            ),
+            (
+                "the home page is up, this page fails for everyone",
+                Evidence {
+                    fresh: bad(),
+                    stranger: bad(),
+                    checker: checker(true),
+                    ..Default::default()
+                },
+                DownForEveryone,
                 Confidence::Medium,
             ),
             (

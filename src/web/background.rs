@@ -2,8 +2,8 @@
 
 use super::api::{extension_api, message, object, ExtensionApi};
 use super::retry;
-use super::{check_store, checks};
 use super::storage::{self, tab_key, UNASSIGNED_KEY};
+use super::{check_store, checks};
 use crate::diagnosis::page::MAX_SCAN;
 use crate::incident::{truncate, RequestDetails};
 use crate::tracker::{decide, Action, Stored, TabEvent};

@@ -7,11 +7,11 @@
 #![cfg_attr(not(all(feature = "background", feature = "ui")), allow(dead_code))]
 
 mod api;
+#[cfg(feature = "background")]
+mod background;
 mod check_store;
 #[cfg(feature = "background")]
 mod checks;
-#[cfg(feature = "background")]
-mod background;
 mod dom;
 mod net;
 #[cfg(feature = "ui")]

@@ -2,8 +2,8 @@
 
 use super::api::{extension_api, message, object};
 use super::dom::{append, element, text};
-use super::{popup_checks, popup_retry};
 use super::storage::{self, tab_key};
+use super::{popup_checks, popup_retry};
 use crate::incident::Incident;
 use crate::popup_view::{incident_view, IncidentView, Msg};
 use js_sys::{Array, Reflect};

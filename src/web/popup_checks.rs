@@ -72,8 +72,8 @@ fn button(doc: &Document, id: &str, label: &str) -> Result<Element, JsValue> {
     Ok(button)
 }
 
-fn on_click(target: &Element, mut handler: impl FnMut() + 'static) -> Result<(), JsValue> {
-    let closure = Closure::<dyn FnMut()>::new(move || handler());
+fn on_click(target: &Element, handler: impl FnMut() + 'static) -> Result<(), JsValue> {
+    let closure = Closure::<dyn FnMut()>::new(handler);
     target.add_event_listener_with_callback("click", closure.as_ref().unchecked_ref())?;
     // The popup lives as long as its buttons.
     closure.forget();
@@ -106,20 +106,15 @@ impl LiveView {
             let item = element(doc, "li", "")?;
             item.set_attribute("data-check", line.id.as_str())?;
             item.set_attribute("data-state", state_name(line.state))?;
-            append(
-                &item,
-                &[
-                    &text(doc, "span", "", &self.say(line.label.key, &line.label.args))?,
-                    &text(
-                        doc,
-                        "span",
-                        "",
-                        &self.say(line.status.key, &line.status.args),
-                    )?,
-                ],
+            let label = text(doc, "span", "", &self.say(line.label.key, &line.label.args))?;
+            label.set_class_name("check-label");
+            let status = text(
+                doc,
+                "span",
+                "",
+                &self.say(line.status.key, &line.status.args),
             )?;
-            item.first_element_child()
-                .map(|label| label.set_class_name("check-label"));
+            append(&item, &[&label, &status])?;
             append(&self.list, &[&item])?;
         }
         self.verdict.set_text_content(None);

@@ -143,7 +143,7 @@ for (const name of BROWSERS) {
 
     test('a page that recovered: "it works again", and the reload button brings it back', async () => {
       await useSettings();
-      const url = `${nginx.baseOn(6)}/app/flaky/page`;
+      const url = `${nginx.baseOn(6)}/app/flaky/${name}`;
       const tab = await browser.openTab(url);
       await browser.waitForBadge(tab, '502');
       const popup = await browser.openPopup(tab);

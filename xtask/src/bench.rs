@@ -113,7 +113,75 @@ pub fn run_bench() -> Result {
         number(&["load_ms", "ratio"]),
         "<= 1.02"
     );
+    checks_to_verdict()?;
     real_browser_recovery()
+}
+
+/// From a failure to the verdict with every check on loopback (our checker in-process, a DoH
+/// resolver and nginx), and what a checker that never answers delays.
+fn checks_to_verdict() -> Result {
+    eprintln!("\nmeasuring checks in Chromium (20 failures, then 5 with a silent checker)...");
+    let checker = crate::demo::start_checker()?;
+    let out = Command::new("node")
+        .arg(e2e_dir().join("checks-bench.mjs"))
+        .arg(format!("http://{}", checker.addr()))
+        .arg("20")
+        .current_dir(e2e_dir())
+        .output()
+        .map_err(|e| format!("node checks-bench.mjs: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "checks-bench.mjs failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let figures: Value = stdout
+        .lines()
+        .rev()
+        .find_map(|line| serde_json::from_str(line).ok())
+        .ok_or_else(|| format!("checks-bench.mjs printed no figures: {stdout}"))?;
+    let number = |path: &[&str]| {
+        path.iter()
+            .try_fold(&figures, |v, k| v.get(k))
+            .and_then(Value::as_f64)
+            .unwrap_or(f64::NAN)
+    };
+    let row = |name: &str, ms: f64, target: &str| println!("{name:<44} {ms:>9.1} ms {target:>12}");
+    println!("\nchecks, Chromium, everything on 127.0.0.1");
+    row(
+        "failure to verdict (median of 20)",
+        number(&["verdict_ms"]),
+        "< 300 ms",
+    );
+    row(
+        "failure to verdict (worst of 20)",
+        number(&["verdict_max_ms"]),
+        "",
+    );
+    for check in ["fresh", "stranger", "checker", "dns"] {
+        row(
+            &format!("  {check} result (median)"),
+            number(&["per_check_ms", check]),
+            "",
+        );
+    }
+    row(
+        "  connectivity result, refused page (median)",
+        number(&["connectivity_ms"]),
+        "",
+    );
+    row(
+        "silent checker: other results (median of 5)",
+        number(&["silent_checker", "others_ms"]),
+        "unchanged",
+    );
+    row(
+        "silent checker: its own line (median of 5)",
+        number(&["silent_checker", "checker_ms"]),
+        "its timeout",
+    );
+    Ok(())
 }
 
 /// The same three strategies through one real harness: Chromium with the extension, nginx in

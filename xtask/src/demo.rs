@@ -38,14 +38,30 @@ pub fn run_demo() -> Result {
         return Ok(());
     }
     let screenshot = root().join("dist").join("demo-popup.png");
+    // The down-for-everyone check asks our own checker, on loopback like the demo site.
+    let checker = start_checker()?;
     run(Command::new("node")
         .arg(e2e_dir().join("demo.mjs"))
         .arg(format!("{}/shop/cart", site.base))
         .arg(&screenshot)
+        .arg(format!("http://{}", checker.addr()))
         .current_dir(e2e_dir()))?;
     println!(
         "no display: ran headless; the popup for the failing tab is at {}",
         screenshot.display()
     );
     Ok(())
+}
+
+/// Gateway Doctor's checker (`www/`) in its test mode, on a free loopback port.
+pub fn start_checker() -> Result<gateway_doctor_www::Running> {
+    let config = gateway_doctor_www::Config {
+        listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        static_dir: root().join("www").join("static"),
+        allow_private: true,
+        cache_seconds: 0,
+        rate_per_minute: 0,
+        ..gateway_doctor_www::Config::default()
+    };
+    gateway_doctor_www::start(config)
 }

@@ -56,8 +56,16 @@ pub fn run_all() -> Result {
             .args(["lint", "--warnings-as-errors", "--source-dir"])
             .arg(browser_dir(Browser::Firefox)))
     })?;
+    step("build the checker service for the end-to-end tests", || {
+        run(cargo().args(["build", "--locked", "--package", "gateway-doctor-www"]))
+    })?;
     step("end-to-end tests in Chromium and Firefox", || {
+        let checker = root()
+            .join("target")
+            .join("debug")
+            .join("gateway-doctor-www");
         run(Command::new("node")
+            .env("GD_CHECKER_BIN", checker)
             .args(["--test", "--test-concurrency=1"])
             .arg(e2e_dir())
             .current_dir(e2e_dir()))
