@@ -3,7 +3,7 @@
 
 use crate::checks::dns::DnsComparison;
 use crate::checks::record::{evidence, CheckId, CheckRecord, CheckState};
-use crate::checks::verdict::{decide, Confidence, Reason, VerdictKind};
+use crate::checks::verdict::{decide, Confidence, Evidence, Reason, Verdict, VerdictKind};
 use crate::checks::FetchResult;
 use crate::incident::{truncate, Incident};
 use crate::popup_view::Msg;
@@ -55,8 +55,7 @@ pub fn verdict_view(incident: &Incident, records: &[CheckRecord]) -> Option<Verd
         return None;
     }
     let settled = current.iter().all(|r| r.is_finished());
-    let evidence = evidence(incident.from_cache, incident.at_ms, records);
-    let verdict = decide(incident.failure, &evidence);
+    let (_, verdict) = current_verdict(incident, records);
     let host = incident.host.clone();
     let (title, explanation) = verdict_keys(verdict.kind);
     Some(VerdictView {
@@ -71,6 +70,13 @@ pub fn verdict_view(incident: &Incident, records: &[CheckRecord]) -> Option<Verd
         reasons: verdict.reasons.iter().map(|r| reason_msg(*r)).collect(),
         settled,
     })
+}
+
+/// The evidence so far and the verdict it gives (the steps are chosen from both).
+pub fn current_verdict(incident: &Incident, records: &[CheckRecord]) -> (Evidence, Verdict) {
+    let evidence = evidence(incident.from_cache, incident.at_ms, records);
+    let verdict = decide(incident.failure, &evidence);
+    (evidence, verdict)
 }
 
 pub fn verdict_keys(kind: VerdictKind) -> (&'static str, &'static str) {

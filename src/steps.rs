@@ -48,6 +48,19 @@ impl ActionId {
         }
     }
 
+    /// The button's `_locales` key.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            ActionId::RetryNow => "actionRetryNow",
+            ActionId::ClearSiteData => "actionClearSiteData",
+            ActionId::OpenPrivateWindow => "actionOpenPrivateWindow",
+            ActionId::CopyDnsCommand => "actionCopyDnsCommand",
+            ActionId::CheckProxy => "actionCheckProxy",
+            ActionId::OpenArchive => "actionOpenArchive",
+            ActionId::OpenCheckerPage => "actionOpenCheckerPage",
+        }
+    }
+
     pub fn parse(name: &str) -> Option<ActionId> {
         ActionId::ALL.into_iter().find(|id| id.as_str() == name)
     }
@@ -877,5 +890,22 @@ mod tests {
             assert_eq!(ActionId::parse(id.as_str()), Some(id));
         }
         assert_eq!(ActionId::parse("format"), None);
+    }
+}
+
+/// The Wayback Machine's most recent copy of the page (without its fragment).
+pub fn archive_url(page_url: &str) -> String {
+    let page = page_url.split('#').next().unwrap_or_default();
+    format!("https://web.archive.org/web/2/{page}")
+}
+
+#[cfg(test)]
+mod archive_tests {
+    #[test]
+    fn archive_links_drop_the_fragment() {
+        assert_eq!(
+            super::archive_url("https://shop.example/a?b=1#top"),
+            "https://web.archive.org/web/2/https://shop.example/a?b=1"
+        );
     }
 }

@@ -129,6 +129,9 @@ fn used_messages() -> Vec<(String, usize)> {
         "src/web/retry.rs",
         "src/web/popup_retry.rs",
         "src/web/popup_checks.rs",
+        "src/web/popup_steps.rs",
+        "src/web/popup_owner.rs",
+        "src/web/actions.rs",
         "src/checks_view.rs",
     ] {
         let text = std::fs::read_to_string(format!("{}/{source}", env!("CARGO_MANIFEST_DIR")))
@@ -161,6 +164,9 @@ fn used_messages() -> Vec<(String, usize)> {
         ] {
             used.push((key.to_string(), 0));
         }
+    }
+    for action in gateway_doctor::steps::ActionId::ALL {
+        used.push((action.label_key().to_string(), 0));
     }
     for kind in VERDICT_KINDS {
         let (title, explanation) = gateway_doctor::checks_view::verdict_keys(kind);

@@ -33,6 +33,18 @@ extern "C" {
     pub fn proxy(this: &ExtensionApi) -> Option<ProxyApi>;
     #[wasm_bindgen(method, getter)]
     pub fn permissions(this: &ExtensionApi) -> Option<PermissionsApi>;
+    #[wasm_bindgen(method, getter, js_name = browsingData)]
+    pub fn browsing_data(this: &ExtensionApi) -> Option<BrowsingDataApi>;
+    #[wasm_bindgen(method, getter)]
+    pub fn windows(this: &ExtensionApi) -> Option<WindowsApi>;
+
+    pub type BrowsingDataApi;
+    #[wasm_bindgen(method)]
+    pub fn remove(this: &BrowsingDataApi, options: &JsValue, data_to_remove: &JsValue) -> Promise;
+
+    pub type WindowsApi;
+    #[wasm_bindgen(method)]
+    pub fn create(this: &WindowsApi, create_data: &JsValue) -> Promise;
 
     pub type DnsApi;
     #[wasm_bindgen(method)]
@@ -56,6 +68,8 @@ extern "C" {
     pub fn get_url(this: &RuntimeApi, path: &str) -> String;
     #[wasm_bindgen(method, js_name = sendMessage)]
     pub fn send_message(this: &RuntimeApi, message: &JsValue) -> Promise;
+    #[wasm_bindgen(method, js_name = getManifest)]
+    pub fn get_manifest(this: &RuntimeApi) -> JsValue;
 
     pub type AlarmsApi;
     /// Chromium returns a promise, Firefox nothing: the result is not used.
@@ -115,6 +129,8 @@ extern "C" {
     pub fn reload(this: &TabsApi, tab_id: f64, options: &JsValue) -> Promise;
     #[wasm_bindgen(method)]
     pub fn update(this: &TabsApi, tab_id: f64, properties: &JsValue) -> Promise;
+    #[wasm_bindgen(method)]
+    pub fn create(this: &TabsApi, properties: &JsValue) -> Promise;
 }
 
 /// `globalThis.browser ?? globalThis.chrome`, or an error outside an extension.

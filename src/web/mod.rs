@@ -6,6 +6,8 @@
 //! loads only its own code. Tests build both.
 #![cfg_attr(not(all(feature = "background", feature = "ui")), allow(dead_code))]
 
+#[cfg(feature = "ui")]
+mod actions;
 mod api;
 #[cfg(feature = "background")]
 mod background;
@@ -21,7 +23,11 @@ mod popup;
 #[cfg(feature = "ui")]
 mod popup_checks;
 #[cfg(feature = "ui")]
+mod popup_owner;
+#[cfg(feature = "ui")]
 mod popup_retry;
+#[cfg(feature = "ui")]
+mod popup_steps;
 #[cfg(feature = "background")]
 mod retry;
 mod retry_state;

@@ -1,12 +1,19 @@
 //! The toolbar popup: finds the tab, loads its incident and renders the view as text.
 
+use super::actions::ActionContext;
 use super::api::{extension_api, message, object};
 use super::dom::{append, element, text};
+use super::popup_checks::StepsTarget;
+use super::popup_owner::{fill_owner_block, ReportSource};
+use super::settings_store;
 use super::storage::{self, tab_key};
 use super::{popup_checks, popup_retry};
+use crate::diagnosis::diagnose;
 use crate::incident::Incident;
+use crate::platform::Platform;
 use crate::popup_view::{incident_view, IncidentView, Msg};
 use js_sys::{Array, Reflect};
+use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -33,8 +40,42 @@ pub async fn render_popup(root: Element) -> Result<(), JsValue> {
     render_view(&doc, &root, &incident_view(&incident), &locale, &translate)?;
     if let Some(tab_id) = tab_id {
         let header = root.query_selector("#incident > header")?;
+        let diagnosis = diagnose(&incident);
+        let platform = detect_platform();
+        let settings = settings_store::load(&api).await;
+        let report = Rc::new(ReportSource {
+            incident: incident.clone(),
+            diagnosis: diagnosis.clone(),
+            platform,
+            records: RefCell::new(Vec::new()),
+        });
+        let owner = match root.query_selector("#owner-block")? {
+            Some(owner) => owner,
+            None => {
+                let owner = block(&doc, "owner-block", &translate("headingOwner", &[]))?;
+                if let Some(section) = root.query_selector("#incident")? {
+                    section.append_child(&owner)?;
+                }
+                owner
+            }
+        };
+        fill_owner_block(&api, &doc, &owner, &report)?;
+        let steps = root.query_selector("#steps")?.map(|list| StepsTarget {
+            list,
+            diagnosis,
+            actions: Rc::new(ActionContext {
+                tab_id,
+                url: incident.url.clone(),
+                host: incident.host.clone(),
+                platform,
+                provider: settings.provider(),
+                command: None,
+                shortcut: None,
+            }),
+        });
         // Right under the headline: "down for everyone, or just me?", then the retry countdown.
-        let checks = popup_checks::checks_block(&api, &doc, tab_id, &incident).await?;
+        let checks =
+            popup_checks::checks_block(&api, &doc, tab_id, &incident, steps, report).await?;
         if let Some(header) = &header {
             header.after_with_node_1(&checks)?;
         }
@@ -275,4 +316,25 @@ fn copy_button(doc: &Document, value: &str, label: &str, done: &str) -> Result<E
     // The popup lives as long as its buttons: let the closure live with it.
     on_click.forget();
     Ok(button)
+}
+
+/// The visitor's browser and system, from what the page can see of them.
+fn detect_platform() -> Platform {
+    let Some(navigator) = web_sys::window().map(|w| w.navigator()) else {
+        return Platform::detect("", &[], false);
+    };
+    let user_agent = navigator.user_agent().unwrap_or_default();
+    let field = |target: &JsValue, name: &str| Reflect::get(target, &name.into()).ok();
+    let brands: Vec<String> = field(&navigator, "userAgentData")
+        .and_then(|data| field(&data, "brands"))
+        .filter(|b| Array::is_array(b))
+        .map(|b| {
+            Array::from(&b)
+                .iter()
+                .filter_map(|brand| field(&brand, "brand")?.as_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    let is_brave = field(&navigator, "brave").is_some_and(|b| b.is_object());
+    Platform::detect(&user_agent, &brands, is_brave)
 }

@@ -2,14 +2,20 @@
 //! screen readers hear them), the verdict decided from what has arrived, and the buttons that go
 //! with it (check for a proxy, run the checks again, reload when the site works again).
 
+use super::actions::ActionContext;
 use super::api::{message, object, ExtensionApi};
 use super::check_store;
 use super::dom::{append, element, text};
+use super::popup_owner::ReportSource;
+use super::popup_steps::render_steps;
 use crate::checks::record::{proxy_mode_configured, CheckId, CheckRecord, CheckState};
 use crate::checks::verdict::VerdictKind;
-use crate::checks_view::{check_lines, verdict_view};
+use crate::checks_view::{check_lines, current_verdict, verdict_view};
+use crate::diagnosis::Diagnosis;
 use crate::incident::{truncate, Incident};
+use crate::steps::{visitor_steps, StepContext, StepView};
 use js_sys::Reflect;
+use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -22,6 +28,8 @@ pub async fn checks_block(
     doc: &Document,
     tab_id: i64,
     incident: &Incident,
+    steps: Option<StepsTarget>,
+    report: Rc<ReportSource>,
 ) -> Result<Element, JsValue> {
     let say = |key: &str| message(api, key, &[]);
     let block = element(doc, "div", "checks-block")?;
@@ -52,6 +60,9 @@ pub async fn checks_block(
         list,
         tab_id,
         incident: incident.clone(),
+        steps,
+        shown_steps: RefCell::new(None),
+        report,
     });
     view.refresh().await?;
     view.listen_for_changes()?;
@@ -87,6 +98,17 @@ struct LiveView {
     list: Element,
     tab_id: i64,
     incident: Incident,
+    steps: Option<StepsTarget>,
+    /// The steps on screen: re-rendered only when they change, so focus and action results stay.
+    shown_steps: RefCell<Option<Vec<StepView>>>,
+    report: Rc<ReportSource>,
+}
+
+/// Where the tailored steps go, and what they are chosen from.
+pub struct StepsTarget {
+    pub list: Element,
+    pub diagnosis: Diagnosis,
+    pub actions: Rc<ActionContext>,
 }
 
 impl LiveView {
@@ -100,6 +122,8 @@ impl LiveView {
     }
 
     fn render(&self, records: &[CheckRecord]) -> Result<(), JsValue> {
+        *self.report.records.borrow_mut() = records.to_vec();
+        self.render_steps(records)?;
         let doc = &self.doc;
         self.list.set_text_content(None);
         for line in check_lines(records, self.incident.at_ms) {
@@ -176,6 +200,26 @@ impl LiveView {
             })?;
             append(&self.verdict, &[&reload])?;
         }
+        Ok(())
+    }
+
+    fn render_steps(&self, records: &[CheckRecord]) -> Result<(), JsValue> {
+        let Some(target) = &self.steps else {
+            return Ok(());
+        };
+        let (evidence, verdict) = current_verdict(&self.incident, records);
+        let steps = visitor_steps(&StepContext {
+            host: &self.incident.host,
+            diagnosis: &target.diagnosis,
+            verdict: &verdict,
+            evidence: &evidence,
+            platform: target.actions.platform,
+        });
+        if self.shown_steps.borrow().as_ref() == Some(&steps) {
+            return Ok(());
+        }
+        render_steps(&self.api, &self.doc, &target.list, &steps, &target.actions)?;
+        *self.shown_steps.borrow_mut() = Some(steps);
         Ok(())
     }
 

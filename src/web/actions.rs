@@ -1,0 +1,149 @@
+//! The popup's one-click fixes. Each returns what it did, or why it could not, in the visitor's
+//! words; nothing here decides which fix to offer (that is `crate::steps`).
+
+use super::api::{message, object, ExtensionApi};
+use super::net::describe_error;
+use crate::checks::providers::Provider;
+use crate::platform::{Browser, Platform};
+use crate::steps::{archive_url, ActionId};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+/// What an action needs to know about the tab and the visitor.
+#[derive(Clone)]
+pub struct ActionContext {
+    pub tab_id: i64,
+    pub url: String,
+    pub host: String,
+    pub platform: Platform,
+    pub provider: Option<Provider>,
+    /// The step's DNS command or private-window shortcut, when it has one.
+    pub command: Option<String>,
+    pub shortcut: Option<String>,
+}
+
+/// Carries out `action`; the text says what happened (success or not).
+pub async fn perform(api: &ExtensionApi, action: ActionId, context: &ActionContext) -> String {
+    let say = |key: &str, args: &[String]| message(api, key, args);
+    match action {
+        ActionId::RetryNow => {
+            match JsFuture::from(
+                api.tabs()
+                    .reload(context.tab_id as f64, &JsValue::UNDEFINED),
+            )
+            .await
+            {
+                Ok(_) => say("actionReloaded", &[]),
+                Err(error) => say("actionFailed", &[describe_error(&error, 0)]),
+            }
+        }
+        ActionId::ClearSiteData => clear_site_data(api, context).await,
+        ActionId::OpenPrivateWindow => open_private_window(api, context).await,
+        ActionId::CopyDnsCommand => match &context.command {
+            Some(command) => match copy_text(command).await {
+                Ok(()) => say("actionCopied", &[command.clone()]),
+                Err(error) => say("actionFailed", &[error]),
+            },
+            None => say("actionNoCommand", &[]),
+        },
+        // Runs through the checks block's own button (it needs the permission prompt).
+        ActionId::CheckProxy => say("actionSeeProxyLine", &[]),
+        ActionId::OpenArchive => open_tab(api, &archive_url(&context.url)).await,
+        ActionId::OpenCheckerPage => match &context.provider {
+            Some(provider) => open_tab(api, &provider.page_url(&context.host)).await,
+            None => say("actionNoChecker", &[]),
+        },
+    }
+}
+
+async fn open_tab(api: &ExtensionApi, url: &str) -> String {
+    let opened = match object(&[("url", url.into())]) {
+        Ok(properties) => JsFuture::from(api.tabs().create(&properties)).await,
+        Err(error) => Err(error),
+    };
+    match opened {
+        Ok(_) => message(api, "actionOpened", &[url.to_string()]),
+        Err(error) => message(api, "actionFailed", &[describe_error(&error, 0)]),
+    }
+}
+
+/// Writes `text` to the clipboard (the click that called this is the user gesture it needs).
+pub async fn copy_text(text: &str) -> Result<(), String> {
+    let window = web_sys::window().ok_or("no window")?;
+    JsFuture::from(window.navigator().clipboard().write_text(text))
+        .await
+        .map(|_| ())
+        .map_err(|error| describe_error(&error, 0))
+}
+
+/// Clears this site's cookies and storage, and its cache where the browser can scope that.
+/// Chromium scopes everything to the origin (cookies to the whole registrable domain); Firefox
+/// scopes cookies and storage to the host but can only empty the whole cache, so it is left.
+async fn clear_site_data(api: &ExtensionApi, context: &ActionContext) -> String {
+    let Some(browsing_data) = api.browsing_data() else {
+        return message(api, "actionUnavailable", &[]);
+    };
+    let is_firefox = context.platform.browser == Browser::Firefox;
+    let origin = crate::retry::origin_of(&context.url).unwrap_or_default();
+    let result = async {
+        let scope = if is_firefox {
+            let hosts: js_sys::Array = std::iter::once(JsValue::from_str(&context.host)).collect();
+            object(&[("hostnames", hosts.into())])?
+        } else {
+            // Chromium wants the origin without a default port.
+            let origin = origin
+                .strip_suffix(":80")
+                .filter(|_| origin.starts_with("http://"))
+                .or_else(|| {
+                    origin
+                        .strip_suffix(":443")
+                        .filter(|_| origin.starts_with("https://"))
+                })
+                .unwrap_or(&origin)
+                .to_string();
+            let origins: js_sys::Array = std::iter::once(JsValue::from_str(&origin)).collect();
+            object(&[("origins", origins.into())])?
+        };
+        let mut kinds = vec![
+            ("cookies", JsValue::TRUE),
+            ("localStorage", JsValue::TRUE),
+            ("indexedDB", JsValue::TRUE),
+            ("serviceWorkers", JsValue::TRUE),
+        ];
+        if !is_firefox {
+            kinds.push(("cache", JsValue::TRUE));
+            kinds.push(("cacheStorage", JsValue::TRUE));
+        }
+        let what = object(&kinds)?;
+        JsFuture::from(browsing_data.remove(&scope, &what)).await
+    }
+    .await;
+    match result {
+        Ok(_) if is_firefox => message(api, "actionClearedFirefox", &[context.host.clone()]),
+        Ok(_) => message(api, "actionCleared", &[context.host.clone()]),
+        Err(error) => message(api, "actionFailed", &[describe_error(&error, 0)]),
+    }
+}
+
+/// Opens the page in a private window. Firefox refuses unless the visitor allowed the extension
+/// in private windows; Chromium opens nothing (and says null) unless allowed in incognito.
+async fn open_private_window(api: &ExtensionApi, context: &ActionContext) -> String {
+    let fallback = || match &context.shortcut {
+        Some(shortcut) => message(api, "actionPrivateFallback", &[shortcut.clone()]),
+        None => message(api, "actionPrivateFallbackNoShortcut", &[]),
+    };
+    let Some(windows) = api.windows() else {
+        return fallback();
+    };
+    let created = match object(&[
+        ("url", context.url.as_str().into()),
+        ("incognito", JsValue::TRUE),
+    ]) {
+        Ok(data) => JsFuture::from(windows.create(&data)).await,
+        Err(error) => Err(error),
+    };
+    match created {
+        Ok(window) if window.is_object() => message(api, "actionPrivateOpened", &[]),
+        _ => fallback(),
+    }
+}

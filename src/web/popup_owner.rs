@@ -1,0 +1,130 @@
+//! "If this is your site": the owner's checklist for the box that failed, and the report a
+//! visitor can hand to the owner (plain text or JSON), built from what is known at the click.
+
+use super::actions::copy_text;
+use super::api::{message, ExtensionApi};
+use super::dom::{append, element, text};
+use crate::checks::record::CheckRecord;
+use crate::checks_view::current_verdict;
+use crate::diagnosis::Diagnosis;
+use crate::incident::Incident;
+use crate::owner::owner_checklist;
+use crate::platform::Platform;
+use crate::report::{build_report, report_json, report_text, ReportInput};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, HtmlInputElement};
+
+/// What the report is built from; `records` is kept current by the checks block.
+pub struct ReportSource {
+    pub incident: Incident,
+    pub diagnosis: Diagnosis,
+    pub platform: Platform,
+    pub records: RefCell<Vec<CheckRecord>>,
+}
+
+/// Adds the checklist and the report buttons to `owner` (the owner block).
+pub fn fill_owner_block(
+    api: &Rc<ExtensionApi>,
+    doc: &Document,
+    owner: &Element,
+    source: &Rc<ReportSource>,
+) -> Result<(), JsValue> {
+    let checklist = owner_checklist(&source.diagnosis);
+    if let Some(heading) = &checklist.heading {
+        append(
+            owner,
+            &[&text(
+                doc,
+                "p",
+                "owner-box",
+                &message(api, heading.key, &heading.args),
+            )?],
+        )?;
+    }
+    if !checklist.items.is_empty() {
+        let list = element(doc, "ul", "owner-checklist")?;
+        for item in &checklist.items {
+            append(
+                &list,
+                &[&text(doc, "li", "", &message(api, item.key, &item.args))?],
+            )?;
+        }
+        append(owner, &[&list])?;
+    }
+    append(
+        owner,
+        &[&text(doc, "p", "", &message(api, "reportIntro", &[]))?],
+    )?;
+    let include = element(doc, "p", "")?;
+    let checkbox: HtmlInputElement = element(doc, "input", "report-include-query")?.dyn_into()?;
+    checkbox.set_type("checkbox");
+    let label = text(doc, "label", "", &message(api, "reportIncludeQuery", &[]))?;
+    label.set_attribute("for", "report-include-query")?;
+    append(&include, &[&checkbox, &label])?;
+    let buttons = element(doc, "p", "report-buttons")?;
+    let status = element(doc, "span", "report-status")?;
+    status.set_attribute("role", "status")?;
+    for (id, key, as_json) in [
+        ("copy-report", "reportCopyText", false),
+        ("copy-report-json", "reportCopyJson", true),
+    ] {
+        let button = text(doc, "button", id, &message(api, key, &[]))?;
+        button.set_attribute("type", "button")?;
+        let (api, source, status, checkbox) = (
+            Rc::clone(api),
+            Rc::clone(source),
+            status.clone(),
+            checkbox.clone(),
+        );
+        let on_click = Closure::<dyn FnMut()>::new(move || {
+            let report = report_for(&api, &source, checkbox.checked(), as_json);
+            let (api, status) = (Rc::clone(&api), status.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let said = match copy_text(&report).await {
+                    Ok(()) => message(&api, "reportCopied", &[]),
+                    Err(error) => message(&api, "actionFailed", &[error]),
+                };
+                status.set_text_content(Some(&said));
+            });
+        });
+        button.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref())?;
+        on_click.forget();
+        append(&buttons, &[&button])?;
+    }
+    append(&buttons, &[&status])?;
+    append(owner, &[&include, &buttons])?;
+    Ok(())
+}
+
+fn report_for(
+    api: &ExtensionApi,
+    source: &ReportSource,
+    include_query: bool,
+    as_json: bool,
+) -> String {
+    let records = source.records.borrow();
+    let (_, verdict) = current_verdict(&source.incident, &records);
+    let version = js_sys::Reflect::get(&api.runtime().get_manifest(), &"version".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    let report = build_report(&ReportInput {
+        incident: &source.incident,
+        diagnosis: &source.diagnosis,
+        records: &records,
+        verdict: &verdict,
+        platform: source.platform,
+        extension_version: &version,
+        include_query,
+    });
+    if as_json {
+        format!("{:#}", report_json(&report))
+    } else {
+        report_text(&report, &|key: &str, args: &[String]| {
+            message(api, key, args)
+        })
+    }
+}

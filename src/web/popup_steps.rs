@@ -1,0 +1,147 @@
+//! "What you can try": the steps that fit this visitor's case, browser and system, each with
+//! its one-click action, command (with a copy button) or keyboard shortcut.
+
+use super::actions::{copy_text, perform, ActionContext};
+use super::api::{message, ExtensionApi};
+use super::dom::{append, element, text};
+use crate::steps::{ActionId, StepView};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element};
+
+/// Replaces the items of `list` with `steps`.
+pub fn render_steps(
+    api: &Rc<ExtensionApi>,
+    doc: &Document,
+    list: &Element,
+    steps: &[StepView],
+    context: &Rc<ActionContext>,
+) -> Result<(), JsValue> {
+    list.set_text_content(None);
+    for step in steps {
+        let item = element(doc, "li", "")?;
+        if let Some(action) = step.action {
+            item.set_attribute("data-action", action.as_str())?;
+        }
+        append(
+            &item,
+            &[&text(
+                doc,
+                "span",
+                "",
+                &message(api, step.text.key, &step.text.args),
+            )?],
+        )?;
+        if let Some(menu) = &step.menu_path {
+            append(
+                &item,
+                &[&text(doc, "span", "", &message(api, menu.key, &menu.args))?],
+            )?;
+            if let Some(last) = item.last_element_child() {
+                last.set_class_name("menu-path");
+            }
+        }
+        if let Some(shortcut) = &step.shortcut {
+            let keys = element(doc, "p", "")?;
+            keys.set_class_name("shortcut");
+            append(
+                &keys,
+                &[
+                    &text(doc, "span", "", &message(api, "shortcutLabel", &[]))?,
+                    &text(doc, "kbd", "", shortcut)?,
+                ],
+            )?;
+            append(&item, &[&keys])?;
+        }
+        if let Some(command) = &step.command {
+            let line = element(doc, "p", "")?;
+            line.set_class_name("command");
+            append(&line, &[&text(doc, "code", "", command)?])?;
+            append(&item, &[&line])?;
+        }
+        if let Some(action) = step.action {
+            let for_step = Rc::new(ActionContext {
+                command: step.command.clone(),
+                shortcut: step.shortcut.clone(),
+                ..ActionContext::clone(context)
+            });
+            append(&item, &[&action_button(api, doc, action, &for_step)?])?;
+        }
+        append(list, &[&item])?;
+    }
+    Ok(())
+}
+
+/// A button for the action, with a status line (a polite live region) saying what it did.
+fn action_button(
+    api: &Rc<ExtensionApi>,
+    doc: &Document,
+    action: ActionId,
+    context: &Rc<ActionContext>,
+) -> Result<Element, JsValue> {
+    let wrapper = element(doc, "p", "")?;
+    wrapper.set_class_name("action");
+    let button = text(doc, "button", "", &message(api, action.label_key(), &[]))?;
+    button.set_attribute("type", "button")?;
+    button.set_attribute("data-action", action.as_str())?;
+    let status = element(doc, "span", "")?;
+    status.set_class_name("action-status");
+    status.set_attribute("role", "status")?;
+    append(&wrapper, &[&button, &status])?;
+    if action == ActionId::CheckProxy {
+        // The checks block's own button asks for the permission within this click.
+        let on_click = Closure::<dyn FnMut()>::new({
+            let doc = doc.clone();
+            move || {
+                if let Some(proxy) = doc
+                    .get_element_by_id("check-proxy")
+                    .and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok())
+                {
+                    proxy.click();
+                }
+            }
+        });
+        button.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref())?;
+        on_click.forget();
+        return Ok(wrapper);
+    }
+    let api = Rc::clone(api);
+    let context = Rc::clone(context);
+    let on_click = Closure::<dyn FnMut()>::new(move || {
+        // The clipboard wants the gesture's own turn: start the copy before any await.
+        let copy = (action == ActionId::CopyDnsCommand)
+            .then(|| context.command.clone())
+            .flatten()
+            .map(|command| {
+                wasm_bindgen_futures::future_to_promise(async move {
+                    copy_text(&command)
+                        .await
+                        .map_err(|e| JsValue::from_str(&e))?;
+                    Ok(JsValue::UNDEFINED)
+                })
+            });
+        let (api, context, status) = (Rc::clone(&api), Rc::clone(&context), status.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            let said = match copy {
+                Some(copying) => match wasm_bindgen_futures::JsFuture::from(copying).await {
+                    Ok(_) => message(
+                        &api,
+                        "actionCopied",
+                        &[context.command.clone().unwrap_or_default()],
+                    ),
+                    Err(error) => message(
+                        &api,
+                        "actionFailed",
+                        &[super::net::describe_error(&error, 0)],
+                    ),
+                },
+                None => perform(&api, action, &context).await,
+            };
+            status.set_text_content(Some(&said));
+        });
+    });
+    button.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref())?;
+    on_click.forget();
+    Ok(wrapper)
+}
