@@ -1,6 +1,7 @@
 // Gateway Doctor background: registers every listener synchronously (browsers only deliver
 // events to listeners added in the first turn), then hands each event to the Rust core.
 import init, { handle_event } from './core/background/gateway_doctor.js';
+import { renderBanner } from './banner.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
 const ready = init({ module_or_path: new URL('./core/background/gateway_doctor_bg.wasm', import.meta.url) });
@@ -28,7 +29,11 @@ api.alarms.onAlarm.addListener(forward('alarm'));
 globalThis.addEventListener('online', () => forward('online')({}));
 globalThis.addEventListener('offline', () => forward('offline')({}));
 api.runtime.onMessage.addListener((message, sender) => {
-  if (sender.id === api.runtime.id) forward('message')(message);
+  // The banner asks from inside a page: the core learns which tab from the sender.
+  if (sender.id === api.runtime.id) forward('message')({ ...message, senderTabId: sender.tab?.id });
 });
+// Shows or updates the banner on a failed page (called by the core; `func` must be JavaScript).
+globalThis.gatewayDoctorShowBanner = (tabId, data) =>
+  api.scripting.executeScript({ target: { tabId }, func: renderBanner, args: [data] });
 // A restarted worker picks up a waiting outage at once.
 forward('alarm')({});

@@ -132,6 +132,7 @@ fn used_messages() -> Vec<(String, usize)> {
         "src/web/popup_steps.rs",
         "src/web/popup_owner.rs",
         "src/web/actions.rs",
+        "src/web/banner.rs",
         "src/checks_view.rs",
     ] {
         let text = std::fs::read_to_string(format!("{}/{source}", env!("CARGO_MANIFEST_DIR")))

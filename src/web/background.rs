@@ -3,7 +3,7 @@
 use super::api::{extension_api, message, object, ExtensionApi};
 use super::retry;
 use super::storage::{self, tab_key, UNASSIGNED_KEY};
-use super::{check_store, checks};
+use super::{banner, check_store, checks};
 use crate::diagnosis::page::MAX_SCAN;
 use crate::incident::{truncate, RequestDetails};
 use crate::tracker::{decide, Action, Stored, TabEvent};
@@ -117,6 +117,12 @@ async fn on_message(api: &ExtensionApi, details: JsValue) -> Result<(), JsValue>
     let tab_id = field("tabId")
         .and_then(|v| v.as_f64())
         .filter(|id| id.fract() == 0.0);
+    let sender_tab = field("senderTabId")
+        .and_then(|v| v.as_f64())
+        .filter(|id| id.fract() == 0.0);
+    if let (Some("open-details"), Some(tab_id)) = (kind.as_deref(), sender_tab) {
+        return banner::open_details(api, tab_id as i64).await;
+    }
     match (kind.as_deref(), tab_id) {
         (Some("cancel-retry"), Some(tab_id)) => retry::on_cancel(api, tab_id as i64).await,
         (Some("run-checks"), Some(tab_id)) => checks::run_again(api, tab_id as i64).await,
@@ -252,6 +258,9 @@ async fn read_error_page(api: &ExtensionApi, tab_id: i64, url: &str, at_ms: f64)
     incident.page_excerpt = Some(truncate(&excerpt, MAX_SCAN));
     if let Err(error) = storage::save(api, &key, &incident).await {
         web_sys::console::warn_2(&"Gateway Doctor: could not store the page".into(), &error);
+    }
+    if let Err(error) = banner::show(api, tab_id, &incident).await {
+        web_sys::console::debug_2(&"Gateway Doctor: no banner".into(), &error);
     }
 }
 

@@ -11,6 +11,8 @@ mod actions;
 mod api;
 #[cfg(feature = "background")]
 mod background;
+#[cfg(feature = "background")]
+mod banner;
 mod check_store;
 #[cfg(feature = "background")]
 mod checks;

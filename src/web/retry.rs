@@ -137,6 +137,14 @@ pub async fn on_gone(api: &ExtensionApi, tab_id: i64) -> Result<(), JsValue> {
 }
 
 /// The visitor pressed "stop retrying" in the popup.
+/// The tab's auto-retry state, if it is being retried.
+pub async fn status_of(
+    api: &ExtensionApi,
+    tab_id: i64,
+) -> Result<Option<crate::retry::TabStatus>, JsValue> {
+    with_watchers(api, |w| w.tab_status(tab_id)).await
+}
+
 pub async fn on_cancel(api: &ExtensionApi, tab_id: i64) -> Result<(), JsValue> {
     if with_watchers(api, |w| w.remove_tab(tab_id)).await? {
         save_note(api, tab_id, RetryNote::Cancelled).await?;
@@ -218,7 +226,16 @@ async fn probe_and_continue(origin: String, url: String) -> Result<(), JsValue> 
     let jitter = js_sys::Math::random();
     let actions = with_watchers(&api, |w| w.probe_result(&origin, outcome, now(), jitter)).await?;
     carry_out(&api, actions).await?;
-    pump(&api).await
+    pump(&api).await?;
+    // Banners on the waiting tabs show the new countdown.
+    let waiting = WATCHERS.with(|w| {
+        w.borrow()
+            .as_ref()
+            .map(|w| w.tabs_on(&origin))
+            .unwrap_or_default()
+    });
+    super::banner::refresh(&api, &waiting).await;
+    Ok(())
 }
 
 /// A light request: HEAD, no cookies, no cache, no redirects followed, aborted at the timeout.

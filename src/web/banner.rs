@@ -1,0 +1,94 @@
+//! The banner on a failed page: one line on what happened, the auto-retry countdown, a button
+//! to the details and one to dismiss it. Drawn by `extension/banner.js` in the page's isolated
+//! world; this module decides when, and hands it only extension-made text.
+
+use super::api::{message, object, ExtensionApi};
+use super::retry;
+use super::settings_store;
+use crate::failure::Failure;
+use crate::incident::Incident;
+use crate::popup_view::incident_view;
+use crate::retry::TabWaitState;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// Shows the banner on the tab's error page (HTTP failures only: a browser's own network error
+/// page cannot be scripted), unless the visitor turned banners off.
+pub async fn show(api: &ExtensionApi, tab_id: i64, incident: &Incident) -> Result<(), JsValue> {
+    if !matches!(incident.failure, Failure::Http { .. }) {
+        return Ok(());
+    }
+    if !settings_store::load(api).await.show_banner {
+        return Ok(());
+    }
+    draw(api, tab_id, incident, false).await
+}
+
+/// Brings the countdown of banners already shown up to date (after auto-retry rescheduled).
+pub async fn refresh(api: &ExtensionApi, tab_ids: &[i64]) {
+    for &tab_id in tab_ids {
+        let Ok(Some(incident)) = super::storage::load_tab(api, tab_id).await else {
+            continue;
+        };
+        if let Err(error) = draw(api, tab_id, &incident, true).await {
+            web_sys::console::debug_2(&"Gateway Doctor: banner not updated".into(), &error);
+        }
+    }
+}
+
+async fn draw(
+    api: &ExtensionApi,
+    tab_id: i64,
+    incident: &Incident,
+    only_update: bool,
+) -> Result<(), JsValue> {
+    let view = incident_view(incident);
+    let say = |key: &str, args: &[String]| message(api, key, args);
+    let status = retry::status_of(api, tab_id).await?;
+    let next_check = status
+        .as_ref()
+        .filter(|s| s.state == TabWaitState::Waiting)
+        .and_then(|s| s.next_probe_at_ms)
+        .map_or(JsValue::NULL, |at| JsValue::from_f64(at as f64));
+    let retry_note = match &status {
+        Some(s) if s.state == TabWaitState::PausedOffline => say("retryPausedOffline", &[]),
+        Some(_) => String::new(),
+        None => say("bannerNoRetry", &[]),
+    };
+    let summary = say(
+        "bannerSummary",
+        &[say(view.title.key, &view.title.args), view.host.clone()],
+    );
+    let data = object(&[
+        ("name", say("extName", &[]).into()),
+        ("code", view.code.as_str().into()),
+        ("summary", summary.into()),
+        ("details", say("bannerDetails", &[]).into()),
+        ("dismiss", say("bannerDismiss", &[]).into()),
+        ("retryIn", say("bannerRetryIn", &["$1".into()]).into()),
+        ("checkingNow", say("retryChecking", &[]).into()),
+        ("retryNote", retry_note.into()),
+        ("nextCheckAtMs", next_check),
+        ("onlyUpdate", only_update.into()),
+    ])?;
+    let show = js_sys::Reflect::get(&js_sys::global(), &"gatewayDoctorShowBanner".into())?
+        .dyn_into::<js_sys::Function>()?;
+    let promise: js_sys::Promise = show
+        .call2(&JsValue::NULL, &JsValue::from_f64(tab_id as f64), &data)?
+        .dyn_into()?;
+    JsFuture::from(promise).await?;
+    Ok(())
+}
+
+/// Opens the details (the popup's page) for the tab whose banner asked, next to it.
+pub async fn open_details(api: &ExtensionApi, tab_id: i64) -> Result<(), JsValue> {
+    let url = api.runtime().get_url(&format!("popup.html?tab={tab_id}"));
+    let tab = JsFuture::from(api.tabs().get(tab_id as f64)).await?;
+    let index = js_sys::Reflect::get(&tab, &"index".into())?
+        .as_f64()
+        .map_or(JsValue::UNDEFINED, |i| JsValue::from_f64(i + 1.0));
+    let properties = object(&[("url", url.into()), ("index", index)])?;
+    JsFuture::from(api.tabs().create(&properties)).await?;
+    Ok(())
+}
