@@ -41,7 +41,7 @@ pub async fn perform(api: &ExtensionApi, action: ActionId, context: &ActionConte
         ActionId::OpenPrivateWindow => open_private_window(api, context).await,
         ActionId::CopyDnsCommand => match &context.command {
             Some(command) => match copy_text(command).await {
-                Ok(()) => say("actionCopied", &[command.clone()]),
+                Ok(()) => say("actionCopied", std::slice::from_ref(command)),
                 Err(error) => say("actionFailed", &[error]),
             },
             None => say("actionNoCommand", &[]),
@@ -119,8 +119,12 @@ async fn clear_site_data(api: &ExtensionApi, context: &ActionContext) -> String 
     }
     .await;
     match result {
-        Ok(_) if is_firefox => message(api, "actionClearedFirefox", &[context.host.clone()]),
-        Ok(_) => message(api, "actionCleared", &[context.host.clone()]),
+        Ok(_) if is_firefox => message(
+            api,
+            "actionClearedFirefox",
+            std::slice::from_ref(&context.host),
+        ),
+        Ok(_) => message(api, "actionCleared", std::slice::from_ref(&context.host)),
         Err(error) => message(api, "actionFailed", &[describe_error(&error, 0)]),
     }
 }
@@ -129,7 +133,7 @@ async fn clear_site_data(api: &ExtensionApi, context: &ActionContext) -> String 
 /// in private windows; Chromium opens nothing (and says null) unless allowed in incognito.
 async fn open_private_window(api: &ExtensionApi, context: &ActionContext) -> String {
     let fallback = || match &context.shortcut {
-        Some(shortcut) => message(api, "actionPrivateFallback", &[shortcut.clone()]),
+        Some(shortcut) => message(api, "actionPrivateFallback", std::slice::from_ref(shortcut)),
         None => message(api, "actionPrivateFallbackNoShortcut", &[]),
     };
     let Some(windows) = api.windows() else {

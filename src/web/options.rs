@@ -104,6 +104,7 @@ pub async fn render_options(root: Element) -> Result<(), JsValue> {
     append(&form, &[&status])?;
     append(&root, &[&form])?;
     doc.set_title(&say("optionsTitle"));
+    super::popup::set_language(&doc, &api.i18n().get_ui_language());
 
     let on_change = {
         let api = Rc::clone(&api);

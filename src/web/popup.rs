@@ -34,6 +34,7 @@ pub async fn render_popup(root: Element) -> Result<(), JsValue> {
         None => None,
     };
     let locale = api.i18n().get_ui_language();
+    set_language(&doc, &locale);
     let Some(incident) = incident else {
         return render_nothing_wrong(&doc, &root, &translate);
     };
@@ -327,7 +328,7 @@ fn detect_platform() -> Platform {
     let field = |target: &JsValue, name: &str| Reflect::get(target, &name.into()).ok();
     let brands: Vec<String> = field(&navigator, "userAgentData")
         .and_then(|data| field(&data, "brands"))
-        .filter(|b| Array::is_array(b))
+        .filter(Array::is_array)
         .map(|b| {
             Array::from(&b)
                 .iter()
@@ -337,4 +338,11 @@ fn detect_platform() -> Platform {
         .unwrap_or_default();
     let is_brave = field(&navigator, "brave").is_some_and(|b| b.is_object());
     Platform::detect(&user_agent, &brands, is_brave)
+}
+
+/// Tells assistive technology which language the page speaks (the UI language the text is in).
+pub fn set_language(doc: &Document, locale: &str) {
+    if let Some(html) = doc.document_element() {
+        let _ignored = html.set_attribute("lang", locale);
+    }
 }

@@ -197,16 +197,18 @@ export class BrowserUnderTest {
   }
 
   /** Opens the popup page for `tabId` in its own tab and waits for it to render. */
-  async openPopup(tabId) {
-    return this.openExtensionPage(`popup.html?tab=${tabId}`);
+  async openPopup(tabId, { beforeOpen } = {}) {
+    return this.openExtensionPage(`popup.html?tab=${tabId}`, 10000, beforeOpen);
   }
 
   /**
    * Opens an extension page and waits until its script marks it ready. Firefox's BiDi does not
    * report navigations to moz-extension:// pages as finished, so readiness is polled instead.
    */
-  async openExtensionPage(path, timeout = 10000) {
+  async openExtensionPage(path, timeout = 10000, beforeOpen = null) {
     const page = await this.browser.newPage();
+    // For instance another user agent, to see the popup as on another system.
+    if (beforeOpen) await beforeOpen(page);
     const url = `${this.extensionOrigin}/${path}`;
     page.goto(url, { timeout }).catch(() => {});
     const deadline = Date.now() + timeout;

@@ -195,6 +195,14 @@ export async function startSwitchableApp() {
       }
       return page(res, 'Cache ok');
     }
+    // A failure whose header and page title carry markup: the popup must show it as text.
+    if (req.url.startsWith('/app/hostile')) {
+      res.writeHead(502, {
+        'content-type': 'text/html',
+        'x-vercel-id': `<img src=x onerror="document.title='pwned'">`,
+      });
+      return res.end(`<!doctype html><title><img src=x onerror="document.title='pwned'"><script>document.title='pwned'</script></title><h1>Bad gateway</h1>`);
+    }
     // Fails once per path (the first request crashes), then works.
     if (req.url.startsWith('/app/flaky/')) {
       if (!seen.has(req.url)) {
