@@ -65,3 +65,17 @@ pub fn start_checker() -> Result<gateway_doctor_www::Running> {
     };
     gateway_doctor_www::start(config)
 }
+
+/// `cargo xtask screenshots`: the README's pictures of the popup, from the real browser.
+pub fn run_screenshots() -> Result {
+    ensure_debian(&[BROWSERS, crate::tools::GATEWAYS].concat())?;
+    ensure_npm_packages()?;
+    dist::build()?;
+    run(Command::new("cargo").args(["build", "--locked", "--package", "gateway-doctor-www"]))?;
+    let checker = root().join("target").join("debug").join("gateway-doctor-www");
+    run(Command::new("node")
+        .arg(e2e_dir().join("screenshots.mjs"))
+        .arg(root().join("docs"))
+        .env("GD_CHECKER_BIN", checker)
+        .current_dir(e2e_dir()))
+}

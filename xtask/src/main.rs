@@ -17,7 +17,8 @@ tasks:
   dist    build the extension into dist/chrome, dist/firefox and their packages
   demo    build, serve the demo site and open Chromium on it (headless: save a popup screenshot)
   test    install what is missing, then run every check and test
-  bench   print size, start-up, page-load overhead and recovery figures
+  screenshots   save the README's popup pictures (docs/popup-*.png) from headless Chromium
+  bench   print size, start-up, page-load overhead, checks and recovery figures
   bench-diagnose   only the native diagnosis timing";
 
 fn main() {
@@ -26,6 +27,7 @@ fn main() {
         Some("dist") => dist::build(),
         Some("demo") => demo::run_demo(),
         Some("test") => test::run_all(),
+        Some("screenshots") => demo::run_screenshots(),
         Some("bench") => bench::run_bench(),
         Some("bench-diagnose") => {
             let figures = diagnose_bench::run();
