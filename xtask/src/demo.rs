@@ -72,7 +72,10 @@ pub fn run_screenshots() -> Result {
     ensure_npm_packages()?;
     dist::build()?;
     run(Command::new("cargo").args(["build", "--locked", "--package", "gateway-doctor-www"]))?;
-    let checker = root().join("target").join("debug").join("gateway-doctor-www");
+    let checker = root()
+        .join("target")
+        .join("debug")
+        .join("gateway-doctor-www");
     run(Command::new("node")
         .arg(e2e_dir().join("screenshots.mjs"))
         .arg(root().join("docs"))
