@@ -141,6 +141,21 @@ for (const name of BROWSERS) {
       await popup.close();
     });
 
+    if (name === 'firefox') {
+      test("with no resolver set, Firefox's own resolver (past its cache) does the DNS check", async () => {
+        const dohBefore = doh.requests();
+        await useSettings({ dnsResolver: '' });
+        const tab = await browser.openTab(`http://${DNS_TEST_HOST}:${nginx.port}/dead/own-resolver`);
+        await browser.waitForBadge(tab, '502');
+        const popup = await browser.openPopup(tab);
+        const shown = await settledVerdict(popup);
+        assert.equal(shown.lines.dns.state, 'done', JSON.stringify(shown.lines.dns));
+        assert.match(shown.lines.dns.text, /matches the address your browser used \(127\.0\.0\.1/);
+        assert.equal(doh.requests(), dohBefore, 'the DNS-over-HTTPS resolver was not asked');
+        await popup.close();
+      });
+    }
+
     test('a page that recovered: "it works again", and the reload button brings it back', async () => {
       await useSettings();
       const url = `${nginx.baseOn(6)}/app/flaky/${name}`;

@@ -219,6 +219,35 @@ for (const name of BROWSERS) {
       await popup.close();
     });
 
+    test('keyboard only: Tab reaches the first action, Enter runs it', async () => {
+      await browser.setSettings(world.settings());
+      const tab = await SCENARIOS.cookies(browser, world, 18);
+      const popup = await settledPopup(browser, tab);
+      let focused = '';
+      for (let i = 0; i < 40 && focused !== 'clearSiteData'; i++) {
+        await popup.keyboard.press('Tab');
+        focused = await popup.evaluate(() => document.activeElement?.dataset?.action ?? document.activeElement?.id ?? '');
+      }
+      assert.equal(focused, 'clearSiteData', 'Tab never reached the first action');
+      await popup.keyboard.press('Enter');
+      await popup.waitForFunction(
+        () => document.querySelector('#steps button[data-action="clearSiteData"]').parentElement.querySelector('.action-status').textContent !== '',
+      );
+      await popup.close();
+    });
+
+    test('the popup reads at 320 px wide without sideways scrolling, and opens the checker\'s page', async () => {
+      await browser.setSettings(world.settings());
+      const tab = await SCENARIOS.dns(browser, world);
+      const popup = await settledPopup(browser, tab);
+      await popup.setViewport({ width: 320, height: 600 });
+      const overflow = await popup.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 0, `${overflow} px wider than the window`);
+      const said = await clickAction(popup, 'openCheckerPage');
+      assert.match(said, new RegExp(`Opened ${world.checker.base.replace(/[.]/g, '\\.')}/\\?host=gd-dns\\.test`), said);
+      await popup.close();
+    });
+
     if (name === 'chromium') {
       test('axe-core finds no violations in the real popup', async () => {
         await browser.setSettings(world.settings());
