@@ -7,6 +7,7 @@ pub mod checks_view;
 pub mod diagnosis;
 pub mod failure;
 pub mod incident;
+pub mod json;
 pub mod owner;
 pub mod platform;
 pub mod popup_view;

@@ -12,7 +12,8 @@ use crate::diagnosis::{Diagnosis, Headers};
 use crate::failure::Failure;
 use crate::incident::{truncate, Incident};
 use crate::platform::Platform;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 
 /// Everything the report is built from.
 #[derive(Debug, Clone, Copy)]
@@ -497,61 +498,128 @@ fn dns_id(dns: DnsComparison) -> &'static str {
     }
 }
 
+/// The report's JSON form, with stable English field names. Serialised natively by
+/// `report_json` and in the browser by serde-wasm-bindgen (which keeps serde_json's writer out
+/// of the wasm build).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportDocument<'a> {
+    report: &'static str,
+    extension_version: &'a str,
+    time_utc: Option<&'a str>,
+    host: &'a str,
+    path: &'a str,
+    method: &'a str,
+    status: Option<u16>,
+    network_error: Option<&'a str>,
+    status_line: &'a str,
+    server: Option<&'a str>,
+    server_ip: Option<&'a str>,
+    gateway: Option<&'static str>,
+    edge: Option<&'static str>,
+    references: Vec<ReferenceDocument<'a>>,
+    checks: Vec<CheckDocument<'a>>,
+    verdict: VerdictDocument,
+    browser: BrowserDocument,
+    os: Option<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+struct ReferenceDocument<'a> {
+    label: &'static str,
+    value: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CheckDocument<'a> {
+    check: &'static str,
+    state: &'static str,
+    status: Option<u16>,
+    error: Option<&'a str>,
+    elapsed_ms: Option<u64>,
+    provider: Option<&'a str>,
+    checker_up: Option<bool>,
+    checker_status: Option<u16>,
+    checker_detail: Option<&'a str>,
+    dns: Option<&'static str>,
+    addresses: &'a [String],
+    proxy_mode: Option<&'a str>,
+    proxy_configured: Option<bool>,
+    note: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+struct VerdictDocument {
+    kind: &'static str,
+    confidence: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BrowserDocument {
+    name: Option<&'static str>,
+    major_version: Option<u32>,
+}
+
+pub fn report_document(report: &Report) -> ReportDocument<'_> {
+    ReportDocument {
+        report: "gateway-doctor",
+        extension_version: &report.extension_version,
+        time_utc: report.time_utc.as_deref(),
+        host: &report.host,
+        path: &report.path,
+        method: &report.method,
+        status: report.status,
+        network_error: report.network_error.as_deref(),
+        status_line: &report.status_line,
+        server: report.server_header.as_deref(),
+        server_ip: report.server_ip.as_deref(),
+        gateway: report.gateway,
+        edge: report.edge,
+        references: report
+            .references
+            .iter()
+            .map(|r| ReferenceDocument {
+                label: r.label,
+                value: &r.value,
+            })
+            .collect(),
+        checks: report
+            .checks
+            .iter()
+            .map(|check| CheckDocument {
+                check: check.check.as_str(),
+                state: state_id(check.state),
+                status: check.status,
+                error: check.error.as_deref(),
+                elapsed_ms: check.elapsed_ms,
+                provider: check.provider.as_deref(),
+                checker_up: check.checker_up,
+                checker_status: check.checker_status,
+                checker_detail: check.checker_detail.as_deref(),
+                dns: check.dns.map(dns_id),
+                addresses: &check.addresses,
+                proxy_mode: check.proxy_mode.as_deref(),
+                proxy_configured: check.proxy_configured,
+                note: check.note.as_deref(),
+            })
+            .collect(),
+        verdict: VerdictDocument {
+            kind: verdict_id(report.verdict),
+            confidence: confidence_id(report.confidence),
+        },
+        browser: BrowserDocument {
+            name: report.browser,
+            major_version: report.browser_major_version,
+        },
+        os: report.os,
+    }
+}
+
 /// The report as JSON; `format!("{:#}", value)` gives it indented.
 pub fn report_json(report: &Report) -> Value {
-    let checks: Vec<Value> = report
-        .checks
-        .iter()
-        .map(|check| {
-            json!({
-                "check": check.check.as_str(),
-                "state": state_id(check.state),
-                "status": check.status,
-                "error": check.error,
-                "elapsedMs": check.elapsed_ms,
-                "provider": check.provider,
-                "checkerUp": check.checker_up,
-                "checkerStatus": check.checker_status,
-                "checkerDetail": check.checker_detail,
-                "dns": check.dns.map(dns_id),
-                "addresses": check.addresses,
-                "proxyMode": check.proxy_mode,
-                "proxyConfigured": check.proxy_configured,
-                "note": check.note,
-            })
-        })
-        .collect();
-    let references: Vec<Value> = report
-        .references
-        .iter()
-        .map(|r| json!({ "label": r.label, "value": r.value }))
-        .collect();
-    json!({
-        "report": "gateway-doctor",
-        "extensionVersion": report.extension_version,
-        "timeUtc": report.time_utc,
-        "host": report.host,
-        "path": report.path,
-        "method": report.method,
-        "status": report.status,
-        "networkError": report.network_error,
-        "statusLine": report.status_line,
-        "server": report.server_header,
-        "serverIp": report.server_ip,
-        "gateway": report.gateway,
-        "edge": report.edge,
-        "references": references,
-        "checks": checks,
-        "verdict": {
-            "kind": verdict_id(report.verdict),
-            "confidence": confidence_id(report.confidence),
-        },
-        "browser": {
-            "name": report.browser,
-            "majorVersion": report.browser_major_version,
-        },
-        "os": report.os,
-    })
+    serde_json::to_value(report_document(report)).unwrap_or(Value::Null)
 }
 
 #[cfg(test)]

@@ -1,31 +1,34 @@
 //! DNS-over-HTTPS answers (`application/dns-json`), and whether the browser connected to one of
 //! the addresses an independent lookup gives.
 
+use crate::json::JsonView;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::net::IpAddr;
 
 /// The A and AAAA addresses of a DoH JSON answer; an error for anything else.
 pub fn read_doh_answer(body: &str) -> Result<Vec<IpAddr>, String> {
-    if body.len() > 64 * 1024 {
+    if body.len() > crate::checks::providers::MAX_ANSWER {
         return Err("answer too large".into());
     }
-    let value: Value = serde_json::from_str(body).map_err(|_| "answer is not JSON".to_string())?;
-    match value.get("Status").and_then(Value::as_u64) {
+    read_parsed_doh_answer(&crate::json::parse(body)?)
+}
+
+/// The same, from an answer already parsed as JSON.
+pub fn read_parsed_doh_answer<J: JsonView>(value: &J) -> Result<Vec<IpAddr>, String> {
+    match value.field("Status").and_then(|v| v.as_u64()) {
         Some(0) => {}
         Some(3) => return Ok(Vec::new()), // NXDOMAIN: the name does not exist
         Some(_) => return Err("the resolver reported an error".into()),
         None => return Err("no Status in the answer".into()),
     }
     let records = value
-        .get("Answer")
-        .and_then(Value::as_array)
-        .cloned()
+        .field("Answer")
+        .and_then(|a| a.items())
         .unwrap_or_default();
     Ok(records
         .iter()
-        .filter(|r| matches!(r.get("type").and_then(Value::as_u64), Some(1 | 28)))
-        .filter_map(|r| r.get("data").and_then(Value::as_str)?.parse().ok())
+        .filter(|r| matches!(r.field("type").and_then(|t| t.as_u64()), Some(1 | 28)))
+        .filter_map(|r| r.field("data")?.as_string()?.parse().ok())
         .take(32)
         .collect())
 }

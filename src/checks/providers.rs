@@ -3,8 +3,8 @@
 //! it is bounded.
 
 use crate::incident::truncate;
+use crate::json::JsonView;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -86,30 +86,40 @@ pub struct CheckerAnswer {
     pub detail: Option<String>,
 }
 
+/// Largest answer read: anything bigger is not a checker's answer.
+pub const MAX_ANSWER: usize = 64 * 1024;
+
 /// Reads a provider's JSON answer; an error says, in a few words, what was wrong with it.
 pub fn read_answer(provider: &Provider, body: &str) -> Result<CheckerAnswer, String> {
-    if body.len() > 64 * 1024 {
+    if body.len() > MAX_ANSWER {
         return Err("answer too large".into());
     }
-    let value: Value = serde_json::from_str(body).map_err(|_| "answer is not JSON".to_string())?;
+    read_parsed_answer(provider, &crate::json::parse(body)?)
+}
+
+/// Reads an answer already parsed as JSON.
+pub fn read_parsed_answer<J: JsonView>(
+    provider: &Provider,
+    value: &J,
+) -> Result<CheckerAnswer, String> {
     let status = |key: &str| {
         value
-            .get(key)
-            .and_then(Value::as_u64)
+            .field(key)
+            .and_then(|v| v.as_u64())
             .and_then(|s| u16::try_from(s).ok())
             .filter(|s| (100..=599).contains(s))
     };
     let text = |key: &str| {
         value
-            .get(key)
-            .and_then(Value::as_str)
-            .map(|s| truncate(s, 120))
+            .field(key)
+            .and_then(|v| v.as_string())
+            .map(|s| truncate(&s, 120))
     };
     match provider {
         Provider::GatewayDoctor { .. } => {
             let up = value
-                .get("up")
-                .and_then(Value::as_bool)
+                .field("up")
+                .and_then(|v| v.as_bool())
                 .ok_or("no \"up\" in the answer")?;
             Ok(CheckerAnswer {
                 up,
@@ -119,7 +129,7 @@ pub fn read_answer(provider: &Provider, body: &str) -> Result<CheckerAnswer, Str
         }
         Provider::IsItUp => {
             // status_code: 1 up, 2 down, 3 not a valid domain.
-            let up = match value.get("status_code").and_then(Value::as_u64) {
+            let up = match value.field("status_code").and_then(|v| v.as_u64()) {
                 Some(1) => true,
                 Some(2) => false,
                 Some(3) => return Err("the checker says this is not a valid domain".into()),
@@ -133,8 +143,8 @@ pub fn read_answer(provider: &Provider, body: &str) -> Result<CheckerAnswer, Str
         }
         Provider::DownForEveryone => {
             let down = value
-                .get("isDown")
-                .and_then(Value::as_bool)
+                .field("isDown")
+                .and_then(|v| v.as_bool())
                 .ok_or("no \"isDown\" in the answer")?;
             Ok(CheckerAnswer {
                 up: !down,

@@ -7,8 +7,8 @@ use super::check_store;
 use super::net;
 use super::settings_store;
 use super::storage;
-use crate::checks::dns::{compare, read_doh_answer};
-use crate::checks::providers::{read_answer, Provider};
+use crate::checks::dns::{compare, read_parsed_doh_answer};
+use crate::checks::providers::{read_parsed_answer, Provider, MAX_ANSWER};
 use crate::checks::record::CheckState;
 use crate::checks::record::{is_address_literal, is_private_host, skip, CheckId, CheckRecord};
 use crate::checks::FetchResult;
@@ -25,8 +25,6 @@ const REFETCH_TIMEOUT_MS: u32 = 8_000;
 const CHECKER_TIMEOUT_MS: u32 = 6_000;
 const DNS_TIMEOUT_MS: u32 = 4_000;
 const CONNECTIVITY_TIMEOUT_MS: u32 = 4_000;
-/// Provider and resolver answers are small; anything bigger is not an answer.
-const MAX_ANSWER: usize = 64 * 1024;
 
 thread_local! {
     /// Failures whose checks were started (tab, time stamp): the browser may report one failure
@@ -276,7 +274,7 @@ async fn ask_checker(
         return Err(format!("the checker answered HTTP {}", response.status()));
     }
     let body = net::read_text(&response, MAX_ANSWER).await?;
-    read_answer(provider, &body)
+    read_parsed_answer(provider, &net::Json::parse(&body)?)
 }
 
 async fn resolve_over_https(resolver: &str, host: &str) -> Result<Vec<IpAddr>, String> {
@@ -291,7 +289,7 @@ async fn resolve_over_https(resolver: &str, host: &str) -> Result<Vec<IpAddr>, S
             return Err(format!("the resolver answered HTTP {}", response.status()));
         }
         let body = net::read_text(&response, MAX_ANSWER).await?;
-        addresses.extend(read_doh_answer(&body)?);
+        addresses.extend(read_parsed_doh_answer(&net::Json::parse(&body)?)?);
     }
     Ok(addresses)
 }

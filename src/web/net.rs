@@ -81,3 +81,45 @@ pub fn describe_error(error: &JsValue, timeout_ms: u32) -> String {
         .unwrap_or_else(|| "request failed".into());
     crate::incident::truncate(text.trim(), 160)
 }
+
+/// Parsed JSON as the browser's `JSON.parse` gives it, read through `crate::json::JsonView`.
+pub struct Json(pub JsValue);
+
+impl Json {
+    pub fn parse(body: &str) -> Result<Json, String> {
+        js_sys::JSON::parse(body)
+            .map(Json)
+            .map_err(|_| "answer is not JSON".to_string())
+    }
+}
+
+impl crate::json::JsonView for Json {
+    fn field(&self, key: &str) -> Option<Self> {
+        if !self.0.is_object() || js_sys::Array::is_array(&self.0) {
+            return None;
+        }
+        // Own properties only: nothing from the prototype chain ("constructor"...).
+        if !js_sys::Object::has_own(self.0.unchecked_ref::<js_sys::Object>(), &key.into()) {
+            return None;
+        }
+        js_sys::Reflect::get(&self.0, &key.into()).ok().map(Json)
+    }
+    fn as_bool(&self) -> Option<bool> {
+        self.0.as_bool()
+    }
+    fn as_f64(&self) -> Option<f64> {
+        self.0.as_f64()
+    }
+    fn as_string(&self) -> Option<String> {
+        self.0.as_string()
+    }
+    fn items(&self) -> Option<Vec<Self>> {
+        js_sys::Array::is_array(&self.0).then(|| {
+            js_sys::Array::from(&self.0)
+                .iter()
+                .take(1000)
+                .map(Json)
+                .collect()
+        })
+    }
+}

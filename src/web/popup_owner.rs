@@ -10,7 +10,8 @@ use crate::diagnosis::Diagnosis;
 use crate::incident::Incident;
 use crate::owner::owner_checklist;
 use crate::platform::Platform;
-use crate::report::{build_report, report_json, report_text, ReportInput};
+use crate::report::{build_report, report_document, report_text, ReportInput};
+use serde::Serialize;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -121,7 +122,16 @@ fn report_for(
         include_query,
     });
     if as_json {
-        format!("{:#}", report_json(&report))
+        // Serialised in the browser: serde_json's writer stays out of the wasm build.
+        report_document(&report)
+            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+            .ok()
+            .and_then(|value| {
+                js_sys::JSON::stringify_with_replacer_and_space(&value, &JsValue::NULL, &2.into())
+                    .ok()
+            })
+            .and_then(|text| text.as_string())
+            .unwrap_or_default()
     } else {
         report_text(&report, &|key: &str, args: &[String]| {
             message(api, key, args)
