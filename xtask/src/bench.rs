@@ -31,29 +31,8 @@ pub fn run_bench() -> Result {
     crate::recovery_bench::run()?;
 
     eprintln!("measuring in Chromium (20 cold starts, then 2 x 100 page loads)...");
-    let out = Command::new("node")
-        .arg(e2e_dir().join("bench.mjs"))
-        .current_dir(e2e_dir())
-        .output()
-        .map_err(|e| format!("node bench.mjs: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "bench.mjs failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let figures: Value = stdout
-        .lines()
-        .rev()
-        .find_map(|line| serde_json::from_str(line).ok())
-        .ok_or_else(|| format!("bench.mjs printed no figures: {stdout}"))?;
-    let number = |path: &[&str]| {
-        path.iter()
-            .try_fold(&figures, |v, k| v.get(k))
-            .and_then(Value::as_f64)
-            .unwrap_or(f64::NAN)
-    };
+    let figures = node_figures("bench.mjs", &[])?;
+    let number = |path: &[&str]| figure(&figures, path);
 
     println!("{:<44} {:>12} {:>12}", "figure", "measured", "target");
     for (flavour, raw, gzipped) in &sizes {
@@ -122,31 +101,9 @@ pub fn run_bench() -> Result {
 fn checks_to_verdict() -> Result {
     eprintln!("\nmeasuring checks in Chromium (20 failures, then 5 with a silent checker)...");
     let checker = crate::demo::start_checker()?;
-    let out = Command::new("node")
-        .arg(e2e_dir().join("checks-bench.mjs"))
-        .arg(format!("http://{}", checker.addr()))
-        .arg("20")
-        .current_dir(e2e_dir())
-        .output()
-        .map_err(|e| format!("node checks-bench.mjs: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "checks-bench.mjs failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let figures: Value = stdout
-        .lines()
-        .rev()
-        .find_map(|line| serde_json::from_str(line).ok())
-        .ok_or_else(|| format!("checks-bench.mjs printed no figures: {stdout}"))?;
-    let number = |path: &[&str]| {
-        path.iter()
-            .try_fold(&figures, |v, k| v.get(k))
-            .and_then(Value::as_f64)
-            .unwrap_or(f64::NAN)
-    };
+    let checker_base = format!("http://{}", checker.addr());
+    let figures = node_figures("checks-bench.mjs", &[&checker_base, "20"])?;
+    let number = |path: &[&str]| figure(&figures, path);
     let row = |name: &str, ms: f64, target: &str| println!("{name:<44} {ms:>9.1} ms {target:>12}");
     println!("\nchecks, Chromium, everything on 127.0.0.1");
     row(
@@ -188,23 +145,7 @@ fn checks_to_verdict() -> Result {
 /// front of an application stopped for 5 s (four outages) and 30 s (one), ten tabs each.
 fn real_browser_recovery() -> Result {
     eprintln!("\nmeasuring recovery in Chromium behind nginx (about 5 minutes)...");
-    let out = Command::new("node")
-        .arg(e2e_dir().join("recovery-bench.mjs"))
-        .args(["5x4", "30x1"])
-        .current_dir(e2e_dir())
-        .output()
-        .map_err(|e| format!("node recovery-bench.mjs: {e}"))?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let figures: Value = stdout
-        .lines()
-        .rev()
-        .find_map(|line| serde_json::from_str(line).ok())
-        .ok_or_else(|| {
-            format!(
-                "recovery-bench.mjs printed no figures: {stdout}{}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-        })?;
+    let figures = node_figures("recovery-bench.mjs", &["5x4", "30x1"])?;
     println!("\nrecovery in a real browser (Chromium + nginx on 127.0.0.1, 10 tabs per outage)");
     println!(
         "{:>7}  {:<10} {:>8} {:>12} {:>12} {:>12} {:>14}",
@@ -238,4 +179,32 @@ fn real_browser_recovery() -> Result {
         );
     }
     Ok(())
+}
+
+/// Runs a browser-side benchmark script in `tests/e2e` and reads the JSON line it ends with.
+fn node_figures(script: &str, args: &[&str]) -> Result<Value> {
+    let out = Command::new("node")
+        .arg(e2e_dir().join(script))
+        .args(args)
+        .current_dir(e2e_dir())
+        .output()
+        .map_err(|e| format!("node {script}: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        return Err(format!("{script} failed: {stderr}"));
+    }
+    stdout
+        .lines()
+        .rev()
+        .find_map(|line| serde_json::from_str(line).ok())
+        .ok_or_else(|| format!("{script} printed no figures: {stdout}{stderr}"))
+}
+
+/// The number at `path` in a script's figures; NaN (printed as such) when it is missing.
+fn figure(figures: &Value, path: &[&str]) -> f64 {
+    path.iter()
+        .try_fold(figures, |v, k| v.get(k))
+        .and_then(Value::as_f64)
+        .unwrap_or(f64::NAN)
 }
