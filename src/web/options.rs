@@ -11,6 +11,12 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 
+thread_local! {
+    /// The last save started: the next one waits for it.
+    static SAVES: std::cell::RefCell<js_sys::Promise> =
+        std::cell::RefCell::new(js_sys::Promise::resolve(&JsValue::UNDEFINED));
+}
+
 #[wasm_bindgen]
 pub async fn render_options(root: Element) -> Result<(), JsValue> {
     let api = Rc::new(extension_api()?);
@@ -112,12 +118,17 @@ pub async fn render_options(root: Element) -> Result<(), JsValue> {
         Closure::<dyn FnMut()>::new(move || {
             let api = Rc::clone(&api);
             let doc = doc.clone();
-            wasm_bindgen_futures::spawn_local(async move {
+            // One save at a time, in order: the status always speaks of the latest change.
+            let previous = SAVES.with(|saves| saves.borrow().clone());
+            let save = wasm_bindgen_futures::future_to_promise(async move {
+                let _ignored = wasm_bindgen_futures::JsFuture::from(previous).await;
                 if let Err(error) = save_from_form(&api, &doc).await {
                     web_sys::console::error_2(&"Gateway Doctor: settings not saved".into(), &error);
                     set_status(&doc, &message(&api, "optionsNotSaved", &[]));
                 }
+                Ok(JsValue::UNDEFINED)
             });
+            SAVES.with(|saves| *saves.borrow_mut() = save);
         })
     };
     form.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref())?;

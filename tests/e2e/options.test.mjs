@@ -46,5 +46,46 @@ for (const name of BROWSERS) {
       assert.equal(await page.evaluate(() => document.querySelectorAll('#status b').length), 0);
       await page.close();
     });
+
+    test('the checks: a corrupt provider falls back, a bad address is kept out and said, the choice is saved', async () => {
+      await browser.inExtension((api) =>
+        api.storage.sync.clear().then(() => api.storage.sync.set({ checker: '<evil>', checkerUrl: 42, dnsResolver: 'javascript:alert(1)' })).then(() => null),
+      );
+      const page = await browser.openExtensionPage('options.html');
+      const shown = await page.evaluate(() => ({
+        checker: document.querySelector('#checker').value,
+        checkerUrl: document.querySelector('#checkerUrl').value,
+        dnsResolver: document.querySelector('#dnsResolver').value,
+        checkDns: document.querySelector('#checkDns').checked,
+        banner: document.querySelector('#showBanner').checked,
+      }));
+      assert.deepEqual(shown, { checker: 'downforeveryone', checkerUrl: '', dnsResolver: '', checkDns: true, banner: true });
+      // Own checker, but the address typed is not a web address: kept out, and the page says so.
+      await page.select('#checker', 'own');
+      await page.evaluate(() => {
+        document.querySelector('#checkerUrl').value = 'ftp://nope';
+        document.querySelector('#checkerUrl').dispatchEvent(new Event('change', { bubbles: true }));
+      });
+      let status = '';
+      for (let i = 0; i < 50 && !/Not a web address/.test(status); i++) {
+        status = await page.evaluate(() => document.querySelector('#status').textContent);
+        await sleep(100);
+      }
+      assert.match(status, /Not a web address, kept the previous one: ftp:\/\/nope\./);
+      assert.match(status, /needs its address/);
+      await page.evaluate(() => {
+        document.querySelector('#checkerUrl').value = 'http://127.0.0.1:8787';
+        document.querySelector('#checkerUrl').dispatchEvent(new Event('change', { bubbles: true }));
+      });
+      let stored;
+      for (let i = 0; i < 50; i++) {
+        stored = await browser.inExtension((api) => api.storage.sync.get(null));
+        if (stored.checkerUrl === 'http://127.0.0.1:8787') break;
+        await sleep(100);
+      }
+      assert.equal(stored.checker, 'own');
+      assert.equal(stored.checkerUrl, 'http://127.0.0.1:8787');
+      await page.close();
+    });
   });
 }
