@@ -46,7 +46,6 @@ pub struct Advice {
     pub meaning_key: &'static str,
     pub side_key: &'static str,
     pub fixer_key: &'static str,
-    pub steps: Vec<Step>,
 }
 
 pub fn advise(diagnosis: &Diagnosis) -> Advice {
@@ -56,7 +55,6 @@ pub fn advise(diagnosis: &Diagnosis) -> Advice {
         meaning_key,
         side_key: side_key(diagnosis.side),
         fixer_key: fixer_key(diagnosis.fixer),
-        steps: steps(diagnosis),
     }
 }
 
@@ -111,49 +109,5 @@ pub fn stack_key(hint: StackHint) -> &'static str {
         StackHint::Php => "stackPhp",
         StackHint::WordPress => "stackWordPress",
         StackHint::NodeJs => "stackNodeJs",
-    }
-}
-
-fn steps(diagnosis: &Diagnosis) -> Vec<Step> {
-    use Step::*;
-    let wait = if diagnosis.retry_after.is_some() {
-        WaitForRetryAfter
-    } else {
-        WaitAndRefresh
-    };
-    match diagnosis.kind {
-        Kind::DnsFailure => vec![
-            CheckAddress,
-            FlushDns,
-            TryOtherNetwork,
-            CheckDownForEveryone,
-            TellOwner,
-        ],
-        Kind::ConnectionRefused => vec![wait, CheckDownForEveryone, DisableVpnOrProxy, TellOwner],
-        Kind::ConnectionDropped => vec![
-            wait,
-            DisableVpnOrProxy,
-            TryOtherNetwork,
-            CheckDownForEveryone,
-        ],
-        Kind::ConnectionTimedOut => vec![
-            CheckConnection,
-            DisableVpnOrProxy,
-            TryOtherNetwork,
-            CheckDownForEveryone,
-        ],
-        Kind::Offline => vec![CheckConnection, DisableVpnOrProxy, WaitAndRefresh],
-        Kind::ProxyFailure => vec![DisableVpnOrProxy, CheckConnection, TryOtherNetwork],
-        _ if diagnosis.side == Side::VisitorDevice => {
-            vec![ClearSiteCache, PrivateWindow, wait, TellOwner]
-        }
-        // The site's side failed: wait, rule out a stale copy, and tell the owner.
-        _ => vec![
-            wait,
-            CheckDownForEveryone,
-            ClearSiteCache,
-            PrivateWindow,
-            TellOwner,
-        ],
     }
 }

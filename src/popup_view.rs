@@ -159,10 +159,28 @@ pub fn incident_view(incident: &Incident) -> IncidentView {
             .iter()
             .map(|hint| Msg::new(stack_key(*hint)))
             .collect(),
-        steps: advice
-            .steps
-            .iter()
-            .map(|step| Msg::with(step.message_key(), vec![incident.host.clone()]))
-            .collect(),
+        steps: first_steps(incident, &diagnosis),
     }
+}
+
+/// The steps before any check has answered, for no particular browser: the popup replaces them
+/// with the tailored ones (`crate::steps`) as the checks come in.
+fn first_steps(incident: &Incident, diagnosis: &crate::diagnosis::Diagnosis) -> Vec<Msg> {
+    use crate::checks::verdict::{Confidence, Evidence, Verdict, VerdictKind};
+    use crate::platform::{Browser, Os, Platform};
+    let verdict = Verdict {
+        kind: VerdictKind::Unknown,
+        confidence: Confidence::Low,
+        reasons: Vec::new(),
+    };
+    crate::steps::visitor_steps(&crate::steps::StepContext {
+        host: &incident.host,
+        diagnosis,
+        verdict: &verdict,
+        evidence: &Evidence::default(),
+        platform: Platform::new(Browser::Other, Os::Other),
+    })
+    .into_iter()
+    .map(|step| step.text)
+    .collect()
 }
