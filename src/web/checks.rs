@@ -49,7 +49,7 @@ pub fn start(tab_id: i64, incident: Incident, again: bool) {
         return;
     }
     wasm_bindgen_futures::spawn_local(async move {
-        if let Err(error) = start_all(tab_id, incident).await {
+        if let Err(error) = start_all(tab_id, incident, again).await {
             web_sys::console::warn_2(&"Gateway Doctor: checks did not start".into(), &error);
         }
     });
@@ -64,7 +64,8 @@ pub async fn run_again(api: &ExtensionApi, tab_id: i64) -> Result<(), JsValue> {
     Ok(())
 }
 
-async fn start_all(tab_id: i64, incident: Incident) -> Result<(), JsValue> {
+/// `again`: the visitor asked; refetch now rather than share a recent refetch of the site.
+async fn start_all(tab_id: i64, incident: Incident, again: bool) -> Result<(), JsValue> {
     let api = extension_api()?;
     let settings = settings_store::load(&api).await;
     for check in [
@@ -76,7 +77,7 @@ async fn start_all(tab_id: i64, incident: Incident) -> Result<(), JsValue> {
     ] {
         let (incident, settings) = (incident.clone(), settings.clone());
         wasm_bindgen_futures::spawn_local(async move {
-            if let Err(error) = run_one(tab_id, check, &incident, &settings).await {
+            if let Err(error) = run_one(tab_id, check, &incident, &settings, again).await {
                 web_sys::console::warn_2(&"Gateway Doctor: a check failed".into(), &error);
             }
         });
@@ -147,6 +148,7 @@ async fn run_one(
     check: CheckId,
     incident: &Incident,
     settings: &Settings,
+    again: bool,
 ) -> Result<(), JsValue> {
     let api = extension_api()?;
     let at = incident.at_ms;
@@ -173,7 +175,12 @@ async fn run_one(
     match plan {
         Plan::Skip(_) => {}
         Plan::Refetch { with_cookies } => {
-            record.fetch = Some(refetch(&incident.url, with_cookies, REFETCH_TIMEOUT_MS).await);
+            let (fetch, fetched_url) = shared_refetch(&incident.url, with_cookies, again).await;
+            if fetched_url != incident.url {
+                // Another tab's page on the same site was refetched moments ago: say which.
+                record.sent = format!("{} (shared: {fetched_url})", record.sent);
+            }
+            record.fetch = Some(fetch);
         }
         Plan::Ask(provider, url) => {
             record.provider = Some(provider.name());
@@ -222,6 +229,65 @@ async fn store_if_current(
         check_store::save(api, tab_id, record).await?;
     }
     Ok(())
+}
+
+/// How long one site's refetch answers for every tab that fails on it: ten tabs failing on one
+/// struggling site make one pair of refetches, not ten.
+const SHARED_REFETCH_MS: f64 = 30_000.0;
+
+struct RecentRefetch {
+    origin: String,
+    with_cookies: bool,
+    started_ms: f64,
+    url: String,
+    /// Resolves to the `FetchResult`, serialised.
+    result: js_sys::Promise,
+}
+
+thread_local! {
+    static RECENT_REFETCHES: RefCell<Vec<RecentRefetch>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Refetches `url`, or joins a refetch of the same site started less than 30 s ago (running or
+/// done), unless the visitor asked `again`. Returns the result and the address that was actually fetched.
+async fn shared_refetch(url: &str, with_cookies: bool, again: bool) -> (FetchResult, String) {
+    let now = js_sys::Date::now();
+    let origin = crate::retry::origin_of(url).unwrap_or_default();
+    let recent = RECENT_REFETCHES.with(|recent| {
+        let mut recent = recent.borrow_mut();
+        recent.retain(|r| now - r.started_ms < SHARED_REFETCH_MS);
+        recent
+            .iter()
+            .find(|r| !again && r.origin == origin && r.with_cookies == with_cookies)
+            .map(|r| (r.result.clone(), r.url.clone()))
+    });
+    let (promise, fetched_url) = recent.unwrap_or_else(|| {
+        let target = url.to_string();
+        let promise = wasm_bindgen_futures::future_to_promise(async move {
+            let fetched = refetch(&target, with_cookies, REFETCH_TIMEOUT_MS).await;
+            Ok(serde_wasm_bindgen::to_value(&fetched)?)
+        });
+        RECENT_REFETCHES.with(|recent| {
+            recent.borrow_mut().push(RecentRefetch {
+                origin,
+                with_cookies,
+                started_ms: now,
+                url: url.to_string(),
+                result: promise.clone(),
+            })
+        });
+        (promise, url.to_string())
+    });
+    let fetched = JsFuture::from(promise)
+        .await
+        .ok()
+        .and_then(|value| serde_wasm_bindgen::from_value::<FetchResult>(value).ok())
+        .unwrap_or(FetchResult {
+            status: None,
+            error: Some("refetch lost".into()),
+            elapsed_ms: 0,
+        });
+    (fetched, fetched_url)
 }
 
 /// GET the page again, bypassing every cache; with or without the visitor's cookies.

@@ -59,19 +59,20 @@ try {
   // HTTP error by design, so it is timed on a refused connection below).
   const healthy = [];
   for (let i = 0; i < runs + 2; i++) {
-    const times = await oneFailure(browser, `http://${DNS_TEST_HOST}:${nginx.port}/dead/bench${i}`, 5);
+    // A site of its own each time: tabs failing on one site share its refetches.
+    const times = await oneFailure(browser, `http://b${i}.${DNS_TEST_HOST}:${nginx.port}/dead/bench${i}`, 5);
     if (i >= 2) healthy.push(times);
   }
   const refused = [];
   const closed = await freePort();
   for (let i = 0; i < runs; i++) {
-    refused.push(await oneFailure(browser, `http://127.0.0.1:${closed}/bench${i}`, 5));
+    refused.push(await oneFailure(browser, `http://127.0.0.${i + 2}:${closed}/bench${i}`, 5));
   }
   // The same with a checker that never answers: what arrives when.
   await browser.setSettings({ ...settings, checkerUrl: `http://127.0.0.1:${slow.port}` });
   const silent = [];
   for (let i = 0; i < 5; i++) {
-    silent.push(await oneFailure(browser, `http://${DNS_TEST_HOST}:${nginx.port}/dead/silent${i}`, 5));
+    silent.push(await oneFailure(browser, `http://s${i}.${DNS_TEST_HOST}:${nginx.port}/dead/silent${i}`, 5));
   }
   const verdictAt = (t) => Math.max(...checks.map((c) => t[c]));
   const withoutChecker = (t) => Math.max(t.fresh, t.stranger, t.dns);
