@@ -175,7 +175,9 @@ async fn run_one(
     match plan {
         Plan::Skip(_) => {}
         Plan::Refetch { with_cookies } => {
-            let (fetch, fetched_url) = shared_refetch(&incident.url, with_cookies, again).await;
+            // A failure served from the cache asks about this page now: never answered by another's.
+            let own = again || incident.from_cache;
+            let (fetch, fetched_url) = shared_refetch(&incident.url, with_cookies, own).await;
             if fetched_url != incident.url {
                 // Another tab's page on the same site was refetched moments ago: say which.
                 record.sent = format!("{} (shared: {fetched_url})", record.sent);
@@ -232,8 +234,9 @@ async fn store_if_current(
 }
 
 /// How long one site's refetch answers for every tab that fails on it: ten tabs failing on one
-/// struggling site make one pair of refetches, not ten.
-const SHARED_REFETCH_MS: f64 = 30_000.0;
+/// struggling site at once make one pair of refetches, not ten. Short, so that a site that
+/// changed is asked again.
+const SHARED_REFETCH_MS: f64 = 10_000.0;
 
 struct RecentRefetch {
     origin: String,
@@ -248,9 +251,10 @@ thread_local! {
     static RECENT_REFETCHES: RefCell<Vec<RecentRefetch>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Refetches `url`, or joins a refetch of the same site started less than 30 s ago (running or
-/// done), unless the visitor asked `again`. Returns the result and the address that was actually fetched.
-async fn shared_refetch(url: &str, with_cookies: bool, again: bool) -> (FetchResult, String) {
+/// Refetches `url`, or joins a refetch of the same site started less than 10 s ago (running or
+/// done), unless `own` asks for a refetch of its own. Returns the result and the address that
+/// was actually fetched.
+async fn shared_refetch(url: &str, with_cookies: bool, own: bool) -> (FetchResult, String) {
     let now = js_sys::Date::now();
     let origin = crate::retry::origin_of(url).unwrap_or_default();
     let recent = RECENT_REFETCHES.with(|recent| {
@@ -258,7 +262,7 @@ async fn shared_refetch(url: &str, with_cookies: bool, again: bool) -> (FetchRes
         recent.retain(|r| now - r.started_ms < SHARED_REFETCH_MS);
         recent
             .iter()
-            .find(|r| !again && r.origin == origin && r.with_cookies == with_cookies)
+            .find(|r| !own && r.origin == origin && r.with_cookies == with_cookies)
             .map(|r| (r.result.clone(), r.url.clone()))
     });
     let (promise, fetched_url) = recent.unwrap_or_else(|| {
