@@ -227,6 +227,30 @@ for (const name of BROWSERS) {
       await popup.close();
     });
 
+    test('"Check again" runs the checks anew and the lines follow', async () => {
+      await useSettings();
+      const tab = await browser.openTab(`${nginx.baseOn(11)}/dead/again`);
+      await browser.waitForBadge(tab, '502');
+      const popup = await browser.openPopup(tab);
+      await settledVerdict(popup);
+      const startedAt = () =>
+        browser.inExtension(async (api, id) => (await api.storage.session.get(`check:${id}:fresh`))[`check:${id}:fresh`]?.startedMs, tab);
+      const first = await startedAt();
+      const before = nginx.requests().filter((r) => r.uri === '/dead/again').length;
+      await popup.click('#run-checks');
+      let again = first;
+      for (let i = 0; i < 50 && again === first; i++) {
+        await sleep(100);
+        again = await startedAt();
+      }
+      assert.ok(again > first, 'the fresh check ran again');
+      const count = () => nginx.requests().filter((r) => r.uri === '/dead/again').length - before;
+      for (let i = 0; i < 50 && count() < 2; i++) await sleep(100);
+      await sleep(300); // and nothing more arrives
+      assert.equal(count(), 2, 'one more pair of refetches, with and without cookies');
+      await popup.close();
+    });
+
     test('the proxy check asks for its permission and says what it found', async () => {
       await useSettings();
       const tab = await browser.openTab(`${nginx.baseOn(10)}/dead/proxy`);
