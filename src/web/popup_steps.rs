@@ -1,7 +1,7 @@
 //! "What you can try": the steps that fit this visitor's case, browser and system, each with
 //! its one-click action, command (with a copy button) or keyboard shortcut.
 
-use super::actions::{copy_text, perform, ActionContext};
+use super::actions::{perform, ActionContext};
 use super::api::{message, ExtensionApi};
 use super::dom::{append, element, text};
 use crate::steps::{ActionId, StepView};
@@ -108,36 +108,12 @@ fn action_button(
     }
     let api = Rc::clone(api);
     let context = Rc::clone(context);
+    // The clipboard accepts a write shortly after the click, so every action, the copy among
+    // them, goes through `perform`.
     let on_click = Closure::<dyn FnMut()>::new(move || {
-        // The clipboard wants the gesture's own turn: start the copy before any await.
-        let copy = (action == ActionId::CopyDnsCommand)
-            .then(|| context.command.clone())
-            .flatten()
-            .map(|command| {
-                wasm_bindgen_futures::future_to_promise(async move {
-                    copy_text(&command)
-                        .await
-                        .map_err(|e| JsValue::from_str(&e))?;
-                    Ok(JsValue::UNDEFINED)
-                })
-            });
         let (api, context, status) = (Rc::clone(&api), Rc::clone(&context), status.clone());
         wasm_bindgen_futures::spawn_local(async move {
-            let said = match copy {
-                Some(copying) => match wasm_bindgen_futures::JsFuture::from(copying).await {
-                    Ok(_) => message(
-                        &api,
-                        "actionCopied",
-                        &[context.command.clone().unwrap_or_default()],
-                    ),
-                    Err(error) => message(
-                        &api,
-                        "actionFailed",
-                        &[super::net::describe_error(&error, 0)],
-                    ),
-                },
-                None => perform(&api, action, &context).await,
-            };
+            let said = perform(&api, action, &context).await;
             status.set_text_content(Some(&said));
         });
     });

@@ -4,35 +4,23 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DNS_TEST_HOST, launch, sleep } from './lib/browsers.mjs';
-import {
-  startChecker,
-  startDohResolver,
-  startFakeChecker,
-  startNginx,
-  startSilentUpstream,
-  startSwitchableApp,
-} from './lib/servers.mjs';
+import { startFakeChecker } from './lib/servers.mjs';
+import { startWorld } from './lib/scenarios.mjs';
 
 const BROWSERS = (process.env.GD_BROWSERS ?? 'chromium,firefox').split(',');
 
+let world;
 let slow;
 let app;
 let nginx;
 let checker;
 let doh;
 before(async () => {
-  slow = await startSilentUpstream();
-  app = await startSwitchableApp();
-  nginx = await startNginx({ slowPort: slow.port, appPort: app.port });
-  checker = await startChecker();
-  doh = await startDohResolver(['203.0.113.9']);
+  world = await startWorld();
+  ({ slow, app, nginx, checker, doh } = world);
 });
 after(async () => {
-  await doh?.stop();
-  await checker?.stop();
-  await nginx?.stop();
-  await app?.stop();
-  await slow?.stop();
+  await world?.stop();
 });
 
 /** What the popup shows: the verdict and each check's line. */
@@ -71,8 +59,7 @@ for (const name of BROWSERS) {
     });
 
     /** Settings for one test: our checker, the test resolver, no auto-retry (it would reload). */
-    const useSettings = (extra = {}) =>
-      browser.setSettings({ autoRetry: false, checker: 'own', checkerUrl: checker.base, dnsResolver: `${doh.base}/dns-query`, ...extra });
+    const useSettings = (extra = {}) => browser.setSettings(world.settings(extra));
 
     test('a site down for the checker too: "down for everyone"', async () => {
       await useSettings();
