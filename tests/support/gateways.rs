@@ -1,10 +1,11 @@
 //! Real gateways from Debian (nginx, Apache httpd with mod_proxy, HAProxy) started on 127.0.0.1
 //! in front of a dead, a silent and a hanging-up upstream, so tests diagnose the pages the
-//! real software writes. Each server runs from its own config in a temporary folder and is
-//! stopped by its pid when dropped.
+//! real software writes. Each server runs from its own config in a temporary folder, in its own
+//! process group, and is stopped with that whole group (master, workers, children) when dropped.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread;
@@ -55,7 +56,7 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// A running gateway; stopped (by pid) and cleaned up on drop.
+/// A running gateway; its whole process group is stopped, and its folder removed, on drop.
 pub struct Gateway {
     pub name: &'static str,
     pub port: u16,
@@ -65,9 +66,60 @@ pub struct Gateway {
 
 impl Drop for Gateway {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        stop_group(&mut self.child);
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// How long a gateway gets to stop on SIGTERM before its group is killed.
+const GRACE: Duration = Duration::from_secs(3);
+
+/// Stops a gateway started as the leader of its own process group, and everything it forked
+/// (nginx's workers, Apache's children): SIGTERM to the group, up to `GRACE` for the group to
+/// be gone, then SIGKILL. Signalling only the leader would orphan the rest, still listening.
+fn stop_group(child: &mut Child) {
+    let pgid = child.id();
+    if signal_group("TERM", pgid).is_none() {
+        // No /bin/kill: stop the leader at least.
+        let _ = child.kill();
+        let _ = child.wait();
+        return;
+    }
+    if !wait_until_gone(child, pgid, GRACE) {
+        signal_group("KILL", pgid);
+        if !wait_until_gone(child, pgid, Duration::from_secs(2)) {
+            eprintln!("warning: process group {pgid} survived SIGKILL");
+        }
+    }
+    let _ = child.wait();
+}
+
+/// `kill -SIGNAL -- -PGID`: whether the group took the signal, or None when `kill` cannot run.
+fn signal_group(signal: &str, pgid: u32) -> Option<bool> {
+    Command::new("/bin/kill")
+        .arg(format!("-{signal}"))
+        .arg("--")
+        .arg(format!("-{pgid}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .ok()
+        .map(|status| status.success())
+}
+
+/// Waits until no process of the group is left (`kill -0 -- -PGID` fails).
+fn wait_until_gone(child: &mut Child, pgid: u32, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        // Reap the leader: until then it stays in the group as a zombie.
+        let _ = child.try_wait();
+        if signal_group("0", pgid) != Some(true) {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -81,9 +133,16 @@ fn program(name: &str) -> PathBuf {
         })
 }
 
+/// A fresh folder for one gateway, named after `cargo xtask test`'s run marker when there is
+/// one: a gateway left running holds its log open there, so the run's end finds it even when it
+/// wrote over its environment (nginx does).
 fn temp_dir(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("gd-{name}-{}-{}", std::process::id(), free_port()));
+    let run = std::env::var("GD_TEST_RUN").map_or_else(|_| String::new(), |m| format!("{m}-"));
+    let dir = std::env::temp_dir().join(format!(
+        "gd-{name}-{run}{}-{}",
+        std::process::id(),
+        free_port()
+    ));
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
 }
@@ -92,6 +151,8 @@ fn spawn(name: &'static str, port: u16, dir: PathBuf, cmd: &mut Command) -> Gate
     let child = cmd
         .stdout(Stdio::null())
         .stderr(Stdio::null())
+        // Its own process group: stopping the group reaches every worker and child it forks.
+        .process_group(0)
         .spawn()
         .expect("start gateway");
     let gateway = Gateway {

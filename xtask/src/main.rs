@@ -5,6 +5,7 @@ mod demo;
 mod demo_site;
 mod diagnose_bench;
 mod dist;
+mod leftovers;
 mod manifest;
 mod recovery_bench;
 mod test;

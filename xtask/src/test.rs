@@ -1,8 +1,10 @@
 //! `cargo xtask test`: installs what is missing, then runs every check and test in order:
 //! format, lints (native and wasm), native tests, browser-layer tests in both browsers, the
-//! build, `web-ext lint`, and the end-to-end tests in both browsers.
+//! build, `web-ext lint`, and the end-to-end tests in both browsers; then fails if any process
+//! it started is still running.
 
 use crate::dist::{self, browser_dir};
+use crate::leftovers;
 use crate::manifest::Browser;
 use crate::tools::{
     ensure_debian, ensure_geckodriver, ensure_npm_packages, ensure_wasm_bindgen,
@@ -14,6 +16,27 @@ use std::time::Instant;
 
 pub fn run_all() -> Result {
     let started = Instant::now();
+    // Before anything is spawned: every process of this run inherits the marker.
+    let marker = leftovers::mark_this_run();
+    let steps = run_steps();
+    // Also after a failed step: what it started may still be running.
+    let leftovers = step("no process of this run left running", || {
+        leftovers::check(&marker)
+    });
+    match (steps, leftovers) {
+        (Err(failed), Err(left)) => Err(format!("{failed}\n{left}")),
+        (Err(e), Ok(())) | (Ok(()), Err(e)) => Err(e),
+        (Ok(()), Ok(())) => {
+            println!(
+                "\nall checks passed in {:.0} s",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+    }
+}
+
+fn run_steps() -> Result {
     step("install what is missing", install)?;
     step("cargo fmt --check", || {
         run(cargo().args(["fmt", "--all", "--check"]))
@@ -69,12 +92,7 @@ pub fn run_all() -> Result {
             .args(["--test", "--test-concurrency=1"])
             .arg(e2e_dir())
             .current_dir(e2e_dir()))
-    })?;
-    println!(
-        "\nall checks passed in {:.0} s",
-        started.elapsed().as_secs_f64()
-    );
-    Ok(())
+    })
 }
 
 fn install() -> Result {

@@ -1,6 +1,7 @@
 //! Installs what the build and the tests need, when it is missing. Everything comes from the
 //! package registries by name; nothing downloads a browser or a toolchain of its own.
 
+use crate::leftovers::MARKER_VAR;
 use crate::util::{e2e_dir, output, root, run, tools_dir, which, Result};
 use std::path::PathBuf;
 use std::process::Command;
@@ -113,11 +114,17 @@ pub fn ensure_debian(programs: &[(&str, &str)]) -> Result {
             missing.join(" ")
         ));
     }
-    run(Command::new("apt-get").args(["update", "-qq"]))?;
+    // Without the test run's marker: a service a package's install script starts (nginx-light
+    // and haproxy start theirs where no policy-rc.d forbids it) is the system's, not a test's,
+    // and must not count as left behind by the run.
+    run(Command::new("apt-get")
+        .args(["update", "-qq"])
+        .env_remove(MARKER_VAR))?;
     run(Command::new("apt-get")
         .args(["install", "-y", "-qq", "--no-install-recommends"])
         .args(&missing)
-        .env("DEBIAN_FRONTEND", "noninteractive"))
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .env_remove(MARKER_VAR))
 }
 
 fn in_sbin(program: &str) -> bool {

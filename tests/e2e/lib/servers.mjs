@@ -1,5 +1,6 @@
 // Real servers on 127.0.0.1 for the tests: nginx in front of a dead and a slow upstream, and
-// healthy static pages. Each is started with its own config and stopped by its pid.
+// healthy static pages. Each program runs in its own process group and is stopped with that whole
+// group (nginx's master and its workers), so nothing is left listening after the tests.
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -7,6 +8,49 @@ import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, sleep } from './browsers.mjs';
+
+/** Sends `signal` to every process of group `pgid`; a group already gone is fine. */
+function signalGroup(pgid, signal) {
+  try {
+    process.kill(-pgid, signal);
+  } catch (e) {
+    if (e.code !== 'ESRCH') throw e;
+  }
+}
+
+/** Whether any process of group `pgid` is left (an unreaped leader counts). */
+function groupAlive(pgid) {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
+}
+
+/**
+ * Stops a program spawned with `detached: true` (the leader of its own process group) and all
+ * it forked: SIGTERM to the group, up to `graceMs` for it to go, then SIGKILL. Resolves once the
+ * leader has exited and no process of the group is left.
+ */
+async function stopGroup(child, graceMs = 3000) {
+  const pgid = child.pid;
+  if (pgid === undefined) return; // never started
+  let leaderExited = child.exitCode !== null || child.signalCode !== null;
+  if (!leaderExited) child.once('exit', () => (leaderExited = true));
+  const gone = async (ms) => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      if (leaderExited && !groupAlive(pgid)) return true;
+      if (Date.now() >= deadline) return false;
+      await sleep(25);
+    }
+  };
+  signalGroup(pgid, 'SIGTERM');
+  if (await gone(graceMs)) return;
+  signalGroup(pgid, 'SIGKILL');
+  if (!(await gone(5000))) throw new Error(`process group ${pgid} is still running after SIGKILL`);
+}
 
 /** A port that was free a moment ago (and is closed now: nothing listens there). */
 export function freePort() {
@@ -60,7 +104,10 @@ const HEALTHY_PAGE = (title) =>
 export async function startNginx({ slowPort, appPort = null }) {
   const nginx = ['/usr/sbin/nginx', '/usr/bin/nginx'].find(existsSync);
   if (!nginx) throw new Error('nginx is not installed (cargo xtask test installs nginx-light)');
-  const dir = mkdtempSync(join(tmpdir(), 'gd-nginx-'));
+  // Named after `cargo xtask test`'s run marker: an nginx left running holds its logs open here,
+  // which is how the run's end finds it (nginx writes over its environment).
+  const run = process.env.GD_TEST_RUN ? `${process.env.GD_TEST_RUN}-` : '';
+  const dir = mkdtempSync(join(tmpdir(), `gd-nginx-${run}`));
   // nginx's workers drop to an unprivileged user: let them read the pages.
   chmodSync(dir, 0o755);
   const port = await freePort();
@@ -122,14 +169,19 @@ http {
 }
 `,
   );
+  // Its own process group: stop() reaches the workers too, not only the master.
   const child = spawn(nginx, ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
   });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
-    if (child.exitCode !== null) throw new Error(`nginx exited: ${stderr}`);
+    if (child.exitCode !== null) {
+      await stopGroup(child);
+      throw new Error(`nginx exited: ${stderr}`);
+    }
     const ok = await fetch(`${base}/ok/index.html`).then((r) => r.ok, () => false);
     if (ok) break;
     await sleep(50);
@@ -143,10 +195,7 @@ http {
     baseOn: (n) => `http://127.0.0.${n}:${port}`,
     pid: child.pid,
     stop: async () => {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((r) => child.once('exit', r));
-      }
+      await stopGroup(child);
       rmSync(dir, { recursive: true, force: true });
     },
     errorLog: () => (existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : ''),
@@ -295,10 +344,11 @@ export async function startChecker() {
   if (!existsSync(bin)) throw new Error(`no checker binary at ${bin} (cargo build -p gateway-doctor-www)`);
   const child = spawn(bin, ['--listen', '127.0.0.1:0', '--allow-private', '--cache-seconds', '0', '--rate-per-minute', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
-  const base = await new Promise((resolvePromise, reject) => {
+  const started = new Promise((resolvePromise, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`checker did not start: ${stderr}`)), 10000);
     child.stdout.on('data', (d) => {
@@ -311,14 +361,16 @@ export async function startChecker() {
     });
     child.once('exit', (code) => reject(new Error(`checker exited (${code}): ${stderr}`)));
   });
+  let base;
+  try {
+    base = await started;
+  } catch (e) {
+    await stopGroup(child); // it may still be running when it only failed to say so in time
+    throw e;
+  }
   return {
     base,
     pid: child.pid,
-    stop: async () => {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((r) => child.once('exit', r));
-      }
-    },
+    stop: () => stopGroup(child),
   };
 }
