@@ -1,7 +1,8 @@
 //! `cargo xtask dist`: the Rust core to wasm, the shell copied beside it, one folder and one
-//! package per browser.
+//! package per browser; and the source archive with its build instructions for reviewers.
 
 use crate::manifest::{derive, Browser};
+use crate::source_archive;
 use crate::tools::{ensure_wasm_bindgen, ensure_wasm_target, wasm_opt, WASM_TARGET};
 use crate::util::{copy_dir, read, root, run, write, Result};
 use std::io::Write;
@@ -71,7 +72,8 @@ pub fn build() -> Result {
         zip_dir(&dir, &package)?;
         eprintln!("built {} and {}", dir.display(), package.display());
     }
-    Ok(())
+    // What addons.mozilla.org asks for beside a package with generated code.
+    source_archive::build()
 }
 
 pub fn package_name(browser: Browser) -> String {
@@ -104,22 +106,42 @@ fn optimise(wasm: &Path) -> Result {
         .arg(wasm))
 }
 
-/// A reproducible zip: sorted entries, a fixed timestamp, no extra attributes.
 fn zip_dir(dir: &Path, target: &Path) -> Result {
     let mut files = Vec::new();
     collect_files(dir, dir, &mut files)?;
-    files.sort();
+    let entries = files
+        .into_iter()
+        .map(|name| {
+            let bytes = std::fs::read(dir.join(&name)).map_err(|e| format!("{name}: {e}"))?;
+            Ok(ZipEntry {
+                name,
+                bytes,
+                mode: 0o644,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    write_zip(target, entries)
+}
+
+/// One file of a zip: its path inside, its contents, its permission bits.
+pub struct ZipEntry {
+    pub name: String,
+    pub bytes: Vec<u8>,
+    pub mode: u32,
+}
+
+/// A reproducible zip: sorted entries, a fixed timestamp, no extra attributes.
+pub fn write_zip(target: &Path, mut entries: Vec<ZipEntry>) -> Result {
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
     let file = std::fs::File::create(target).map_err(|e| format!("{}: {e}", target.display()))?;
     let mut zip = zip::ZipWriter::new(file);
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
-        .last_modified_time(zip::DateTime::default())
-        .unix_permissions(0o644);
-    for relative in files {
-        let bytes = std::fs::read(dir.join(&relative)).map_err(|e| e.to_string())?;
-        zip.start_file(relative.as_str(), options)
+        .last_modified_time(zip::DateTime::default());
+    for entry in entries {
+        zip.start_file(entry.name.as_str(), options.unix_permissions(entry.mode))
             .map_err(|e| e.to_string())?;
-        zip.write_all(&bytes).map_err(|e| e.to_string())?;
+        zip.write_all(&entry.bytes).map_err(|e| e.to_string())?;
     }
     zip.finish().map_err(|e| e.to_string())?;
     Ok(())

@@ -8,6 +8,7 @@ mod dist;
 mod leftovers;
 mod manifest;
 mod recovery_bench;
+mod source_archive;
 mod test;
 mod tools;
 mod util;
@@ -15,7 +16,7 @@ mod util;
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
-  dist    build the extension into dist/chrome, dist/firefox and their packages
+  dist    build the extension into dist/chrome, dist/firefox, their packages and the source archive
   demo    build, serve the demo site and open Chromium on it (headless: save a popup screenshot)
   test    install what is missing, then run every check and test
   screenshots   save the README's popup pictures (docs/popup-*.png) from headless Chromium
