@@ -1,7 +1,7 @@
 // Gateway Doctor background: registers every listener synchronously (browsers only deliver
 // events to listeners added in the first turn), then hands each event to the Rust core.
 import init, { handle_event } from './core/background/gateway_doctor.js';
-import { renderBanner } from './banner.js';
+import { inFailedPage } from './banner.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
 const ready = init({ module_or_path: new URL('./core/background/gateway_doctor_bg.wasm', import.meta.url) });
@@ -28,12 +28,33 @@ api.tabs.onRemoved.addListener((tabId) => forward('removed')({ tabId }));
 api.alarms.onAlarm.addListener(forward('alarm'));
 globalThis.addEventListener('online', () => forward('online')({}));
 globalThis.addEventListener('offline', () => forward('offline')({}));
-api.runtime.onMessage.addListener((message, sender) => {
-  // The banner asks from inside a page: the core learns which tab from the sender.
-  if (sender.id === api.runtime.id) forward('message')({ ...message, senderTabId: sender.tab?.id });
+// Runtime messages carry who sent them, as the browser reports it (never what the message says
+// of itself): the core admits a web page's script only to open its own tab's details. The answer
+// says whether it was done.
+api.runtime.onMessage.addListener((message, sender, sendResponse) => {
+  if (sender.id !== api.runtime.id || typeof message !== 'object' || message === null) return false;
+  const details = {
+    type: message.type,
+    tabId: message.tabId,
+    senderUrl: sender.url,
+    senderTabId: sender.tab?.id,
+    senderFrameId: sender.frameId,
+  };
+  const done = queue.then(() => handle_event('message', details));
+  queue = done.catch(() => {});
+  done.then(
+    () => sendResponse({ ok: true }),
+    (error) => sendResponse({ ok: false, error: String(error) }),
+  );
+  return true;
 });
-// Shows or updates the banner on a failed page (called by the core; `func` must be JavaScript).
-globalThis.gatewayDoctorShowBanner = (tabId, data) =>
-  api.scripting.executeScript({ target: { tabId }, func: renderBanner, args: [data] });
+// Reads the failed page, or shows or updates its banner (called by the core; `func` must be
+// JavaScript). Chromium names the failed document, so nothing runs in a later one; Firefox has no
+// document ids, and `inFailedPage` checks inside the page instead.
+globalThis.gatewayDoctorInFailedPage = async (tabId, documentId, expect, banner) => {
+  const target = documentId ? { tabId, documentIds: [documentId] } : { tabId };
+  const [first] = await api.scripting.executeScript({ target, func: inFailedPage, args: [expect, banner] });
+  return first?.result ?? null;
+};
 // A restarted worker picks up a waiting outage at once.
 forward('alarm')({});

@@ -153,6 +153,7 @@ fn skip_key(note: Option<&str>) -> &'static str {
 fn fetch_status(fetch: &FetchResult) -> Msg {
     let ms = fetch.elapsed_ms.to_string();
     match (fetch.status, &fetch.error) {
+        _ if fetch.redirected => Msg::with("fetchRedirected", vec![ms]),
         (Some(status), _) if fetch.works() => Msg::with("fetchWorks", vec![status.to_string(), ms]),
         (Some(status), _) => Msg::with("fetchFails", vec![status.to_string(), ms]),
         (None, error) => Msg::with(
@@ -241,6 +242,7 @@ mod tests {
             headers: Vec::new(),
             page_excerpt: None,
             from_cache: false,
+            url_hash: None,
         }
     }
 
@@ -260,6 +262,7 @@ mod tests {
             status: Some(502),
             error: None,
             elapsed_ms: 9,
+            redirected: false,
         });
         let checker = CheckRecord::running(CheckId::Checker, 1000.0, 1001.0, "u".into());
         let early = verdict_view(&i, &[fresh.clone(), checker.clone()]).expect("a verdict");

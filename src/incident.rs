@@ -57,6 +57,10 @@ pub struct Incident {
     /// The failed answer came out of the browser's cache, not from the server just now.
     #[serde(default)]
     pub from_cache: bool,
+    /// When `url` had to be cut to `MAX_URL`: a hash of the whole address, so that the failed
+    /// page is still told apart from another one that starts the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_hash: Option<String>,
 }
 
 impl Incident {
@@ -76,14 +80,92 @@ impl Incident {
             headers: bounded_headers(details.response_headers.as_deref().unwrap_or(&[])),
             page_excerpt: None,
             from_cache: details.from_cache.unwrap_or(false),
+            url_hash: url_hash(&details.url),
             url,
         }
     }
+
+    /// Whether the browser's `url` (uncut) is the address that failed.
+    pub fn is_at(&self, url: &str) -> bool {
+        truncate(url, MAX_URL) == self.url && url_hash(url) == self.url_hash
+    }
+}
+
+/// A hash of an address longer than `MAX_URL` (64-bit FNV-1a, in hex); `None` for shorter ones,
+/// which are stored whole.
+pub fn url_hash(url: &str) -> Option<String> {
+    (url.len() > MAX_URL).then(|| {
+        let hash = url.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        });
+        format!("{hash:016x}")
+    })
+}
+
+/// Response headers worth keeping: those that name a gateway, a CDN or a platform, carry a
+/// reference id an owner can look up, or say when to come back. Nothing else is stored: never
+/// `Set-Cookie` (Firefox reports it), nothing that could identify the visitor.
+const KEPT_HEADERS: &[&str] = &[
+    "server",
+    "via",
+    "retry-after",
+    "link",
+    "date",
+    "age",
+    "content-type",
+    "cache-control",
+    "x-powered-by",
+    "x-served-by",
+    "x-cache",
+    "x-cache-hits",
+    "x-cache-status",
+    "cf-ray",
+    "cf-cache-status",
+    "cf-mitigated",
+    "fly-request-id",
+    "rndr-id",
+];
+
+/// Families of vendor headers (request ids, edge names, error codes) kept by prefix.
+const KEPT_PREFIXES: &[&str] = &[
+    "x-amz",
+    "x-vercel-",
+    "x-nf-",
+    "x-fastly-",
+    "x-varnish",
+    "x-sucuri-",
+    "x-render-",
+    "x-azure-",
+    "x-ms-",
+    "x-goog",
+    "x-cloud-trace",
+    "x-kong-",
+    "x-envoy-",
+    "x-litespeed-",
+    "x-iinfo",
+    "x-cdn",
+    "x-github-",
+    "x-railway-",
+    "x-shopify-",
+    "x-request-id",
+    "x-trace",
+    "x-edge-",
+    "x-proxy-",
+    "x-ddos",
+];
+
+/// Whether a response header is kept (see `KEPT_HEADERS`).
+pub fn is_kept_header(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    !name.contains("cookie")
+        && (KEPT_HEADERS.contains(&name.as_str())
+            || KEPT_PREFIXES.iter().any(|prefix| name.starts_with(prefix)))
 }
 
 fn bounded_headers(headers: &[HeaderDetails]) -> Vec<(String, String)> {
     headers
         .iter()
+        .filter(|header| is_kept_header(&header.name))
         .filter_map(|header| {
             let value = header.value.as_deref()?;
             Some((
@@ -119,4 +201,33 @@ pub fn host_of(url: &str) -> &str {
         return bracketed.split(']').next().unwrap_or_default();
     }
     host_port.split(':').next().unwrap_or_default()
+}
+
+/// Which tabs' incidents to forget first when storage is full: the oldest failures (unknown
+/// times, 0, first), never one of `keep`, at most `count`.
+pub fn eviction_order(known: &[(i64, f64)], keep: &[i64], count: usize) -> Vec<i64> {
+    let mut candidates: Vec<(i64, f64)> = known
+        .iter()
+        .filter(|(tab, _)| !keep.contains(tab))
+        .copied()
+        .collect();
+    candidates.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    candidates
+        .into_iter()
+        .take(count)
+        .map(|(tab, _)| tab)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_oldest_other_tabs_make_room_first() {
+        let known = [(1, 50.0), (2, 10.0), (3, 0.0), (4, 30.0), (5, 5.0)];
+        assert_eq!(eviction_order(&known, &[3], 2), [5, 2]);
+        assert_eq!(eviction_order(&known, &[], 10), [3, 5, 2, 4, 1]);
+        assert!(eviction_order(&[(7, 1.0)], &[7], 10).is_empty());
+    }
 }

@@ -234,6 +234,7 @@ mod tests {
                 .collect(),
             page_excerpt: page.map(str::to_string),
             from_cache: false,
+            url_hash: None,
         }))
     }
 

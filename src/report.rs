@@ -649,6 +649,7 @@ mod tests {
                 .collect(),
             page_excerpt: None,
             from_cache: false,
+            url_hash: None,
         }
     }
 
@@ -671,6 +672,7 @@ mod tests {
             status: Some(502),
             error: None,
             elapsed_ms: 120,
+            redirected: false,
         });
         let mut checker = done(CheckId::Checker);
         checker.provider = Some("isitup.org".into());

@@ -20,6 +20,8 @@ pub struct Settings {
     pub notify_when_back: bool,
     /// Hosts never retried (exact host names, or `*.example.com` for subdomains).
     pub never_retry: Vec<String>,
+    /// Fetch the failed page again (with and without cookies) to see whether it works now.
+    pub refetch_page: bool,
     /// Which outside service answers "down for everyone?".
     pub checker: CheckerChoice,
     /// The base URL of the visitor's own checker instance (used with `CheckerChoice::Own`).
@@ -93,8 +95,10 @@ impl Default for Settings {
             retry_server_errors: true,
             retry_network_errors: true,
             retry_limit_minutes: 30,
-            notify_when_back: true,
+            // Opt-in: notifications need a permission, asked for when the visitor ticks the box.
+            notify_when_back: false,
             never_retry: Vec::new(),
+            refetch_page: true,
             checker: CheckerChoice::DownForEveryone,
             checker_url: String::new(),
             check_dns: true,
@@ -119,6 +123,7 @@ pub struct StoredFields {
     pub retry_limit_minutes: Option<f64>,
     /// `None` when not a list; non-strings in it are `None` entries.
     pub never_retry: Option<Vec<Option<String>>>,
+    pub refetch_page: Option<bool>,
     pub checker: Option<String>,
     pub checker_url: Option<String>,
     pub check_dns: Option<bool>,
@@ -133,6 +138,7 @@ impl Settings {
         let flag = |name: &str| stored.get(name).and_then(Value::as_bool);
         let text = |name: &str| stored.get(name).and_then(Value::as_str).map(str::to_string);
         Settings::from_fields(StoredFields {
+            refetch_page: flag("refetchPage"),
             checker: text("checker"),
             checker_url: text("checkerUrl"),
             check_dns: flag("checkDns"),
@@ -181,6 +187,7 @@ impl Settings {
                 .filter_map(|h| normalise_host_pattern(h))
                 .take(MAX_EXCEPTIONS)
                 .collect(),
+            refetch_page: stored.refetch_page.unwrap_or(defaults.refetch_page),
             checker: stored
                 .checker
                 .as_deref()

@@ -5,7 +5,7 @@
 
 use crate::advice::Step;
 use crate::checks::dns::DnsComparison;
-use crate::checks::record::is_private_host;
+use crate::checks::scope::is_private_host;
 use crate::checks::verdict::{Confidence, Evidence, Reason, Verdict, VerdictKind};
 use crate::checks::FetchResult;
 use crate::diagnosis::{Diagnosis, Kind, Side};
@@ -484,6 +484,7 @@ mod tests {
                 .is_none()
                 .then(|| "TypeError: Failed to fetch".to_string()),
             elapsed_ms: 20,
+            redirected: false,
         })
     }
 
@@ -894,18 +895,46 @@ mod tests {
 }
 
 /// The Wayback Machine's most recent copy of the page (without its fragment).
-pub fn archive_url(page_url: &str) -> String {
+/// The archive's copy of the page. The query (tokens, ids, search terms) goes to the archive only
+/// when the visitor ticked "include the part after ?", as for the report; never the fragment.
+pub fn archive_url(page_url: &str, include_query: bool) -> String {
     let page = page_url.split('#').next().unwrap_or_default();
+    let page = if include_query {
+        page
+    } else {
+        page.split('?').next().unwrap_or_default()
+    };
     format!("https://web.archive.org/web/2/{page}")
 }
 
 #[cfg(test)]
 mod archive_tests {
     #[test]
-    fn archive_links_drop_the_fragment() {
-        assert_eq!(
-            super::archive_url("https://shop.example/a?b=1#top"),
-            "https://web.archive.org/web/2/https://shop.example/a?b=1"
-        );
+    fn archive_links_keep_the_query_only_when_asked() {
+        let cases = [
+            (
+                "https://shop.example/a?token=s3cret#top",
+                false,
+                "https://web.archive.org/web/2/https://shop.example/a",
+            ),
+            (
+                "https://shop.example/a?b=1#top",
+                true,
+                "https://web.archive.org/web/2/https://shop.example/a?b=1",
+            ),
+            (
+                "https://shop.example/#x?y",
+                false,
+                "https://web.archive.org/web/2/https://shop.example/",
+            ),
+            (
+                "https://shop.example/a",
+                true,
+                "https://web.archive.org/web/2/https://shop.example/a",
+            ),
+        ];
+        for (url, include_query, expected) in cases {
+            assert_eq!(super::archive_url(url, include_query), expected, "{url}");
+        }
     }
 }

@@ -54,6 +54,8 @@ pub enum Action {
     ReadErrorPage {
         tab_id: i64,
         url: String,
+        /// `Incident::url_hash` of the failed address.
+        url_hash: Option<String>,
         at_ms: f64,
     },
     ClearBadge {
@@ -164,7 +166,7 @@ fn on_page_shown(
         return Vec::new();
     }
     if let Some(incident) = stored.unassigned {
-        if incident.url == url && now_ms - incident.at_ms <= UNASSIGNED_TTL_MS {
+        if incident.is_at(url) && now_ms - incident.at_ms <= UNASSIGNED_TTL_MS {
             let read = read_page(tab_id, &incident);
             let badge = badge_for(tab_id, &incident);
             let mut actions = vec![
@@ -178,7 +180,7 @@ fn on_page_shown(
     }
     match stored.tab {
         // The failed page itself is shown: browsers reset the badge on commit, so set it again.
-        Some(incident) if incident.url == url => vec![badge_for(tab_id, &incident)],
+        Some(incident) if incident.is_at(url) => vec![badge_for(tab_id, &incident)],
         // The tab moved on to another page.
         Some(_) if how == PageShown::Committed => {
             vec![Action::Forget { tab_id }, Action::ClearBadge { tab_id }]
@@ -195,6 +197,7 @@ fn read_page(tab_id: i64, incident: &Incident) -> Option<Action> {
     wanted.then(|| Action::ReadErrorPage {
         tab_id,
         url: incident.url.clone(),
+        url_hash: incident.url_hash.clone(),
         at_ms: incident.at_ms,
     })
 }

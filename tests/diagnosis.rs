@@ -9,7 +9,7 @@ use gateway_doctor::failure::{Failure, NetError};
 use gateway_doctor::incident::Incident;
 
 fn http(status: u16, headers: &[(&str, &str)], page: Option<&str>) -> Diagnosis {
-    diagnose(&Incident {
+    let incident = Incident {
         url: "https://shop.example/cart".into(),
         host: "shop.example".into(),
         failure: Failure::Http { status },
@@ -24,7 +24,16 @@ fn http(status: u16, headers: &[(&str, &str)], page: Option<&str>) -> Diagnosis 
             .collect(),
         page_excerpt: page.map(str::to_string),
         from_cache: false,
-    })
+        url_hash: None,
+    };
+    let full = diagnose(&incident);
+    // What session storage keeps of the page must tell the same story.
+    let stored = diagnose(&Incident {
+        page_excerpt: page.map(gateway_doctor::page_excerpt::compact),
+        ..incident
+    });
+    assert_eq!(format!("{full:?}"), format!("{stored:?}"), "compacted page");
+    full
 }
 
 fn reference(d: &Diagnosis, kind: Ref) -> Option<&str> {
@@ -343,6 +352,7 @@ fn network_errors_point_at_the_visitor_or_the_site() {
             headers: Vec::new(),
             page_excerpt: None,
             from_cache: false,
+            url_hash: None,
         });
         assert_eq!((d.kind, d.side, d.fixer), (kind, side, fixer), "{error:?}");
     }

@@ -98,6 +98,7 @@ fn sample_incidents() -> Vec<Incident> {
                 .collect(),
             page_excerpt: page.map(str::to_string),
             from_cache: false,
+            url_hash: None,
         })
         .collect()
 }
@@ -320,6 +321,7 @@ fn report_record_sets() -> Vec<Vec<CheckRecord>> {
             status,
             error: Some("TypeError".into()),
             elapsed_ms: 5,
+            redirected: false,
         }),
         ..record(check, CheckState::Done)
     };

@@ -1,5 +1,7 @@
 //! Diagnosis of the error pages that real nginx, Apache httpd (mod_proxy) and HAProxy write when
 //! their upstream is dead, silent or speaks hangup: generated here, never hand-written.
+// Starts real gateway processes: native only.
+#![cfg(unix)]
 #![allow(clippy::expect_used)]
 
 mod support;
@@ -25,6 +27,7 @@ fn incident(captured: &Captured, with_page: bool) -> Incident {
         headers: captured.headers.clone(),
         page_excerpt: with_page.then(|| captured.body.clone()),
         from_cache: false,
+        url_hash: None,
     }
 }
 
@@ -60,6 +63,14 @@ fn pages_from_real_gateways_name_the_gateway_and_the_failure() {
             assert_eq!(captured.status, *status, "{what}: {}", captured.body);
 
             let full = diagnose(&incident(&captured, true));
+            // What session storage keeps of the page tells the same story.
+            let mut compacted = incident(&captured, true);
+            compacted.page_excerpt = Some(gateway_doctor::page_excerpt::compact(&captured.body));
+            assert_eq!(
+                format!("{full:?}"),
+                format!("{:?}", diagnose(&compacted)),
+                "{what}"
+            );
             assert_eq!(full.kind, *kind, "{what}");
             assert_eq!(
                 full.generator,

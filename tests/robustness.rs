@@ -117,6 +117,7 @@ fn any_headers_and_page_bytes_are_diagnosed_without_panic_and_with_bounded_outpu
             page_excerpt: (rng.below(3) > 0)
                 .then(|| rng.text(if round % 100 == 0 { 200_000 } else { 4_000 })),
             from_cache: false,
+            url_hash: None,
         };
         let diagnosis = diagnose(&incident);
         for reference in &diagnosis.references {
@@ -152,6 +153,7 @@ fn only_a_bounded_prefix_of_a_huge_page_is_scanned() {
         headers: Vec::new(),
         page_excerpt: Some(huge),
         from_cache: false,
+        url_hash: None,
     };
     let d = diagnose(&incident);
     assert_eq!(d.generator, None, "a marker past the scan limit was seen");

@@ -181,7 +181,7 @@ fn closing_a_tab_forgets_it() {
 fn hostile_headers_are_bounded_and_kept_as_plain_strings() {
     let mut headers: Vec<HeaderDetails> = (0..500)
         .map(|i| HeaderDetails {
-            name: format!("x-{i}"),
+            name: format!("x-amz-{i}"),
             value: Some("v".repeat(10_000)),
         })
         .collect();
@@ -333,4 +333,66 @@ fn firefox_unassigned_incident_is_claimed_and_read_at_commit() {
         actions.last(),
         Some(Action::ReadErrorPage { tab_id: 5, .. })
     ));
+}
+
+fn committed(tab_id: i64, url: &str) -> TabEvent {
+    TabEvent::Committed {
+        tab_id,
+        frame_id: 0,
+        url: url.into(),
+    }
+}
+
+/// Sign-in callbacks and tracking links run past 4 KB: the failed page must still be recognised
+/// when it commits, and told apart from another long address that starts the same.
+#[test]
+fn a_failed_page_at_a_very_long_address_keeps_its_badge_when_it_commits() {
+    let long = format!("http://127.0.0.1:8080/callback?state={}", "x".repeat(6000));
+    let failed = RequestDetails {
+        url: long.clone(),
+        status_code: Some(502),
+        ..details(4)
+    };
+    let incident = Incident::from_details(&failed, Failure::Http { status: 502 });
+    assert!(incident.url.len() <= 4096 && incident.url_hash.is_some());
+    assert!(incident.is_at(&long));
+    let shown = decide(committed(4, &long), stored_tab(incident.clone()), 2_000.0);
+    assert_eq!(badge(&shown), Some("502"), "{shown:?}");
+    assert!(!shown.iter().any(|a| matches!(a, Action::Forget { .. })));
+
+    // Same first 4 KB, another address: the tab moved on.
+    let other = format!("{long}&more=1");
+    assert!(!incident.is_at(&other));
+    let moved = decide(committed(4, &other), stored_tab(incident.clone()), 2_000.0);
+    assert!(moved.contains(&Action::Forget { tab_id: 4 }), "{moved:?}");
+
+    // The hash survives storage.
+    let json = serde_json::to_string(&incident).expect("serialises");
+    let back: Incident = serde_json::from_str(&json).expect("parses");
+    assert!(back.is_at(&long));
+}
+
+#[test]
+fn only_headers_the_diagnosis_needs_are_kept() {
+    let header = |name: &str, value: &str| gateway_doctor::incident::HeaderDetails {
+        name: name.into(),
+        value: Some(value.into()),
+    };
+    let failed = RequestDetails {
+        status_code: Some(502),
+        response_headers: Some(vec![
+            header("Set-Cookie", "session=secret"),
+            header("set-cookie2", "a=b"),
+            header("Server", "nginx"),
+            header("CF-RAY", "8f1c2a3b4c5d6e7f-FRA"),
+            header("X-Amz-Cf-Id", "abc"),
+            header("Content-Security-Policy", "default-src 'self'"),
+            header("X-Custom-Tracking", "visitor-42"),
+            header("Retry-After", "120"),
+        ]),
+        ..details(4)
+    };
+    let incident = Incident::from_details(&failed, Failure::Http { status: 502 });
+    let names: Vec<&str> = incident.headers.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["Server", "CF-RAY", "X-Amz-Cf-Id", "Retry-After"]);
 }

@@ -157,6 +157,7 @@ fn network_text_is_rendered_as_inert_text() {
         headers: vec![("server".into(), hostile.into())],
         page_excerpt: Some(hostile.into()),
         from_cache: false,
+        url_hash: None,
     };
     let messages = obj(&[("kindConnectionDropped", "Connection dropped".into())]);
     render_incident(

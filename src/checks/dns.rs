@@ -106,3 +106,67 @@ mod tests {
         assert_eq!(read_doh_answer(odd), Ok(Vec::new()));
     }
 }
+
+/// The DNS-over-HTTPS JSON query for `host`'s `record_type` records at `resolver`: the name is
+/// percent-encoded, so nothing in it can add parameters or change the path.
+pub fn doh_query_url(resolver: &str, host: &str, record_type: &str) -> String {
+    let joiner = if resolver.contains('?') { '&' } else { '?' };
+    let name = host.trim_matches(['[', ']']);
+    format!(
+        "{resolver}{joiner}name={}&type={}",
+        percent_encode(name),
+        percent_encode(record_type)
+    )
+}
+
+/// Every byte but RFC 3986's unreserved characters, percent-encoded.
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod query_tests {
+    use super::*;
+
+    #[test]
+    fn the_name_is_encoded_into_the_query() {
+        let cases = [
+            (
+                "https://dns.example/dns-query",
+                "example.com",
+                "https://dns.example/dns-query?name=example.com&type=A",
+            ),
+            (
+                "https://dns.example/q?ct=json",
+                "example.com",
+                "https://dns.example/q?ct=json&name=example.com&type=A",
+            ),
+            (
+                "https://dns.example/dns-query",
+                "a&type=TXT#x",
+                "https://dns.example/dns-query?name=a%26type%3DTXT%23x&type=A",
+            ),
+            (
+                "https://dns.example/dns-query",
+                "bücher.example",
+                "https://dns.example/dns-query?name=b%C3%BCcher.example&type=A",
+            ),
+            (
+                "https://dns.example/dns-query",
+                "a b/../c?d",
+                "https://dns.example/dns-query?name=a%20b%2F..%2Fc%3Fd&type=A",
+            ),
+        ];
+        for (resolver, host, expected) in cases {
+            assert_eq!(doh_query_url(resolver, host, "A"), expected, "{host}");
+        }
+    }
+}

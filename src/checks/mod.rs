@@ -4,8 +4,10 @@
 //! their results here.
 
 pub mod dns;
+pub mod plan;
 pub mod providers;
 pub mod record;
+pub mod scope;
 pub mod verdict;
 
 use serde::{Deserialize, Serialize};
@@ -19,12 +21,17 @@ pub struct FetchResult {
     /// The browser's error when none did (network error, timeout).
     pub error: Option<String>,
     pub elapsed_ms: u64,
+    /// The server answered with a redirect, which was not followed (a check never sends the
+    /// visitor's request on to another address): it answers, so the way to it works.
+    #[serde(default)]
+    pub redirected: bool,
 }
 
 impl FetchResult {
-    /// The server answered with a page (below 500): whatever failed before works now.
+    /// The server answered with a page (below 500) or a redirect: whatever failed before works
+    /// now.
     pub fn works(&self) -> bool {
-        self.status.is_some_and(|s| s < 500)
+        self.redirected || self.status.is_some_and(|s| s < 500)
     }
 
     pub fn fails(&self) -> bool {

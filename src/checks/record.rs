@@ -162,41 +162,6 @@ pub fn evidence(served_from_cache: bool, at_ms: f64, records: &[CheckRecord]) ->
     evidence
 }
 
-/// Host names an outside service must not hear of, and cannot reach anyway: addresses on the
-/// visitor's own machine or network, and names only their network knows.
-pub fn is_private_host(host: &str) -> bool {
-    let host = host.trim_matches(['[', ']']).to_ascii_lowercase();
-    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
-        return match ip {
-            std::net::IpAddr::V4(v4) => {
-                v4.is_private()
-                    || v4.is_loopback()
-                    || v4.is_link_local()
-                    || v4.is_unspecified()
-                    || v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1])
-            }
-            std::net::IpAddr::V6(v6) => {
-                v6.is_loopback()
-                    || v6.is_unspecified()
-                    || (v6.segments()[0] & 0xfe00) == 0xfc00
-                    || (v6.segments()[0] & 0xffc0) == 0xfe80
-            }
-        };
-    }
-    !host.contains('.')
-        || [
-            ".localhost",
-            ".local",
-            ".lan",
-            ".internal",
-            ".home.arpa",
-            ".corp",
-            ".intranet",
-        ]
-        .iter()
-        .any(|suffix| host.ends_with(suffix))
-}
-
 /// Whether the browser's proxy mode (Chromium's `mode`, Firefox's `proxyType`) sends traffic
 /// through a proxy: `None` when it defers to the system or auto-detection, which we cannot see.
 pub fn proxy_mode_configured(mode: &str) -> Option<bool> {
@@ -207,41 +172,9 @@ pub fn proxy_mode_configured(mode: &str) -> Option<bool> {
     }
 }
 
-/// Whether the host is written as an address (nothing for DNS to look up).
-pub fn is_address_literal(host: &str) -> bool {
-    host.trim_matches(['[', ']'])
-        .parse::<std::net::IpAddr>()
-        .is_ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn private_hosts_stay_private() {
-        for host in [
-            "localhost",
-            "127.0.0.1",
-            "10.1.2.3",
-            "192.168.0.1",
-            "172.16.5.5",
-            "169.254.1.1",
-            "100.64.0.1",
-            "[::1]",
-            "fd00::1",
-            "fe80::1",
-            "printer.local",
-            "intranet",
-            "nas.home.arpa",
-            "app.localhost",
-        ] {
-            assert!(is_private_host(host), "{host}");
-        }
-        for host in ["example.com", "8.8.8.8", "2001:4860::8888", "shop.example"] {
-            assert!(!is_private_host(host), "{host}");
-        }
-    }
 
     #[test]
     fn evidence_ignores_other_incidents_and_unfinished_checks() {
@@ -251,6 +184,7 @@ mod tests {
             status: Some(200),
             error: None,
             elapsed_ms: 4,
+            redirected: false,
         });
         let mut old = fresh.clone();
         old.check = CheckId::Stranger;

@@ -179,6 +179,7 @@ mod tests {
             status: Some(200),
             error: None,
             elapsed_ms: 12,
+            redirected: false,
         })
     }
     fn bad() -> Option<FetchResult> {
@@ -186,6 +187,7 @@ mod tests {
             status: Some(502),
             error: None,
             elapsed_ms: 12,
+            redirected: false,
         })
     }
     fn refused() -> Option<FetchResult> {
@@ -193,6 +195,7 @@ mod tests {
             status: None,
             error: Some("TypeError: Failed to fetch".into()),
             elapsed_ms: 3,
+            redirected: false,
         })
     }
     fn checker(up: bool) -> Option<CheckerAnswer> {

@@ -22,8 +22,47 @@ pub struct ActionContext {
     pub shortcut: Option<String>,
 }
 
+/// What must be done or read synchronously within the visitor's click.
+pub struct Click {
+    /// The answer to the permission prompt the action needs (`browsingData`), asked within the
+    /// click: browsers only show the prompt during a user gesture.
+    permission: Option<js_sys::Promise>,
+    /// The report's "include the part after ?" box, ticked.
+    include_query: bool,
+}
+
+impl Click {
+    pub fn now(api: &ExtensionApi, doc: &web_sys::Document, action: ActionId) -> Click {
+        let permission = match action {
+            ActionId::ClearSiteData => request_permission(api, "browsingData"),
+            _ => None,
+        };
+        let include_query = doc
+            .get_element_by_id("report-include-query")
+            .and_then(|b| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(b).ok())
+            .is_some_and(|b| b.checked());
+        Click {
+            permission,
+            include_query,
+        }
+    }
+}
+
+/// Asks for an optional permission; the promise resolves to whether it is granted.
+pub fn request_permission(api: &ExtensionApi, name: &str) -> Option<js_sys::Promise> {
+    let permissions = api.permissions()?;
+    let list: js_sys::Array = std::iter::once(JsValue::from_str(name)).collect();
+    let request = object(&[("permissions", list.into())]).ok()?;
+    Some(permissions.request(&request))
+}
+
 /// Carries out `action`; the text says what happened (success or not).
-pub async fn perform(api: &ExtensionApi, action: ActionId, context: &ActionContext) -> String {
+pub async fn perform(
+    api: &ExtensionApi,
+    action: ActionId,
+    context: &ActionContext,
+    click: Click,
+) -> String {
     let say = |key: &str, args: &[String]| message(api, key, args);
     match action {
         ActionId::RetryNow => {
@@ -37,7 +76,22 @@ pub async fn perform(api: &ExtensionApi, action: ActionId, context: &ActionConte
                 Err(error) => say("actionFailed", &[describe_error(&error, 0)]),
             }
         }
-        ActionId::ClearSiteData => clear_site_data(api, context).await,
+        ActionId::ClearSiteData => {
+            let granted = match click.permission {
+                Some(answer) => JsFuture::from(answer)
+                    .await
+                    .is_ok_and(|yes| yes.as_bool() == Some(true)),
+                None => false,
+            };
+            if !granted {
+                return say("actionPermissionRefused", &[]);
+            }
+            // The API appears once the permission is granted: a fresh handle sees it.
+            match super::api::extension_api() {
+                Ok(api) => clear_site_data(&api, context).await,
+                Err(_) => say("actionUnavailable", &[]),
+            }
+        }
         ActionId::OpenPrivateWindow => open_private_window(api, context).await,
         ActionId::CopyDnsCommand => match &context.command {
             Some(command) => match copy_text(command).await {
@@ -48,7 +102,9 @@ pub async fn perform(api: &ExtensionApi, action: ActionId, context: &ActionConte
         },
         // Runs through the checks block's own button (it needs the permission prompt).
         ActionId::CheckProxy => say("actionSeeProxyLine", &[]),
-        ActionId::OpenArchive => open_tab(api, &archive_url(&context.url)).await,
+        ActionId::OpenArchive => {
+            open_tab(api, &archive_url(&context.url, click.include_query)).await
+        }
         ActionId::OpenCheckerPage => match &context.provider {
             Some(provider) => open_tab(api, &provider.page_url(&context.host)).await,
             None => say("actionNoChecker", &[]),

@@ -37,6 +37,12 @@ extern "C" {
     pub fn browsing_data(this: &ExtensionApi) -> Option<BrowsingDataApi>;
     #[wasm_bindgen(method, getter)]
     pub fn windows(this: &ExtensionApi) -> Option<WindowsApi>;
+    #[wasm_bindgen(method, getter, js_name = webNavigation)]
+    pub fn web_navigation(this: &ExtensionApi) -> Option<WebNavigationApi>;
+
+    pub type WebNavigationApi;
+    #[wasm_bindgen(method, js_name = getFrame)]
+    pub fn get_frame(this: &WebNavigationApi, details: &JsValue) -> Promise;
 
     pub type BrowsingDataApi;
     #[wasm_bindgen(method)]

@@ -3,9 +3,10 @@
 use super::api::{extension_api, message, object, ExtensionApi};
 use super::retry;
 use super::storage::{self, tab_key, UNASSIGNED_KEY};
-use super::{banner, check_store, checks};
-use crate::diagnosis::page::MAX_SCAN;
-use crate::incident::{truncate, RequestDetails};
+use super::{banner, check_store, checks, failed_page};
+use crate::incident::RequestDetails;
+use crate::messages::{admit, Request, Sender};
+use crate::page_excerpt::compact as compact_page;
 use crate::tracker::{decide, Action, Stored, TabEvent};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
@@ -109,26 +110,27 @@ fn retry_follow_up(action: &Action, loaded_url: Option<&str>) -> Option<RetryFol
     }
 }
 
-/// Requests from the popup: `{type: "cancel-retry" | "run-checks", tabId}`. Anything else is refused with a
-/// clear message. (Read by hand: one small shape does not need serde's tagged-enum machinery.)
+/// Runtime messages: `{type, tabId}` plus who sent it (`senderUrl`, `senderTabId`,
+/// `senderFrameId`, added by background.js from the browser's own sender record). What may be
+/// asked, and by whom, is `crate::messages::admit`'s decision; a refusal is an error with the
+/// reason.
 async fn on_message(api: &ExtensionApi, details: JsValue) -> Result<(), JsValue> {
     let field = |name: &str| js_sys::Reflect::get(&details, &name.into()).ok();
+    let sender = Sender {
+        url: field("senderUrl").and_then(|v| v.as_string()),
+        tab_id: field("senderTabId").and_then(|v| v.as_f64()),
+        frame_id: field("senderFrameId").and_then(|v| v.as_f64()),
+    };
     let kind = field("type").and_then(|v| v.as_string());
-    let tab_id = field("tabId")
-        .and_then(|v| v.as_f64())
-        .filter(|id| id.fract() == 0.0);
-    let sender_tab = field("senderTabId")
-        .and_then(|v| v.as_f64())
-        .filter(|id| id.fract() == 0.0);
-    if let (Some("open-details"), Some(tab_id)) = (kind.as_deref(), sender_tab) {
-        return banner::open_details(api, tab_id as i64).await;
-    }
-    match (kind.as_deref(), tab_id) {
-        (Some("cancel-retry"), Some(tab_id)) => retry::on_cancel(api, tab_id as i64).await,
-        (Some("run-checks"), Some(tab_id)) => checks::run_again(api, tab_id as i64).await,
-        _ => Err(JsValue::from_str(
-            "Gateway Doctor: unknown message from the popup",
-        )),
+    let tab_id = field("tabId").and_then(|v| v.as_f64());
+    let base = api.runtime().get_url("");
+    match admit(kind.as_deref(), tab_id, &sender, &base) {
+        Ok(Request::OpenDetails { tab_id }) => banner::open_details(api, tab_id).await,
+        Ok(Request::CancelRetry { tab_id }) => retry::on_cancel(api, tab_id).await,
+        Ok(Request::RunChecks { tab_id }) => checks::run_again(api, tab_id).await,
+        Err(reason) => Err(JsValue::from_str(&format!(
+            "Gateway Doctor: refused {kind:?}: {reason}"
+        ))),
     }
 }
 
@@ -189,11 +191,11 @@ async fn carry_out(api: &ExtensionApi, action: Action) -> Result<(), JsValue> {
             let title = message(api, "badgeTitle", &[text.clone(), host]);
             set_badge(api, tab_id, &text, &title).await
         }
-        Action::ReadErrorPage { tab_id, url, at_ms } => {
+        Action::ReadErrorPage { tab_id, at_ms, .. } => {
             // Off the event queue: it waits for the page to finish loading.
             let api = extension_api()?;
             wasm_bindgen_futures::spawn_local(async move {
-                read_error_page(&api, tab_id, &url, at_ms).await;
+                read_error_page(&api, tab_id, at_ms).await;
             });
             Ok(())
         }
@@ -231,31 +233,35 @@ async fn set_badge(
     Ok(())
 }
 
-/// Reads the first 64 KB of the error page shown in `tab_id` once it has loaded `url`, and adds
-/// it to the tab's incident if that is still the one stamped `at_ms`. Best effort: a tab that
-/// moved on, or a page the browser will not let us read, leaves the diagnosis to the headers.
-async fn read_error_page(api: &ExtensionApi, tab_id: i64, url: &str, at_ms: f64) {
-    let excerpt = match wait_until_loaded(api, tab_id, url).await {
-        Ok(true) => page_excerpt(api, tab_id).await,
+/// Reads the first 64 KB of the error page shown in `tab_id` once it has loaded, and adds it to
+/// the tab's incident if that is still the one stamped `at_ms`. Best effort: a tab that moved on,
+/// or a page the browser will not let us read, leaves the diagnosis to the headers.
+async fn read_error_page(api: &ExtensionApi, tab_id: i64, at_ms: f64) {
+    let key = tab_key(tab_id);
+    let current = |incident: &Option<crate::incident::Incident>| {
+        incident.as_ref().filter(|i| i.at_ms == at_ms).cloned()
+    };
+    let Ok(Some(incident)) = storage::load(api, &key).await.map(|i| current(&i)) else {
+        return;
+    };
+    let excerpt = match wait_until_loaded(api, tab_id, &incident).await {
+        Ok(true) => failed_page::run(api, tab_id, &incident, None).await,
         Ok(false) => return,
         Err(error) => Err(error),
     };
     let excerpt = match excerpt {
-        Ok(Some(excerpt)) => excerpt,
+        Ok(Some(excerpt)) => excerpt.as_string().unwrap_or_default(),
         Ok(None) => return,
         Err(error) => {
             web_sys::console::debug_2(&"Gateway Doctor: error page not read".into(), &error);
             return;
         }
     };
-    let key = tab_key(tab_id);
-    let Ok(Some(mut incident)) = storage::load(api, &key).await else {
+    // The tab may have moved on while the page was read.
+    let Ok(Some(mut incident)) = storage::load(api, &key).await.map(|i| current(&i)) else {
         return;
     };
-    if incident.url != url || incident.at_ms != at_ms {
-        return;
-    }
-    incident.page_excerpt = Some(truncate(&excerpt, MAX_SCAN));
+    incident.page_excerpt = Some(compact_page(&excerpt));
     if let Err(error) = storage::save(api, &key, &incident).await {
         web_sys::console::warn_2(&"Gateway Doctor: could not store the page".into(), &error);
     }
@@ -264,26 +270,21 @@ async fn read_error_page(api: &ExtensionApi, tab_id: i64, url: &str, at_ms: f64)
     }
 }
 
-/// Waits (at most ~10 s) until the tab shows `url` fully loaded; false if it never does.
-async fn wait_until_loaded(api: &ExtensionApi, tab_id: i64, url: &str) -> Result<bool, JsValue> {
+/// Waits (at most ~10 s) until the tab shows the failed address fully loaded; false if it never
+/// does.
+async fn wait_until_loaded(
+    api: &ExtensionApi,
+    tab_id: i64,
+    incident: &crate::incident::Incident,
+) -> Result<bool, JsValue> {
     for _ in 0..100 {
         let tab = JsFuture::from(api.tabs().get(tab_id as f64)).await?;
         let status = js_sys::Reflect::get(&tab, &"status".into())?.as_string();
         let shown = js_sys::Reflect::get(&tab, &"url".into())?.as_string();
-        if status.as_deref() == Some("complete") && shown.as_deref() == Some(url) {
+        if status.as_deref() == Some("complete") && shown.is_some_and(|url| incident.is_at(&url)) {
             return Ok(true);
         }
         gloo_timers::future::TimeoutFuture::new(100).await;
     }
     Ok(false)
-}
-
-async fn page_excerpt(api: &ExtensionApi, tab_id: i64) -> Result<Option<String>, JsValue> {
-    let target = object(&[("tabId", JsValue::from_f64(tab_id as f64))])?;
-    let files: js_sys::Array = std::iter::once(JsValue::from_str("read_error_page.js")).collect();
-    let injection = object(&[("target", target), ("files", files.into())])?;
-    let results = JsFuture::from(api.scripting().execute_script(&injection)).await?;
-    let first = js_sys::Array::from(&results).get(0);
-    let result = js_sys::Reflect::get(&first, &"result".into())?;
-    Ok(result.as_string())
 }

@@ -10,7 +10,6 @@ use crate::incident::Incident;
 use crate::popup_view::incident_view;
 use crate::retry::TabWaitState;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 /// Shows the banner on the tab's error page (HTTP failures only: a browser's own network error
@@ -72,12 +71,7 @@ async fn draw(
         ("nextCheckAtMs", next_check),
         ("onlyUpdate", only_update.into()),
     ])?;
-    let show = js_sys::Reflect::get(&js_sys::global(), &"gatewayDoctorShowBanner".into())?
-        .dyn_into::<js_sys::Function>()?;
-    let promise: js_sys::Promise = show
-        .call2(&JsValue::NULL, &JsValue::from_f64(tab_id as f64), &data)?
-        .dyn_into()?;
-    JsFuture::from(promise).await?;
+    super::failed_page::run(api, tab_id, incident, Some(data)).await?;
     Ok(())
 }
 

@@ -24,8 +24,7 @@ fn all_keys(tab_id: i64) -> js_sys::Array {
 pub async fn save(api: &ExtensionApi, tab_id: i64, record: &CheckRecord) -> Result<(), JsValue> {
     let value = record.serialize(&serde_wasm_bindgen::Serializer::json_compatible())?;
     let items = object(&[(&check_key(tab_id, record.check), value)])?;
-    JsFuture::from(api.storage().session().set(&items)).await?;
-    Ok(())
+    super::storage::set_making_room(api, &items).await
 }
 
 /// The tab's records; a corrupt one is left out (and logged), never fatal.

@@ -7,14 +7,15 @@ use super::check_store;
 use super::net;
 use super::settings_store;
 use super::storage;
+use crate::checks::dns::doh_query_url;
 use crate::checks::dns::{compare, read_parsed_doh_answer};
+use crate::checks::plan::{describe, plan, Plan};
 use crate::checks::providers::{read_parsed_answer, Provider, MAX_ANSWER};
-use crate::checks::record::CheckState;
-use crate::checks::record::{is_address_literal, is_private_host, skip, CheckId, CheckRecord};
+use crate::checks::record::{CheckId, CheckRecord, CheckState};
 use crate::checks::FetchResult;
 use crate::failure::{Failure, NetError};
 use crate::incident::Incident;
-use crate::settings::{Settings, DEFAULT_DOH_RESOLVER};
+use crate::settings::Settings;
 use js_sys::Reflect;
 use std::cell::RefCell;
 use std::net::IpAddr;
@@ -85,64 +86,6 @@ async fn start_all(tab_id: i64, incident: Incident, again: bool) -> Result<(), J
     Ok(())
 }
 
-/// What a check will do, decided before it starts.
-enum Plan {
-    Skip(&'static str),
-    Refetch { with_cookies: bool },
-    Ask(Provider, String),
-    ResolveWithBrowser,
-    ResolveOverHttps(String),
-    Reach(String),
-}
-
-fn plan(check: CheckId, incident: &Incident, settings: &Settings, has_dns_api: bool) -> Plan {
-    let host = incident.host.as_str();
-    match check {
-        // Only a plain GET is sent again: a form is never re-sent.
-        CheckId::Fresh | CheckId::Stranger if !incident.method.eq_ignore_ascii_case("GET") => {
-            Plan::Skip(skip::NOT_GET)
-        }
-        CheckId::Fresh => Plan::Refetch { with_cookies: true },
-        CheckId::Stranger => Plan::Refetch {
-            with_cookies: false,
-        },
-        CheckId::Checker => match settings.provider() {
-            None => Plan::Skip(skip::TURNED_OFF),
-            // A site on the visitor's own network: an outside checker neither can nor may see it.
-            Some(provider)
-                if is_private_host(host) && !matches!(provider, Provider::GatewayDoctor { .. }) =>
-            {
-                Plan::Skip(skip::PRIVATE_HOST)
-            }
-            Some(provider) => match provider.check_url(&incident.url) {
-                Some(url) => Plan::Ask(provider, url),
-                None => Plan::Skip(skip::ADDRESS_LITERAL),
-            },
-        },
-        CheckId::Dns if !settings.check_dns => Plan::Skip(skip::TURNED_OFF),
-        CheckId::Dns if is_address_literal(host) || host.is_empty() => {
-            Plan::Skip(skip::ADDRESS_LITERAL)
-        }
-        CheckId::Dns if settings.dns_resolver.is_empty() && has_dns_api => Plan::ResolveWithBrowser,
-        CheckId::Dns if settings.dns_resolver.is_empty() && is_private_host(host) => {
-            Plan::Skip(skip::PRIVATE_HOST)
-        }
-        CheckId::Dns if settings.dns_resolver.is_empty() => {
-            Plan::ResolveOverHttps(DEFAULT_DOH_RESOLVER.to_string())
-        }
-        CheckId::Dns => Plan::ResolveOverHttps(settings.dns_resolver.clone()),
-        // The site's gateway answered: the visitor is online.
-        CheckId::Connectivity if matches!(incident.failure, Failure::Http { .. }) => {
-            Plan::Skip(skip::GATEWAY_ANSWERED)
-        }
-        CheckId::Connectivity if settings.connectivity_url.is_empty() => {
-            Plan::Skip(skip::TURNED_OFF)
-        }
-        CheckId::Connectivity => Plan::Reach(settings.connectivity_url.clone()),
-        CheckId::Proxy => Plan::Skip(skip::NOT_ASKED),
-    }
-}
-
 async fn run_one(
     tab_id: i64,
     check: CheckId,
@@ -154,22 +97,11 @@ async fn run_one(
     let at = incident.at_ms;
     let plan = plan(check, incident, settings, api.dns().is_some());
     let started = js_sys::Date::now();
-    let sent = match &plan {
-        Plan::Skip(reason) => {
-            let record = CheckRecord::skipped(check, at, started, reason);
-            return store_if_current(&api, tab_id, &record).await;
-        }
-        Plan::Refetch { with_cookies: true } => format!("GET {} (cache bypassed)", incident.url),
-        Plan::Refetch { .. } => format!("GET {} (no cookies, cache bypassed)", incident.url),
-        Plan::Ask(_, url) => format!("GET {url}"),
-        Plan::ResolveWithBrowser => {
-            format!("DNS lookup of {} (Firefox, cache bypassed)", incident.host)
-        }
-        Plan::ResolveOverHttps(resolver) => {
-            format!("DNS over HTTPS for {} via {resolver}", incident.host)
-        }
-        Plan::Reach(url) => format!("GET {url}"),
-    };
+    if let Plan::Skip(reason) = plan {
+        let record = CheckRecord::skipped(check, at, started, reason);
+        return store_if_current(&api, tab_id, &record).await;
+    }
+    let sent = describe(&plan, incident);
     let mut record = CheckRecord::running(check, at, started, sent);
     store_if_current(&api, tab_id, &record).await?;
     match plan {
@@ -184,7 +116,7 @@ async fn run_one(
             }
             record.fetch = Some(fetch);
         }
-        Plan::Ask(provider, url) => {
+        Plan::Ask { provider, url } => {
             record.provider = Some(provider.name());
             match ask_checker(&provider, &url).await {
                 Ok(answer) => record.checker = Some(answer),
@@ -199,12 +131,12 @@ async fn run_one(
             };
             compare_dns(&mut record, incident, looked_up);
         }
-        Plan::ResolveOverHttps(resolver) => {
+        Plan::ResolveOverHttps { resolver } => {
             record.provider = Some(crate::incident::host_of(&resolver).to_string());
             let looked_up = resolve_over_https(&resolver, &incident.host).await;
             compare_dns(&mut record, incident, looked_up);
         }
-        Plan::Reach(url) => {
+        Plan::Reach { url } => {
             record.fetch = Some(refetch(&url, false, CONNECTIVITY_TIMEOUT_MS).await);
         }
     }
@@ -290,14 +222,17 @@ async fn shared_refetch(url: &str, with_cookies: bool, own: bool) -> (FetchResul
             status: None,
             error: Some("refetch lost".into()),
             elapsed_ms: 0,
+            redirected: false,
         });
     (fetched, fetched_url)
 }
 
-/// GET the page again, bypassing every cache; with or without the visitor's cookies.
+/// GET the page again, bypassing every cache; with or without the visitor's cookies. A redirect
+/// is never followed: the visitor's cookies go to the address that failed and nowhere else.
 async fn refetch(url: &str, with_cookies: bool, timeout_ms: u32) -> FetchResult {
     let init = net::request("GET", timeout_ms);
     init.set_cache(web_sys::RequestCache::NoStore);
+    init.set_redirect(web_sys::RequestRedirect::Manual);
     init.set_credentials(if with_cookies {
         web_sys::RequestCredentials::Include
     } else {
@@ -312,16 +247,19 @@ async fn refetch(url: &str, with_cookies: bool, timeout_ms: u32) -> FetchResult 
             if let Some(body) = response.body() {
                 let _ignored = body.cancel();
             }
+            let redirected = net::is_unfollowed_redirect(&response);
             FetchResult {
-                status: Some(response.status()),
+                status: (!redirected).then(|| response.status()),
                 error: None,
                 elapsed_ms,
+                redirected,
             }
         }
         Err(error) => FetchResult {
             status: None,
             error: Some(error),
             elapsed_ms,
+            redirected: false,
         },
     }
 }
@@ -348,10 +286,9 @@ async fn ask_checker(
 }
 
 async fn resolve_over_https(resolver: &str, host: &str) -> Result<Vec<IpAddr>, String> {
-    let joiner = if resolver.contains('?') { '&' } else { '?' };
     let mut addresses = Vec::new();
     for record_type in ["A", "AAAA"] {
-        let url = format!("{resolver}{joiner}name={host}&type={record_type}");
+        let url = doh_query_url(resolver, host, record_type);
         let init =
             json_request(DNS_TIMEOUT_MS, "application/dns-json").map_err(|_| "bad request")?;
         let response = net::send(&url, &init, DNS_TIMEOUT_MS).await?;

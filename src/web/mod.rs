@@ -17,6 +17,8 @@ mod check_store;
 #[cfg(feature = "background")]
 mod checks;
 mod dom;
+#[cfg(feature = "background")]
+mod failed_page;
 mod net;
 #[cfg(feature = "ui")]
 mod options;

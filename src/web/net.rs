@@ -41,7 +41,8 @@ pub async fn send(
     }
 }
 
-/// Reads a response body of at most `max_bytes` (by its declared length and its real one).
+/// Reads a response body of at most `max_bytes` as text, through its stream: it stops reading
+/// (and cancels the download) as soon as the answer is larger, whatever its declared length.
 pub async fn read_text(response: &web_sys::Response, max_bytes: usize) -> Result<String, String> {
     let declared = response
         .headers()
@@ -50,20 +51,51 @@ pub async fn read_text(response: &web_sys::Response, max_bytes: usize) -> Result
         .flatten()
         .and_then(|len| len.trim().parse::<u64>().ok());
     if declared.is_some_and(|len| len > max_bytes as u64) {
+        cancel_body(response);
         return Err("answer too large".into());
     }
-    let promise = response
-        .text()
+    let Some(body) = response.body() else {
+        return Ok(String::new());
+    };
+    let reader: web_sys::ReadableStreamDefaultReader = body
+        .get_reader()
+        .dyn_into()
         .map_err(|_| "answer unreadable".to_string())?;
-    let body = JsFuture::from(promise)
-        .await
-        .map_err(|error| describe_error(&error, 0))?
-        .as_string()
-        .ok_or("answer unreadable")?;
-    if body.len() > max_bytes {
-        return Err("answer too large".into());
+    let mut bytes = Vec::new();
+    loop {
+        let chunk = JsFuture::from(reader.read())
+            .await
+            .map_err(|error| describe_error(&error, 0))?;
+        let done = js_sys::Reflect::get(&chunk, &"done".into())
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(true);
+        if done {
+            break;
+        }
+        let value = js_sys::Reflect::get(&chunk, &"value".into()).unwrap_or(JsValue::UNDEFINED);
+        let Some(part) = value.dyn_ref::<js_sys::Uint8Array>() else {
+            return Err("answer unreadable".into());
+        };
+        if bytes.len() + part.length() as usize > max_bytes {
+            let _ignored = reader.cancel();
+            return Err("answer too large".into());
+        }
+        bytes.extend(part.to_vec());
     }
-    Ok(body)
+    String::from_utf8(bytes).map_err(|_| "answer is not UTF-8 text".to_string())
+}
+
+/// Stops a body we will not read from downloading.
+pub fn cancel_body(response: &web_sys::Response) {
+    if let Some(body) = response.body() {
+        let _ignored = body.cancel();
+    }
+}
+
+/// The answer was a redirect that `redirect: "manual"` did not follow (an opaque redirect).
+pub fn is_unfollowed_redirect(response: &web_sys::Response) -> bool {
+    response.type_() == web_sys::ResponseType::Opaqueredirect
 }
 
 /// A rejected fetch in a few words.

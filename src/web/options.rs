@@ -105,6 +105,13 @@ pub async fn render_options(root: Element) -> Result<(), JsValue> {
         )?],
     )?;
 
+    let privacy = element(&doc, "p", "")?;
+    let link = text(&doc, "a", "privacy-link", &say("optionPrivacyLink"))?;
+    link.set_attribute("href", "privacy.txt")?;
+    link.set_attribute("target", "_blank")?;
+    append(&privacy, &[&link])?;
+    append(&form, &[&privacy])?;
+
     let status = element(&doc, "p", "status")?;
     status.set_attribute("role", "status")?;
     append(&form, &[&status])?;
@@ -134,6 +141,47 @@ pub async fn render_options(root: Element) -> Result<(), JsValue> {
     form.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref())?;
     // The page lives as long as its form.
     on_change.forget();
+    ask_for_notifications_when_ticked(&api, &doc)?;
+    Ok(())
+}
+
+/// Notifications are an optional permission, asked for when the visitor ticks the box (the
+/// click is the gesture the prompt needs); refused, the box is unticked again and saved so.
+fn ask_for_notifications_when_ticked(
+    api: &Rc<ExtensionApi>,
+    doc: &Document,
+) -> Result<(), JsValue> {
+    let Some(input) = doc
+        .get_element_by_id("notifyWhenBack")
+        .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+    else {
+        return Ok(());
+    };
+    let on_click = {
+        let (api, doc, box_) = (Rc::clone(api), doc.clone(), input.clone());
+        Closure::<dyn FnMut()>::new(move || {
+            if !box_.checked() {
+                return;
+            }
+            let answer = super::actions::request_permission(&api, "notifications");
+            let (api, doc, box_) = (Rc::clone(&api), doc.clone(), box_.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let granted = match answer {
+                    Some(answer) => wasm_bindgen_futures::JsFuture::from(answer)
+                        .await
+                        .is_ok_and(|yes| yes.as_bool() == Some(true)),
+                    None => false,
+                };
+                if !granted {
+                    box_.set_checked(false);
+                    let _ignored = save_from_form(&api, &doc).await;
+                    set_status(&doc, &message(&api, "optionNotifyRefused", &[]));
+                }
+            });
+        })
+    };
+    input.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref())?;
+    on_click.forget();
     Ok(())
 }
 
@@ -167,6 +215,12 @@ fn checks_fieldset(
     append(
         &set,
         &[
+            &checkbox(
+                doc,
+                "refetchPage",
+                &say("optionRefetchPage"),
+                settings.refetch_page,
+            )?,
             &row,
             &url_input(
                 doc,
@@ -276,6 +330,7 @@ async fn save_from_form(api: &ExtensionApi, doc: &Document) -> Result<(), JsValu
     let dns_resolver = url_field("dnsResolver", &previous.dns_resolver);
     let connectivity_url = url_field("connectivityUrl", &previous.connectivity_url);
     let settings = Settings {
+        refetch_page: checked("refetchPage"),
         checker,
         checker_url,
         check_dns: checked("checkDns"),

@@ -1,7 +1,7 @@
 //! "What you can try": the steps that fit this visitor's case, browser and system, each with
 //! its one-click action, command (with a copy button) or keyboard shortcut.
 
-use super::actions::{perform, ActionContext};
+use super::actions::{perform, ActionContext, Click};
 use super::api::{message, ExtensionApi};
 use super::dom::{append, element, text};
 use crate::steps::{ActionId, StepView};
@@ -110,10 +110,14 @@ fn action_button(
     let context = Rc::clone(context);
     // The clipboard accepts a write shortly after the click, so every action, the copy among
     // them, goes through `perform`.
+    let doc = doc.clone();
     let on_click = Closure::<dyn FnMut()>::new(move || {
+        // Within the click itself: a permission prompt needs the gesture, and the box is read as
+        // the visitor left it.
+        let click = Click::now(&api, &doc, action);
         let (api, context, status) = (Rc::clone(&api), Rc::clone(&context), status.clone());
         wasm_bindgen_futures::spawn_local(async move {
-            let said = perform(&api, action, &context).await;
+            let said = perform(&api, action, &context, click).await;
             status.set_text_content(Some(&said));
         });
     });

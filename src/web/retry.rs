@@ -63,7 +63,7 @@ async fn with_watchers<R>(
         (result, watchers.snapshot())
     });
     let value = snapshot.serialize(&serde_wasm_bindgen::Serializer::json_compatible())?;
-    JsFuture::from(api.storage().session().set(&object(&[(STATE_KEY, value)])?)).await?;
+    super::storage::set_making_room(api, &object(&[(STATE_KEY, value)])?).await?;
     Ok(result)
 }
 

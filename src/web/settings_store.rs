@@ -24,6 +24,7 @@ pub async fn load(api: &ExtensionApi) -> Settings {
     let never_retry = field("neverRetry");
     let text = |name: &str| field(name).as_string();
     Settings::from_fields(StoredFields {
+        refetch_page: field("refetchPage").as_bool(),
         checker: text("checker"),
         checker_url: text("checkerUrl"),
         check_dns: field("checkDns").as_bool(),

@@ -5,8 +5,9 @@ use crate::incident::Incident;
 use js_sys::Reflect;
 use serde::Serialize;
 use std::cell::RefCell;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 pub const UNASSIGNED_KEY: &str = "incident:unassigned";
@@ -16,7 +17,8 @@ const PREFIX: &str = "incident:";
 /// costs no storage read at all. Rebuilt from storage once per background start.
 #[derive(Default)]
 struct IncidentIndex {
-    tabs: BTreeSet<i64>,
+    /// Each tab with an incident, and when it failed (0 when only its key is known).
+    tabs: BTreeMap<i64, f64>,
     unassigned: bool,
 }
 
@@ -28,13 +30,9 @@ async fn ensure_index(api: &ExtensionApi) -> Result<(), JsValue> {
     if INDEX.with(|i| i.borrow().is_some()) {
         return Ok(());
     }
-    let items = JsFuture::from(api.storage().session().get(&JsValue::NULL)).await?;
     let mut index = IncidentIndex::default();
-    for key in js_sys::Object::keys(&items.into())
-        .iter()
-        .filter_map(|k| k.as_string())
-    {
-        note_saved(&mut index, &key, true);
+    for key in stored_keys(api).await? {
+        note_saved(&mut index, &key, Some(0.0));
     }
     INDEX.with(|i| {
         let mut slot = i.borrow_mut();
@@ -45,22 +43,43 @@ async fn ensure_index(api: &ExtensionApi) -> Result<(), JsValue> {
     Ok(())
 }
 
-fn note_saved(index: &mut IncidentIndex, key: &str, present: bool) {
-    if key == UNASSIGNED_KEY {
-        index.unassigned = present;
-    } else if let Some(tab) = key.strip_prefix(PREFIX).and_then(|id| id.parse().ok()) {
-        if present {
-            index.tabs.insert(tab);
-        } else {
-            index.tabs.remove(&tab);
+/// The keys in session storage, without reading what they hold (`getKeys`, where the browser has
+/// it: a store full of failed tabs is large).
+async fn stored_keys(api: &ExtensionApi) -> Result<Vec<String>, JsValue> {
+    let session = api.storage().session();
+    let get_keys = Reflect::get(&session, &"getKeys".into())?;
+    let keys = match get_keys.dyn_ref::<js_sys::Function>() {
+        Some(get_keys) => {
+            let promise: js_sys::Promise = get_keys.call0(&session)?.dyn_into()?;
+            JsFuture::from(promise).await?
         }
+        None => {
+            let items = JsFuture::from(session.get(&JsValue::NULL)).await?;
+            js_sys::Object::keys(&items.into()).into()
+        }
+    };
+    Ok(js_sys::Array::from(&keys)
+        .iter()
+        .filter_map(|k| k.as_string())
+        .collect())
+}
+
+/// `failed_at`: the incident's time when saved, `None` when removed.
+fn note_saved(index: &mut IncidentIndex, key: &str, failed_at: Option<f64>) {
+    if key == UNASSIGNED_KEY {
+        index.unassigned = failed_at.is_some();
+    } else if let Some(tab) = key.strip_prefix(PREFIX).and_then(|id| id.parse().ok()) {
+        match failed_at {
+            Some(at) => index.tabs.insert(tab, at),
+            None => index.tabs.remove(&tab),
+        };
     }
 }
 
-fn update_index(key: &str, present: bool) {
+fn update_index(key: &str, failed_at: Option<f64>) {
     INDEX.with(|i| {
         if let Some(index) = i.borrow_mut().as_mut() {
-            note_saved(index, key, present);
+            note_saved(index, key, failed_at);
         }
     });
 }
@@ -71,7 +90,7 @@ pub async fn load_tab(api: &ExtensionApi, tab_id: i64) -> Result<Option<Incident
     if !INDEX.with(|i| {
         i.borrow()
             .as_ref()
-            .is_some_and(|i| i.tabs.contains(&tab_id))
+            .is_some_and(|i| i.tabs.contains_key(&tab_id))
     }) {
         return Ok(None);
     }
@@ -121,13 +140,74 @@ pub fn from_stored(value: JsValue) -> Result<Incident, serde_wasm_bindgen::Error
 
 pub async fn save(api: &ExtensionApi, key: &str, incident: &Incident) -> Result<(), JsValue> {
     let items = object(&[(key, to_stored(incident)?)])?;
-    JsFuture::from(api.storage().session().set(&items)).await?;
-    update_index(key, true);
+    set_making_room(api, &items).await?;
+    update_index(key, Some(incident.at_ms));
     Ok(())
 }
 
 pub async fn remove(api: &ExtensionApi, key: &str) -> Result<(), JsValue> {
     JsFuture::from(api.storage().session().remove(&JsValue::from_str(key))).await?;
-    update_index(key, false);
+    update_index(key, None);
     Ok(())
+}
+
+/// Writes `items` to session storage. When it is full (a restored session of a hundred failed
+/// tabs), the oldest incidents of other tabs and their check results make room, a few at a time:
+/// the newest failure must always get its badge, popup and auto-retry.
+pub async fn set_making_room(api: &ExtensionApi, items: &JsValue) -> Result<(), JsValue> {
+    let keep: Vec<String> = js_sys::Object::keys(items.unchecked_ref::<js_sys::Object>())
+        .iter()
+        .filter_map(|k| k.as_string())
+        .collect();
+    let mut attempt = 0;
+    loop {
+        match JsFuture::from(api.storage().session().set(items)).await {
+            Ok(_) => return Ok(()),
+            Err(error) if attempt < 8 && is_quota_error(&error) => {
+                attempt += 1;
+                ensure_index(api).await?;
+                let known: Vec<(i64, f64)> = INDEX.with(|i| {
+                    i.borrow()
+                        .as_ref()
+                        .map(|i| i.tabs.iter().map(|(t, at)| (*t, *at)).collect())
+                        .unwrap_or_default()
+                });
+                let keep_tabs: Vec<i64> = keep.iter().filter_map(|k| tab_of_key(k)).collect();
+                let evict = crate::incident::eviction_order(&known, &keep_tabs, 10);
+                if evict.is_empty() {
+                    return Err(error);
+                }
+                web_sys::console::warn_1(
+                    &format!(
+                        "Gateway Doctor: session storage full, forgetting {} older failed tabs",
+                        evict.len()
+                    )
+                    .into(),
+                );
+                for tab in evict {
+                    remove(api, &tab_key(tab)).await?;
+                    super::check_store::remove_all(api, tab).await?;
+                }
+            }
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+/// The tab a stored key belongs to (`incident:<tab>` or `check:<tab>:<id>`).
+fn tab_of_key(key: &str) -> Option<i64> {
+    let rest = key
+        .strip_prefix(PREFIX)
+        .or_else(|| key.strip_prefix(super::check_store::PREFIX))?;
+    rest.split(':').next()?.parse().ok()
+}
+
+fn is_quota_error(error: &JsValue) -> bool {
+    let text = Reflect::get(error, &"message".into())
+        .ok()
+        .and_then(|m| m.as_string())
+        .or_else(|| error.as_string())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    text.contains("quota")
 }

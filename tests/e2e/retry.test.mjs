@@ -56,6 +56,8 @@ for (const name of BROWSERS) {
     });
 
     test('ten tabs on one origin make one probe stream, and all come back', async () => {
+      // Notifications are opt-in (their permission is granted in the test build).
+      await browser.setSettings({ notifyWhenBack: true });
       await app.stop();
       const opened = Date.now();
       const tabs = [];

@@ -34,6 +34,7 @@ pub fn run() -> Figures {
         ],
         page_excerpt: Some(page),
         from_cache: false,
+        url_hash: None,
     };
     for _ in 0..50 {
         black_box(diagnose(black_box(&incident)));

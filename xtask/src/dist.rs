@@ -65,6 +65,8 @@ pub fn build() -> Result {
         let _ = std::fs::remove_dir_all(&dir);
         copy_dir(&root().join("extension"), &dir)?;
         copy_dir(&core, &dir.join("core"))?;
+        // The options page links to it: what leaves the browser, and when.
+        write(&dir.join("privacy.txt"), read(&root().join("PRIVACY.md"))?)?;
         let manifest = derive(&source, browser, VERSION)?;
         let text = serde_json::to_string_pretty(&manifest).map_err(|e| e.to_string())?;
         write(&dir.join("manifest.json"), text + "\n")?;

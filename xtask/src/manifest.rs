@@ -55,6 +55,8 @@ pub fn derive(source: &Value, browser: Browser, version: &str) -> Result<Value, 
                 "background".into(),
                 json!({ "scripts": [script], "type": "module" }),
             );
+            // Firefox's own minimum is in its gecko settings.
+            object.remove("minimum_chrome_version");
         }
     }
     Ok(manifest)

@@ -1,6 +1,6 @@
 // Launches Debian's Chromium or Firefox ESR with the built extension and gives tests a small,
 // uniform handle: open pages, read a tab's badge, open the popup for a tab.
-import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import puppeteer from 'puppeteer-core';
@@ -50,7 +50,7 @@ export async function launch(name, { withExtension = true, loopbackChecks = true
   let browser;
   let extensionOrigin = null;
   if (name === 'chromium') {
-    const dir = join(DIST, 'chrome');
+    const dir = withExtension ? chromiumGranted(profile) : null;
     browser = await puppeteer.launch({
       executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
       headless: true,
@@ -98,6 +98,23 @@ export async function launch(name, { withExtension = true, loopbackChecks = true
   const handle = new BrowserUnderTest(name, browser, profile, extensionOrigin);
   if (withExtension && loopbackChecks) await handle.setSettings(LOOPBACK_CHECKS);
   return handle;
+}
+
+/**
+ * The Chrome build with the optional permissions a visitor grants on a click (clearing a site's
+ * data, notifications) already granted: headless Chromium cannot show the prompt, and has no
+ * switch to answer it. Firefox answers it through a preference instead. `proxy` stays optional,
+ * so the refused path is tested too.
+ */
+function chromiumGranted(profile) {
+  const dir = join(profile, 'extension');
+  cpSync(join(DIST, 'chrome'), dir, { recursive: true });
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  const granted = ['browsingData', 'notifications'];
+  manifest.optional_permissions = manifest.optional_permissions.filter((p) => !granted.includes(p));
+  manifest.permissions = [...manifest.permissions, ...granted];
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  return dir;
 }
 
 export class BrowserUnderTest {

@@ -1,0 +1,263 @@
+//! What each check will do for a failed page, decided before anything is sent: which request,
+//! to whom, or why not. The browser layer only carries the plan out.
+
+use super::providers::Provider;
+use super::record::{skip, CheckId};
+use super::scope::{is_address_literal, may_tell};
+use crate::failure::Failure;
+use crate::incident::{host_of, Incident};
+use crate::settings::{Settings, DEFAULT_DOH_RESOLVER};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan {
+    /// Not run; the reason is a message key from `record::skip`.
+    Skip(&'static str),
+    /// The failed page again, past every cache, following no redirect.
+    Refetch { with_cookies: bool },
+    /// The down-for-everyone provider, at this request URL.
+    Ask { provider: Provider, url: String },
+    /// Firefox's own resolver, past its cache.
+    ResolveWithBrowser,
+    /// A DNS-over-HTTPS resolver (its base URL).
+    ResolveOverHttps { resolver: String },
+    /// The connectivity address.
+    Reach { url: String },
+}
+
+/// The plan for `check`. `has_dns_api`: the browser has its own resolver API (Firefox).
+pub fn plan(check: CheckId, incident: &Incident, settings: &Settings, has_dns_api: bool) -> Plan {
+    let host = incident.host.as_str();
+    match check {
+        CheckId::Fresh | CheckId::Stranger if !settings.refetch_page => {
+            Plan::Skip(skip::TURNED_OFF)
+        }
+        // Only a plain GET is sent again: a form is never re-sent.
+        CheckId::Fresh | CheckId::Stranger if !incident.method.eq_ignore_ascii_case("GET") => {
+            Plan::Skip(skip::NOT_GET)
+        }
+        CheckId::Fresh => Plan::Refetch { with_cookies: true },
+        CheckId::Stranger => Plan::Refetch {
+            with_cookies: false,
+        },
+        CheckId::Checker => match settings.provider() {
+            None => Plan::Skip(skip::TURNED_OFF),
+            // A site on the visitor's own network: an outside checker neither can nor may see it.
+            Some(provider) if !may_tell(&provider_host(&provider), host) => {
+                Plan::Skip(skip::PRIVATE_HOST)
+            }
+            Some(provider) => match provider.check_url(&incident.url) {
+                Some(url) => Plan::Ask { provider, url },
+                None => Plan::Skip(skip::ADDRESS_LITERAL),
+            },
+        },
+        CheckId::Dns if !settings.check_dns => Plan::Skip(skip::TURNED_OFF),
+        CheckId::Dns if is_address_literal(host) || host.is_empty() => {
+            Plan::Skip(skip::ADDRESS_LITERAL)
+        }
+        // The browser's own resolver is the visitor's own: any name may go there.
+        CheckId::Dns if settings.dns_resolver.is_empty() && has_dns_api => Plan::ResolveWithBrowser,
+        CheckId::Dns => {
+            let resolver = if settings.dns_resolver.is_empty() {
+                DEFAULT_DOH_RESOLVER.to_string()
+            } else {
+                settings.dns_resolver.clone()
+            };
+            if may_tell(host_of(&resolver), host) {
+                Plan::ResolveOverHttps { resolver }
+            } else {
+                Plan::Skip(skip::PRIVATE_HOST)
+            }
+        }
+        // The site's gateway answered: the visitor is online.
+        CheckId::Connectivity if matches!(incident.failure, Failure::Http { .. }) => {
+            Plan::Skip(skip::GATEWAY_ANSWERED)
+        }
+        CheckId::Connectivity if settings.connectivity_url.is_empty() => {
+            Plan::Skip(skip::TURNED_OFF)
+        }
+        CheckId::Connectivity => Plan::Reach {
+            url: settings.connectivity_url.clone(),
+        },
+        CheckId::Proxy => Plan::Skip(skip::NOT_ASKED),
+    }
+}
+
+/// The host a provider's requests go to.
+fn provider_host(provider: &Provider) -> String {
+    host_of(&provider.url("example.com")).to_string()
+}
+
+/// What the report says was sent, in a few words.
+pub fn describe(plan: &Plan, incident: &Incident) -> String {
+    match plan {
+        Plan::Skip(_) => String::new(),
+        Plan::Refetch { with_cookies: true } => {
+            format!("GET {} (cache bypassed, no redirects)", incident.url)
+        }
+        Plan::Refetch { .. } => format!(
+            "GET {} (no cookies, cache bypassed, no redirects)",
+            incident.url
+        ),
+        Plan::Ask { url, .. } => format!("GET {url}"),
+        Plan::ResolveWithBrowser => {
+            format!("DNS lookup of {} (Firefox, cache bypassed)", incident.host)
+        }
+        Plan::ResolveOverHttps { resolver } => {
+            format!("DNS over HTTPS for {} via {resolver}", incident.host)
+        }
+        Plan::Reach { url } => format!("GET {url}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::failure::NetError;
+    use crate::settings::CheckerChoice;
+
+    fn incident(url: &str, failure: Failure) -> Incident {
+        Incident {
+            url: url.into(),
+            url_hash: crate::incident::url_hash(url),
+            host: host_of(url).into(),
+            failure,
+            status_line: None,
+            server_ip: None,
+            error_name: None,
+            method: "GET".into(),
+            at_ms: 1.0,
+            headers: Vec::new(),
+            page_excerpt: None,
+            from_cache: false,
+        }
+    }
+
+    const HTTP502: Failure = Failure::Http { status: 502 };
+    const REFUSED: Failure = Failure::Network {
+        error: NetError::ConnectionRefused,
+    };
+
+    #[test]
+    fn private_hosts_never_reach_public_services() {
+        let defaults = Settings::default();
+        for url in [
+            "http://printer.local./",
+            "http://intranet/wiki",
+            "http://[::ffff:10.0.0.1]/",
+            "http://build.internal/",
+            "http://nas.home.arpa:5000/",
+            "http://router.lan/",
+            "http://192.168.1.1/",
+        ] {
+            let i = incident(url, HTTP502);
+            for has_dns_api in [false, true] {
+                let checker = plan(CheckId::Checker, &i, &defaults, has_dns_api);
+                assert_eq!(checker, Plan::Skip(skip::PRIVATE_HOST), "{url}");
+                let dns = plan(CheckId::Dns, &i, &defaults, has_dns_api);
+                assert!(
+                    matches!(dns, Plan::Skip(_) | Plan::ResolveWithBrowser),
+                    "{url}: {dns:?}"
+                );
+            }
+            let isitup = Settings {
+                checker: CheckerChoice::IsItUp,
+                ..Settings::default()
+            };
+            assert_eq!(
+                plan(CheckId::Checker, &i, &isitup, false),
+                Plan::Skip(skip::PRIVATE_HOST),
+                "{url}"
+            );
+            // A resolver the visitor picked on the internet hears nothing either.
+            let public_resolver = Settings {
+                dns_resolver: "https://dns.example.net/dns-query".into(),
+                ..Settings::default()
+            };
+            let dns = plan(CheckId::Dns, &i, &public_resolver, true);
+            assert!(matches!(dns, Plan::Skip(_)), "{url}: {dns:?}");
+        }
+    }
+
+    #[test]
+    fn services_on_the_visitors_own_network_may_hear_private_names() {
+        let own = Settings {
+            checker: CheckerChoice::Own,
+            checker_url: "http://127.0.0.1:8080".into(),
+            dns_resolver: "http://192.168.1.1/dns-query".into(),
+            ..Settings::default()
+        };
+        let i = incident("http://printer.local./status", HTTP502);
+        assert!(matches!(
+            plan(CheckId::Checker, &i, &own, false),
+            Plan::Ask { .. }
+        ));
+        assert!(matches!(
+            plan(CheckId::Dns, &i, &own, false),
+            Plan::ResolveOverHttps { .. }
+        ));
+        let public_own = Settings {
+            checker_url: "https://checker.example.net".into(),
+            ..own
+        };
+        assert_eq!(
+            plan(CheckId::Checker, &i, &public_own, false),
+            Plan::Skip(skip::PRIVATE_HOST)
+        );
+    }
+
+    #[test]
+    fn public_sites_get_every_check() {
+        let i = incident("https://shop.example.com/cart?id=1", HTTP502);
+        let s = Settings::default();
+        assert_eq!(
+            plan(CheckId::Fresh, &i, &s, false),
+            Plan::Refetch { with_cookies: true }
+        );
+        assert_eq!(
+            plan(CheckId::Stranger, &i, &s, false),
+            Plan::Refetch {
+                with_cookies: false
+            }
+        );
+        assert!(matches!(
+            plan(CheckId::Checker, &i, &s, false),
+            Plan::Ask { .. }
+        ));
+        assert_eq!(
+            plan(CheckId::Dns, &i, &s, false),
+            Plan::ResolveOverHttps {
+                resolver: DEFAULT_DOH_RESOLVER.into()
+            }
+        );
+        assert_eq!(plan(CheckId::Dns, &i, &s, true), Plan::ResolveWithBrowser);
+        assert_eq!(
+            plan(CheckId::Connectivity, &i, &s, false),
+            Plan::Skip(skip::GATEWAY_ANSWERED)
+        );
+        let refused = incident("https://shop.example.com/", REFUSED);
+        assert!(matches!(
+            plan(CheckId::Connectivity, &refused, &s, false),
+            Plan::Reach { .. }
+        ));
+    }
+
+    #[test]
+    fn refetches_can_be_turned_off_and_never_resend_a_form() {
+        let i = incident("https://shop.example.com/", HTTP502);
+        let off = Settings {
+            refetch_page: false,
+            ..Settings::default()
+        };
+        for check in [CheckId::Fresh, CheckId::Stranger] {
+            assert_eq!(plan(check, &i, &off, false), Plan::Skip(skip::TURNED_OFF));
+            let post = Incident {
+                method: "POST".into(),
+                ..i.clone()
+            };
+            assert_eq!(
+                plan(check, &post, &Settings::default(), false),
+                Plan::Skip(skip::NOT_GET)
+            );
+        }
+    }
+}
