@@ -43,12 +43,16 @@ fn parse_http_date(value: &str) -> Option<i64> {
     let [day, month, year, time, "GMT"] = parts.as_slice() else {
         return None;
     };
-    let day: u32 = day.parse().ok().filter(|d| (1..=31).contains(d))?;
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
     let month = MONTHS.iter().position(|m| m == month)? as u32 + 1;
     let year: i64 = year.parse().ok().filter(|y| (1970..=9999).contains(y))?;
+    // A day the month does not have ("29 Feb 2023") is no date, not the next month's first.
+    let day: u32 = day
+        .parse()
+        .ok()
+        .filter(|d| (1..=days_in_month(year, month)).contains(d))?;
     let hms: Vec<u32> = time
         .split(':')
         .map(|p| p.parse().ok())
@@ -60,6 +64,16 @@ fn parse_http_date(value: &str) -> Option<i64> {
         return None;
     }
     Some(days_from_civil(year, month, day) * 86_400 + i64::from(h * 3600 + m * 60 + s))
+}
+
+fn days_in_month(year: i64, month: u32) -> u32 {
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
 }
 
 /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -98,6 +112,18 @@ mod tests {
             Some(RetryAfter::At { epoch_seconds: 0 })
         );
         assert_eq!(
+            parse("Thu, 29 Feb 2024 00:00:00 GMT"),
+            Some(RetryAfter::At {
+                epoch_seconds: 1_709_164_800
+            })
+        );
+        assert_eq!(
+            parse("Tue, 29 Feb 2000 00:00:00 GMT"),
+            Some(RetryAfter::At {
+                epoch_seconds: 951_782_400
+            })
+        );
+        assert_eq!(
             parse("Wed, 25 Nov 2026 10:00:00 GMT"),
             Some(RetryAfter::At {
                 epoch_seconds: 1_795_600_800
@@ -118,6 +144,10 @@ mod tests {
             "Sun, 06 Nov 1994 25:00:00 GMT",
             "1234567890123",
             "Sun, 06 Nov 1994 08:49 GMT",
+            // Found by fuzzing: days a month does not have were read as the next month's.
+            "Thu, 29 Feb 2023 12:00:00 GMT",
+            "Thu, 31 Apr 2026 12:00:00 GMT",
+            "Mon, 29 Feb 2100 00:00:00 GMT",
         ] {
             assert_eq!(parse(bad), None, "{bad}");
         }

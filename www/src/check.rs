@@ -240,15 +240,16 @@ fn request<S: Read + Write>(mut stream: S, method: &str, authority: &str) -> Res
     }
 }
 
+/// What the bytes of an answer received so far say.
 #[derive(Debug, PartialEq, Eq)]
-enum Head {
+pub enum Head {
     NeedMore,
     Status(u16),
     Bad,
 }
 
 /// The final (non-1xx) status in what has arrived so far, skipping interim responses.
-fn final_status(mut rest: &[u8]) -> Head {
+pub fn final_status(mut rest: &[u8]) -> Head {
     loop {
         let Some(eol) = rest.iter().position(|&b| b == b'\n') else {
             let prefix = &b"HTTP/"[..rest.len().min(5)];
@@ -264,12 +265,15 @@ fn final_status(mut rest: &[u8]) -> Head {
         if status >= 200 || status == 101 {
             return Head::Status(status);
         }
-        // 100 Continue, 103 Early Hints...: skip that head and read the next.
-        let end = rest
+        // 100 Continue, 103 Early Hints...: skip that head and read the next. The head ends at
+        // its first blank line, CRLF or bare LF, whichever comes first, so the verdict does not
+        // depend on how the answer was split into reads.
+        let crlf = rest
             .windows(4)
             .position(|w| w == b"\r\n\r\n")
-            .map(|i| i + 4)
-            .or_else(|| rest.windows(2).position(|w| w == b"\n\n").map(|i| i + 2));
+            .map(|i| i + 4);
+        let lf = rest.windows(2).position(|w| w == b"\n\n").map(|i| i + 2);
+        let end = crlf.into_iter().chain(lf).min();
         match end {
             Some(end) => rest = &rest[end..],
             None => return Head::NeedMore,
@@ -429,6 +433,15 @@ mod tests {
         assert_eq!(final_status(b"\x16\x03\x01"), Head::Bad);
         assert_eq!(final_status(b"hello"), Head::Bad);
         assert_eq!(final_status(b"HTTP/1.1 OK\r\n"), Head::Bad);
+    }
+
+    /// Found by fuzzing: an interim head ending in a bare-LF blank line was skipped to a later
+    /// CRLF one instead, so the verdict depended on how the answer was split into reads.
+    #[test]
+    fn an_interim_head_ends_at_its_first_blank_line() {
+        let answer = b"HTTP/1.1 100 Continue\n\nHTTP/1.1 200 OK\r\n\r\n";
+        assert_eq!(final_status(answer), Head::Status(200));
+        assert_eq!(final_status(&answer[..40]), Head::Status(200));
     }
 
     #[test]

@@ -133,7 +133,7 @@ fn handle(stream: TcpStream, app: &App) {
 }
 
 /// The request head, up to and including the blank line. Err(None): nothing to answer.
-fn read_head(stream: &mut impl Read) -> Result<Vec<u8>, Option<Response>> {
+pub fn read_head(stream: &mut impl Read) -> Result<Vec<u8>, Option<Response>> {
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 2048];
     loop {
@@ -155,12 +155,17 @@ fn read_head(stream: &mut impl Read) -> Result<Vec<u8>, Option<Response>> {
     }
 }
 
+/// Where the first blank line ends, CRLF or bare LF: the earlier of the two, so the head does
+/// not depend on how the bytes were split into reads.
 fn head_end(buf: &[u8]) -> Option<usize> {
     let crlf = buf.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4);
-    crlf.or_else(|| buf.windows(2).position(|w| w == b"\n\n").map(|i| i + 2))
+    let lf = buf.windows(2).position(|w| w == b"\n\n").map(|i| i + 2);
+    crlf.into_iter().chain(lf).min()
 }
 
-fn parse_request(head: &[u8], peer: IpAddr) -> Result<Request, Response> {
+/// The request line of a head `read_head` returned: method, path and query, or the error
+/// response (400, or 431 for a head over `MAX_REQUEST_HEAD`).
+pub fn parse_request(head: &[u8], peer: IpAddr) -> Result<Request, Response> {
     let bad = || Response::text(400, "bad request");
     if head.len() > MAX_REQUEST_HEAD {
         return Err(Response::text(431, "request head too large"));
@@ -282,5 +287,16 @@ mod tests {
             b"GET / HTTP/1.1\r\n\r\nbody".to_vec(),
         ));
         assert_eq!(result.ok().as_deref(), Some(&b"GET / HTTP/1.1\r\n\r\n"[..]));
+    }
+
+    /// Found by fuzzing: a later CRLF blank line was preferred to an earlier bare-LF one, so
+    /// the head depended on how the bytes were split into reads.
+    #[test]
+    fn the_head_ends_at_the_first_blank_line() {
+        let sent = b"GET / HTTP/1.1\n\nbody\r\n\r\n";
+        let whole = read_head(&mut std::io::Cursor::new(sent.to_vec()));
+        assert_eq!(whole.ok().as_deref(), Some(&b"GET / HTTP/1.1\n\n"[..]));
+        assert_eq!(head_end(b"a\r\n\r\nb\n\n"), Some(5));
+        assert_eq!(head_end(b"a\r\n\nb\r\n\r\n"), Some(4));
     }
 }
