@@ -137,7 +137,7 @@ impl App {
 
 /// `host=` (required), `port=`, `scheme=` (default https, or http in a build without TLS).
 /// Other parameters are ignored; a repeated one is an error.
-fn parse_params(query: &str) -> Result<(Scheme, Host, u16), &'static str> {
+pub fn parse_params(query: &str) -> Result<(Scheme, Host, u16), &'static str> {
     let pairs = parse_query(query).ok_or("malformed query string")?;
     let mut host = None;
     let mut port = None;

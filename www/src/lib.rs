@@ -24,6 +24,17 @@ use std::time::Duration;
 pub use check::USER_AGENT;
 pub use config::Config;
 
+/// The pure parsers of what clients and probed servers send, public only for the fuzz targets
+/// and their corpus replay (`fuzz/`, `tests/fuzz_corpus.rs`): not an API to build on.
+#[doc(hidden)]
+pub mod parsers {
+    pub use crate::api::parse_params;
+    pub use crate::check::{final_status, Head, MAX_RESPONSE_HEAD};
+    pub use crate::query::{parse_query, percent_decode};
+    pub use crate::server::{parse_request, read_head, Request, Response, MAX_REQUEST_HEAD};
+    pub use crate::target::{parse_port, Host, Scheme};
+}
+
 /// A started service. Dropping it stops the listener too.
 pub struct Running {
     addr: SocketAddr,

@@ -5,6 +5,7 @@ mod demo;
 mod demo_site;
 mod diagnose_bench;
 mod dist;
+mod fuzz;
 mod leftovers;
 mod manifest;
 mod recovery_bench;
@@ -21,7 +22,8 @@ tasks:
   test    install what is missing, then run every check and test
   screenshots   save the README's popup pictures (docs/popup-*.png) from headless Chromium
   bench   print size, start-up, page-load overhead, checks and recovery figures
-  bench-diagnose   only the native diagnosis timing";
+  bench-diagnose   only the native diagnosis timing
+  fuzz [seconds]   run every fuzz target (default 30 s each) and say how many inputs each tried";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -31,6 +33,7 @@ fn main() {
         Some("test") => test::run_all(),
         Some("screenshots") => demo::run_screenshots(),
         Some("bench") => bench::run_bench(),
+        Some("fuzz") => fuzz::run(&args[1..]),
         Some("bench-diagnose") => {
             let figures = diagnose_bench::run();
             println!(
