@@ -177,6 +177,40 @@ for (const name of BROWSERS) {
       }
     });
 
+    test('the page is read only in the document that failed, never in a later one at the same address', async () => {
+      const site = await startHostileSite({
+        '/flip': { first: { status: 503, body: HAPROXY_503 }, then: { status: 200, body: '<title>Fresh copy</title><p>private account page</p>' } },
+      });
+      // The extension's own in-page function, run as the background runs it.
+      const inFailedPage = (tab, expect) =>
+        browser.inExtension(
+          async (api, [id, e]) => {
+            const { inFailedPage: fn } = await import('/banner.js');
+            const [first] = await api.scripting.executeScript({ target: { tabId: id }, func: fn, args: [e, null] });
+            return first?.result ?? null;
+          },
+          [tab, expect],
+        );
+      try {
+        await browser.setSettings({ autoRetry: false, showBanner: false });
+        const url = `${site.base}/flip`;
+        const tab = await browser.openTab(url);
+        await browser.waitForBadge(tab, '503');
+        await browser.waitForLoad(tab, url);
+        const failedAt = Date.now();
+        const expect = { url, status: 503, atMs: failedAt };
+        assert.match((await inFailedPage(tab, expect)) ?? '', /No server is available/);
+        // The tab moves on to a later document at the same address (a reload that works).
+        await sleep(1500);
+        await browser.inExtension((api, id) => api.tabs.reload(id).then(() => null), tab);
+        await browser.waitForTitle(tab, 'Fresh copy');
+        assert.equal(await inFailedPage(tab, expect), null, 'read a later document');
+        await browser.waitForBadge(tab, '');
+      } finally {
+        await site.stop();
+      }
+    });
+
     test('with session storage full of failed tabs, a new failure still gets its badge and popup', async () => {
       const site = await startHostileSite({ '/full': { first: { status: 502, body: HAPROXY_503 } } });
       try {
