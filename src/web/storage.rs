@@ -165,7 +165,19 @@ pub async fn set_making_room(api: &ExtensionApi, items: &JsValue) -> Result<(), 
             Ok(_) => return Ok(()),
             Err(error) if attempt < 8 && is_quota_error(&error) => {
                 attempt += 1;
+                // What is stored now (another worker's start may have left entries unknown here);
+                // the times already known are kept.
                 ensure_index(api).await?;
+                let keys = stored_keys(api).await?;
+                INDEX.with(|i| {
+                    if let Some(index) = i.borrow_mut().as_mut() {
+                        for tab in keys.iter().filter_map(|k| k.strip_prefix(PREFIX)) {
+                            if let Ok(tab) = tab.parse::<i64>() {
+                                index.tabs.entry(tab).or_insert(0.0);
+                            }
+                        }
+                    }
+                });
                 let known: Vec<(i64, f64)> = INDEX.with(|i| {
                     i.borrow()
                         .as_ref()

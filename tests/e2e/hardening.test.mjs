@@ -215,26 +215,32 @@ for (const name of BROWSERS) {
       const site = await startHostileSite({ '/full': { first: { status: 502, body: HAPROXY_503 } } });
       try {
         await browser.setSettings({ autoRetry: false });
-        // What 150 failed tabs left before: each with a 64 KB page excerpt (about 10 MB).
+        // What 150 failed tabs and more left before, each with a 64 KB page excerpt, written until
+        // the browser refuses (both hold 10 MB in session storage); then smaller ones fill the
+        // rest, so that not even a small incident fits.
         const filled = await browser.inExtension(async (api) => {
-          const page = '<p>' + 'x'.repeat(64 * 1024) + '</p>';
-          let stored = 0;
-          for (let tab = 100000; tab < 100150; tab++) {
-            const incident = {
-              url: `http://intranet.example/${tab}`, host: 'intranet.example', failure: { http: { status: 502 } },
-              statusLine: null, serverIp: null, errorName: null, method: 'GET', atMs: tab, headers: [],
-              pageExcerpt: page, fromCache: false,
-            };
-            try {
-              await api.storage.session.set({ [`incident:${tab}`]: incident });
-              stored += 1;
-            } catch {
-              break;
+          let tab = 100000;
+          let refused = null;
+          for (const size of [64 * 1024, 4096, 256]) {
+            const page = 'x'.repeat(size);
+            for (let i = 0; i < 400; i++, tab++) {
+              const incident = {
+                url: `http://intranet.example/${tab}`, host: 'intranet.example', failure: { http: { status: 502 } },
+                statusLine: null, serverIp: null, errorName: null, method: 'GET', atMs: tab, headers: [],
+                pageExcerpt: page, fromCache: false,
+              };
+              try {
+                await api.storage.session.set({ [`incident:${tab}`]: incident });
+              } catch (error) {
+                refused = String(error);
+                break;
+              }
             }
           }
-          return stored;
+          return { stored: tab - 100000, refused };
         });
-        assert.ok(filled >= 100, `only ${filled} old incidents fit`);
+        assert.ok(filled.stored >= 150, JSON.stringify(filled));
+        assert.match(filled.refused ?? '', /quota/i, `the store never filled: ${JSON.stringify(filled)}`);
         const tab = await browser.openTab(`${site.base}/full`);
         await browser.waitForBadge(tab, '502');
         const popup = await browser.openPopup(tab);
@@ -242,9 +248,10 @@ for (const name of BROWSERS) {
         await popup.close();
         const left = await browser.inExtension(async (api) => {
           const all = await api.storage.session.get(null);
-          return Object.keys(all).filter((k) => /^incident:1001\d\d$/.test(k)).length;
+          return Object.keys(all).filter((k) => Number(k.split(':')[1]) >= 100000).length;
         });
-        console.log(`${name}: ${filled} old failed tabs stored, ${filled - left} forgotten to make room`);
+        assert.ok(left < filled.stored, 'nothing was forgotten to make room');
+        console.log(`${name}: ${filled.stored} old failed tabs stored, ${filled.stored - left} forgotten to make room`);
       } finally {
         await browser.inExtension((api) => api.storage.session.clear().then(() => null));
         await site.stop();
