@@ -27,6 +27,29 @@ pub struct VerdictView {
     pub settled: bool,
 }
 
+/// What "Where it broke" and "Who can fix it" say once the checks put the failure on the
+/// visitor's side (message keys); `None` when the diagnosis of the page itself stands. The
+/// popup's every section follows the verdict: "your cookies" is never next to "the site's team".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VisitorSide {
+    pub side: &'static str,
+    pub fixer: &'static str,
+}
+
+pub fn visitor_side(kind: VerdictKind) -> Option<VisitorSide> {
+    match kind {
+        VerdictKind::CookiesOrSession | VerdictKind::CachedCopy => Some(VisitorSide {
+            side: "sideVisitorDevice",
+            fixer: "fixerVisitor",
+        }),
+        VerdictKind::NetworkOrDns | VerdictKind::ProxyOrVpn => Some(VisitorSide {
+            side: "sideVisitorNetwork",
+            fixer: "fixerVisitorNetwork",
+        }),
+        VerdictKind::DownForEveryone | VerdictKind::WorksAgain | VerdictKind::Unknown => None,
+    }
+}
+
 /// The lines, in a fixed order; the proxy line appears only once it was asked for.
 pub fn check_lines(records: &[CheckRecord], at_ms: f64) -> Vec<CheckLine> {
     let mut current: Vec<&CheckRecord> = records
@@ -144,6 +167,7 @@ fn skip_key(note: Option<&str>) -> &'static str {
         ADDRESS_LITERAL,
         GATEWAY_ANSWERED,
         NOT_ASKED,
+        RETRY_AFTER,
     ]
     .into_iter()
     .find(|key| Some(*key) == note)
@@ -308,5 +332,24 @@ mod tests {
             ]
         );
         assert_eq!(lines[2].status.args, ["answer is not JSON"]);
+    }
+}
+
+#[cfg(test)]
+mod visitor_side_tests {
+    use super::*;
+
+    #[test]
+    fn sections_follow_a_verdict_on_the_visitors_side_only() {
+        assert_eq!(
+            visitor_side(VerdictKind::CookiesOrSession).map(|s| s.fixer),
+            Some("fixerVisitor")
+        );
+        assert_eq!(
+            visitor_side(VerdictKind::ProxyOrVpn).map(|s| s.side),
+            Some("sideVisitorNetwork")
+        );
+        assert_eq!(visitor_side(VerdictKind::DownForEveryone), None);
+        assert_eq!(visitor_side(VerdictKind::Unknown), None);
     }
 }

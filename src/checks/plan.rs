@@ -12,8 +12,9 @@ use crate::settings::{Settings, DEFAULT_DOH_RESOLVER};
 pub enum Plan {
     /// Not run; the reason is a message key from `record::skip`.
     Skip(&'static str),
-    /// The failed page again, past every cache, following no redirect.
-    Refetch { with_cookies: bool },
+    /// The failed page again, past every cache, following no redirect; after `wait_ms` when the
+    /// site asked for time with `Retry-After`.
+    Refetch { with_cookies: bool, wait_ms: u64 },
     /// The down-for-everyone provider, at this request URL.
     Ask { provider: Provider, url: String },
     /// Firefox's own resolver, past its cache.
@@ -24,9 +25,20 @@ pub enum Plan {
     Reach { url: String },
 }
 
-/// The plan for `check`. `has_dns_api`: the browser has its own resolver API (Firefox).
-pub fn plan(check: CheckId, incident: &Incident, settings: &Settings, has_dns_api: bool) -> Plan {
+/// The longest a refetch waits for a site's `Retry-After`; a site that asks for longer is not
+/// refetched at all (auto-retry, which honours it too, brings the page back).
+pub const MAX_REFETCH_WAIT_MS: u64 = 30_000;
+
+/// The plan for `check` at `now_ms`. `has_dns_api`: the browser has its own resolver (Firefox).
+pub fn plan(
+    check: CheckId,
+    incident: &Incident,
+    settings: &Settings,
+    has_dns_api: bool,
+    now_ms: f64,
+) -> Plan {
     let host = incident.host.as_str();
+    let wait_ms = retry_after_wait_ms(incident, now_ms);
     match check {
         CheckId::Fresh | CheckId::Stranger if !settings.refetch_page => {
             Plan::Skip(skip::TURNED_OFF)
@@ -35,9 +47,17 @@ pub fn plan(check: CheckId, incident: &Incident, settings: &Settings, has_dns_ap
         CheckId::Fresh | CheckId::Stranger if !incident.method.eq_ignore_ascii_case("GET") => {
             Plan::Skip(skip::NOT_GET)
         }
-        CheckId::Fresh => Plan::Refetch { with_cookies: true },
+        // The site asked for time: every request to it waits, the checks' too.
+        CheckId::Fresh | CheckId::Stranger if wait_ms > MAX_REFETCH_WAIT_MS => {
+            Plan::Skip(skip::RETRY_AFTER)
+        }
+        CheckId::Fresh => Plan::Refetch {
+            with_cookies: true,
+            wait_ms,
+        },
         CheckId::Stranger => Plan::Refetch {
             with_cookies: false,
+            wait_ms,
         },
         CheckId::Checker => match settings.provider() {
             None => Plan::Skip(skip::TURNED_OFF),
@@ -82,6 +102,20 @@ pub fn plan(check: CheckId, incident: &Incident, settings: &Settings, has_dns_ap
     }
 }
 
+/// How long from `now_ms` the site's `Retry-After` (counted from the failure) still holds.
+fn retry_after_wait_ms(incident: &Incident, now_ms: f64) -> u64 {
+    let Some(retry_after) = incident
+        .headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("retry-after"))
+        .and_then(|(_, value)| crate::diagnosis::retry_after::parse(value))
+    else {
+        return 0;
+    };
+    let until_ms = incident.at_ms + retry_after.wait_seconds(incident.at_ms) as f64 * 1000.0;
+    (until_ms - now_ms).max(0.0).min(u64::MAX as f64) as u64
+}
+
 /// The host a provider's requests go to.
 fn provider_host(provider: &Provider) -> String {
     host_of(&provider.url("example.com")).to_string()
@@ -91,13 +125,24 @@ fn provider_host(provider: &Provider) -> String {
 pub fn describe(plan: &Plan, incident: &Incident) -> String {
     match plan {
         Plan::Skip(_) => String::new(),
-        Plan::Refetch { with_cookies: true } => {
-            format!("GET {} (cache bypassed, no redirects)", incident.url)
+        Plan::Refetch {
+            with_cookies,
+            wait_ms,
+        } => {
+            let cookies = if *with_cookies { "" } else { "no cookies, " };
+            let waited = if *wait_ms > 0 {
+                format!(
+                    ", after the site's Retry-After ({} s)",
+                    wait_ms.div_ceil(1000)
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "GET {} ({cookies}cache bypassed, no redirects{waited})",
+                incident.url
+            )
         }
-        Plan::Refetch { .. } => format!(
-            "GET {} (no cookies, cache bypassed, no redirects)",
-            incident.url
-        ),
         Plan::Ask { url, .. } => format!("GET {url}"),
         Plan::ResolveWithBrowser => {
             format!("DNS lookup of {} (Firefox, cache bypassed)", incident.host)
@@ -151,9 +196,9 @@ mod tests {
         ] {
             let i = incident(url, HTTP502);
             for has_dns_api in [false, true] {
-                let checker = plan(CheckId::Checker, &i, &defaults, has_dns_api);
+                let checker = plan(CheckId::Checker, &i, &defaults, has_dns_api, 1.0);
                 assert_eq!(checker, Plan::Skip(skip::PRIVATE_HOST), "{url}");
-                let dns = plan(CheckId::Dns, &i, &defaults, has_dns_api);
+                let dns = plan(CheckId::Dns, &i, &defaults, has_dns_api, 1.0);
                 assert!(
                     matches!(dns, Plan::Skip(_) | Plan::ResolveWithBrowser),
                     "{url}: {dns:?}"
@@ -164,7 +209,7 @@ mod tests {
                 ..Settings::default()
             };
             assert_eq!(
-                plan(CheckId::Checker, &i, &isitup, false),
+                plan(CheckId::Checker, &i, &isitup, false, 1.0),
                 Plan::Skip(skip::PRIVATE_HOST),
                 "{url}"
             );
@@ -173,7 +218,7 @@ mod tests {
                 dns_resolver: "https://dns.example.net/dns-query".into(),
                 ..Settings::default()
             };
-            let dns = plan(CheckId::Dns, &i, &public_resolver, true);
+            let dns = plan(CheckId::Dns, &i, &public_resolver, true, 1.0);
             assert!(matches!(dns, Plan::Skip(_)), "{url}: {dns:?}");
         }
     }
@@ -188,11 +233,11 @@ mod tests {
         };
         let i = incident("http://printer.local./status", HTTP502);
         assert!(matches!(
-            plan(CheckId::Checker, &i, &own, false),
+            plan(CheckId::Checker, &i, &own, false, 1.0),
             Plan::Ask { .. }
         ));
         assert!(matches!(
-            plan(CheckId::Dns, &i, &own, false),
+            plan(CheckId::Dns, &i, &own, false, 1.0),
             Plan::ResolveOverHttps { .. }
         ));
         let public_own = Settings {
@@ -200,7 +245,7 @@ mod tests {
             ..own
         };
         assert_eq!(
-            plan(CheckId::Checker, &i, &public_own, false),
+            plan(CheckId::Checker, &i, &public_own, false, 1.0),
             Plan::Skip(skip::PRIVATE_HOST)
         );
     }
@@ -210,34 +255,90 @@ mod tests {
         let i = incident("https://shop.example.com/cart?id=1", HTTP502);
         let s = Settings::default();
         assert_eq!(
-            plan(CheckId::Fresh, &i, &s, false),
-            Plan::Refetch { with_cookies: true }
+            plan(CheckId::Fresh, &i, &s, false, 1.0),
+            Plan::Refetch {
+                with_cookies: true,
+                wait_ms: 0
+            }
         );
         assert_eq!(
-            plan(CheckId::Stranger, &i, &s, false),
+            plan(CheckId::Stranger, &i, &s, false, 1.0),
             Plan::Refetch {
-                with_cookies: false
+                with_cookies: false,
+                wait_ms: 0
             }
         );
         assert!(matches!(
-            plan(CheckId::Checker, &i, &s, false),
+            plan(CheckId::Checker, &i, &s, false, 1.0),
             Plan::Ask { .. }
         ));
         assert_eq!(
-            plan(CheckId::Dns, &i, &s, false),
+            plan(CheckId::Dns, &i, &s, false, 1.0),
             Plan::ResolveOverHttps {
                 resolver: DEFAULT_DOH_RESOLVER.into()
             }
         );
-        assert_eq!(plan(CheckId::Dns, &i, &s, true), Plan::ResolveWithBrowser);
         assert_eq!(
-            plan(CheckId::Connectivity, &i, &s, false),
+            plan(CheckId::Dns, &i, &s, true, 1.0),
+            Plan::ResolveWithBrowser
+        );
+        assert_eq!(
+            plan(CheckId::Connectivity, &i, &s, false, 1.0),
             Plan::Skip(skip::GATEWAY_ANSWERED)
         );
         let refused = incident("https://shop.example.com/", REFUSED);
         assert!(matches!(
-            plan(CheckId::Connectivity, &refused, &s, false),
+            plan(CheckId::Connectivity, &refused, &s, false, 1.0),
             Plan::Reach { .. }
+        ));
+    }
+
+    #[test]
+    fn a_retry_after_holds_for_the_refetches_too() {
+        let mut i = incident("https://shop.example.com/", Failure::Http { status: 503 });
+        i.at_ms = 100_000.0;
+        i.headers = vec![("Retry-After".into(), "5".into())];
+        let s = Settings::default();
+        for (now, expected) in [
+            (
+                100_100.0,
+                Plan::Refetch {
+                    with_cookies: true,
+                    wait_ms: 4_900,
+                },
+            ),
+            (
+                104_000.0,
+                Plan::Refetch {
+                    with_cookies: true,
+                    wait_ms: 1_000,
+                },
+            ),
+            (
+                106_000.0,
+                Plan::Refetch {
+                    with_cookies: true,
+                    wait_ms: 0,
+                },
+            ),
+        ] {
+            assert_eq!(plan(CheckId::Fresh, &i, &s, false, now), expected, "{now}");
+        }
+        i.headers = vec![("retry-after".into(), "3600".into())];
+        assert_eq!(
+            plan(CheckId::Stranger, &i, &s, false, 100_100.0),
+            Plan::Skip(skip::RETRY_AFTER)
+        );
+        // A date in the past, or garbage, holds nothing.
+        i.headers = vec![("Retry-After".into(), "Thu, 01 Jan 1970 00:00:00 GMT".into())];
+        assert!(matches!(
+            plan(CheckId::Fresh, &i, &s, false, 100_100.0),
+            Plan::Refetch { wait_ms: 0, .. }
+        ));
+        i.headers = vec![("Retry-After".into(), "soon".into())];
+        assert!(matches!(
+            plan(CheckId::Fresh, &i, &s, false, 100_100.0),
+            Plan::Refetch { wait_ms: 0, .. }
         ));
     }
 
@@ -249,13 +350,16 @@ mod tests {
             ..Settings::default()
         };
         for check in [CheckId::Fresh, CheckId::Stranger] {
-            assert_eq!(plan(check, &i, &off, false), Plan::Skip(skip::TURNED_OFF));
+            assert_eq!(
+                plan(check, &i, &off, false, 1.0),
+                Plan::Skip(skip::TURNED_OFF)
+            );
             let post = Incident {
                 method: "POST".into(),
                 ..i.clone()
             };
             assert_eq!(
-                plan(check, &post, &Settings::default(), false),
+                plan(check, &post, &Settings::default(), false, 1.0),
                 Plan::Skip(skip::NOT_GET)
             );
         }

@@ -71,6 +71,7 @@ pub mod skip {
     pub const ADDRESS_LITERAL: &str = "skipAddressLiteral";
     pub const GATEWAY_ANSWERED: &str = "skipGatewayAnswered";
     pub const NOT_ASKED: &str = "skipNotAsked";
+    pub const RETRY_AFTER: &str = "skipRetryAfter";
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

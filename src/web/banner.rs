@@ -53,7 +53,10 @@ async fn draw(
     let retry_note = match &status {
         Some(s) if s.state == TabWaitState::PausedOffline => say("retryPausedOffline", &[]),
         Some(_) => String::new(),
-        None => say("bannerNoRetry", &[]),
+        None => match retry::note_of(api, tab_id).await {
+            Some(note @ super::retry_state::RetryNote::YourCookies) => say(note.message_key(), &[]),
+            _ => say("bannerNoRetry", &[]),
+        },
     };
     let summary = say(
         "bannerSummary",

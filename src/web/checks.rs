@@ -95,8 +95,8 @@ async fn run_one(
 ) -> Result<(), JsValue> {
     let api = extension_api()?;
     let at = incident.at_ms;
-    let plan = plan(check, incident, settings, api.dns().is_some());
     let started = js_sys::Date::now();
+    let plan = plan(check, incident, settings, api.dns().is_some(), started);
     if let Plan::Skip(reason) = plan {
         let record = CheckRecord::skipped(check, at, started, reason);
         return store_if_current(&api, tab_id, &record).await;
@@ -106,7 +106,15 @@ async fn run_one(
     store_if_current(&api, tab_id, &record).await?;
     match plan {
         Plan::Skip(_) => {}
-        Plan::Refetch { with_cookies } => {
+        Plan::Refetch {
+            with_cookies,
+            wait_ms,
+        } => {
+            if wait_ms > 0 {
+                // The site's Retry-After holds for the checks too.
+                gloo_timers::future::TimeoutFuture::new(wait_ms.min(u64::from(u32::MAX)) as u32)
+                    .await;
+            }
             // A failure served from the cache asks about this page now: never answered by another's.
             let own = again || incident.from_cache;
             let (fetch, fetched_url) = shared_refetch(&incident.url, with_cookies, own).await;
@@ -144,7 +152,24 @@ async fn run_one(
         record.state = CheckState::Done;
     }
     record.elapsed_ms = Some((js_sys::Date::now() - started).max(0.0) as u64);
-    store_if_current(&api, tab_id, &record).await
+    store_if_current(&api, tab_id, &record).await?;
+    if matches!(check, CheckId::Fresh | CheckId::Stranger) {
+        follow_verdict(&api, tab_id, incident).await?;
+    }
+    Ok(())
+}
+
+/// Auto-retry obeys the verdict: once the refetches have answered, what they prove decides
+/// whether waiting can fix this failure.
+async fn follow_verdict(
+    api: &ExtensionApi,
+    tab_id: i64,
+    incident: &Incident,
+) -> Result<(), JsValue> {
+    let records = check_store::load(api, tab_id).await?;
+    let evidence = crate::checks::record::evidence(incident.from_cache, incident.at_ms, &records);
+    let verdict = crate::checks::verdict::decide(incident.failure, &evidence);
+    super::retry::on_verdict(api, tab_id, &verdict).await
 }
 
 fn fail(record: &mut CheckRecord, error: String) {

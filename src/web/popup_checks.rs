@@ -10,7 +10,7 @@ use super::popup_owner::ReportSource;
 use super::popup_steps::render_steps;
 use crate::checks::record::{proxy_mode_configured, CheckId, CheckRecord, CheckState};
 use crate::checks::verdict::VerdictKind;
-use crate::checks_view::{check_lines, current_verdict, verdict_view};
+use crate::checks_view::{check_lines, current_verdict, verdict_view, visitor_side};
 use crate::diagnosis::Diagnosis;
 use crate::incident::{truncate, Incident};
 use crate::steps::{visitor_steps, StepContext, StepView};
@@ -149,6 +149,7 @@ impl LiveView {
             )?;
             return Ok(());
         };
+        self.follow_verdict(verdict.kind)?;
         self.verdict
             .set_attribute("data-verdict", verdict_name(verdict.kind))?;
         self.verdict.set_attribute(
@@ -199,6 +200,41 @@ impl LiveView {
                 });
             })?;
             append(&self.verdict, &[&reload])?;
+        }
+        Ok(())
+    }
+
+    /// "Where it broke", "Who can fix it" and the reassurance follow the verdict: on the visitor's
+    /// side, they say so; otherwise what the page's diagnosis said is shown (again).
+    fn follow_verdict(&self, kind: VerdictKind) -> Result<(), JsValue> {
+        let doc = self.verdict.owner_document().ok_or("no document")?;
+        let side = visitor_side(kind);
+        for (id, key) in [
+            ("side", side.map(|s| s.side)),
+            ("fixer", side.map(|s| s.fixer)),
+        ] {
+            let Some(element) = doc.get_element_by_id(id) else {
+                continue;
+            };
+            // The diagnosis' own words are kept to come back to when the verdict changes.
+            if element.get_attribute("data-diagnosis").is_none() {
+                element.set_attribute(
+                    "data-diagnosis",
+                    &element.text_content().unwrap_or_default(),
+                )?;
+            }
+            let text = match key {
+                Some(key) => self.say(key, &[]),
+                None => element.get_attribute("data-diagnosis").unwrap_or_default(),
+            };
+            element.set_text_content(Some(&text));
+        }
+        if let Some(reassurance) = doc.get_element_by_id("reassurance") {
+            if side.is_some() {
+                reassurance.set_attribute("hidden", "")?;
+            } else {
+                reassurance.remove_attribute("hidden")?;
+            }
         }
         Ok(())
     }

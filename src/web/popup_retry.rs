@@ -64,15 +64,7 @@ pub async fn retry_block(
     let Some(note) = note else {
         return Ok(None);
     };
-    let key = match note {
-        RetryNote::NotGet => "retryNoteNotGet",
-        RetryNote::NotRetryable => "retryNoteNotRetryable",
-        RetryNote::Off => "retryNoteOff",
-        RetryNote::Excepted => "retryNoteExcepted",
-        RetryNote::GaveUpTimeLimit => "retryNoteTimeLimit",
-        RetryNote::GaveUpUnfixable => "retryNoteUnfixable",
-        RetryNote::Cancelled => "retryNoteCancelled",
-    };
+    let key = note.message_key();
     append(
         &block,
         &[&text(doc, "p", "retry-note", &message(api, key, &[]))?],

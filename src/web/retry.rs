@@ -145,6 +145,26 @@ pub async fn status_of(
     with_watchers(api, |w| w.tab_status(tab_id)).await
 }
 
+/// The checks reached a verdict on the tab's failure: stop watching when waiting cannot fix it
+/// (see `crate::retry::after_checks`), and say why.
+pub async fn on_verdict(
+    api: &ExtensionApi,
+    tab_id: i64,
+    verdict: &crate::checks::verdict::Verdict,
+) -> Result<(), JsValue> {
+    use crate::retry::after_checks::{after_checks, AfterChecks};
+    match after_checks(verdict) {
+        AfterChecks::KeepWatching => Ok(()),
+        AfterChecks::StopYourCookies => {
+            if with_watchers(api, |w| w.remove_tab(tab_id)).await? {
+                save_note(api, tab_id, RetryNote::YourCookies).await?;
+                super::banner::refresh(api, &[tab_id]).await;
+            }
+            pump(api).await
+        }
+    }
+}
+
 pub async fn on_cancel(api: &ExtensionApi, tab_id: i64) -> Result<(), JsValue> {
     if with_watchers(api, |w| w.remove_tab(tab_id)).await? {
         save_note(api, tab_id, RetryNote::Cancelled).await?;
@@ -388,6 +408,16 @@ async fn schedule_wake(api: &ExtensionApi) -> Result<(), JsValue> {
         &object(&[("when", JsValue::from_f64(at_ms as f64))])?,
     );
     Ok(())
+}
+
+/// Why the tab is not (or no longer) retried, if a reason was kept.
+pub async fn note_of(api: &ExtensionApi, tab_id: i64) -> Option<RetryNote> {
+    let key = note_key(tab_id);
+    let items = JsFuture::from(api.storage().session().get(&JsValue::from_str(&key)))
+        .await
+        .ok()?;
+    let value = Reflect::get(&items, &JsValue::from_str(&key)).ok()?;
+    serde_wasm_bindgen::from_value(value).ok()
 }
 
 async fn save_note(api: &ExtensionApi, tab_id: i64, note: RetryNote) -> Result<(), JsValue> {

@@ -17,6 +17,24 @@ pub enum RetryNote {
     GaveUpTimeLimit,
     GaveUpUnfixable,
     Cancelled,
+    /// The checks found that the page fails only with the visitor's cookies: waiting won't help.
+    YourCookies,
+}
+
+impl RetryNote {
+    /// The `_locales` message that says it.
+    pub fn message_key(self) -> &'static str {
+        match self {
+            RetryNote::NotGet => "retryNoteNotGet",
+            RetryNote::NotRetryable => "retryNoteNotRetryable",
+            RetryNote::Off => "retryNoteOff",
+            RetryNote::Excepted => "retryNoteExcepted",
+            RetryNote::GaveUpTimeLimit => "retryNoteTimeLimit",
+            RetryNote::GaveUpUnfixable => "retryNoteUnfixable",
+            RetryNote::Cancelled => "retryNoteCancelled",
+            RetryNote::YourCookies => "retryNoteYourCookies",
+        }
+    }
 }
 
 pub fn note_key(tab_id: i64) -> String {

@@ -92,6 +92,39 @@ for (const name of BROWSERS) {
       await popup.close();
     });
 
+    test('a cookie failure is not retried: no reload loop, and the popup names the cookies throughout', async () => {
+      await useSettings({ autoRetry: true });
+      const base = nginx.baseOn(24);
+      const setter = await browser.openTab(`${base}/app/setcookie`);
+      await browser.waitForTitle(setter, 'Cookie set');
+      const t0 = Date.now();
+      const tab = await browser.openTab(`${base}/app/cookie/loop`);
+      await browser.waitForBadge(tab, '502');
+      // Long enough for several probes and reloads at auto-retry's pace (about every 2 s).
+      await sleep(8000);
+      const seen = nginx.requests().filter((r) => r.at >= t0 && r.uri === '/app/cookie/loop');
+      const gets = seen.filter((r) => r.method === 'GET').length;
+      const probes = seen.filter((r) => r.method === 'HEAD').length;
+      // The visit itself and one pair of refetches; at most one reload (and its pair) beside.
+      assert.ok(gets <= 6, `${gets} GETs in 8 s: ${JSON.stringify(seen)}`);
+      assert.ok(probes <= 1, `${probes} probes in 8 s`);
+      const popup = await browser.openPopup(tab);
+      const shown = await settledVerdict(popup);
+      assert.equal(shown.verdict, 'cookies-or-session', JSON.stringify(shown));
+      const note = await popup.evaluate(() => document.querySelector('#retry-note')?.textContent ?? '');
+      assert.match(note, /only with your cookies/, note);
+      // Every section follows the verdict: no "the site's team" beside "your cookies".
+      const sections = await popup.evaluate(() => ({
+        side: document.querySelector('#side')?.textContent ?? '',
+        fixer: document.querySelector('#fixer')?.textContent ?? '',
+        reassured: document.querySelector('#reassurance:not([hidden])') !== null,
+      }));
+      assert.match(sections.fixer, /^You/, JSON.stringify(sections));
+      assert.match(sections.side, /your side/i, JSON.stringify(sections));
+      assert.equal(sections.reassured, false, 'still says it is not your device');
+      await popup.close();
+    });
+
     test('a cached broken answer that a fresh load fixes: "your cached copy"', async () => {
       await useSettings();
       const url = `${nginx.baseOn(5)}/app/cache/page`;

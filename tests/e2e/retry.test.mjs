@@ -95,6 +95,9 @@ for (const name of BROWSERS) {
       assert.ok(probes.length >= 1, 'no probe at all');
       const firstProbe = probes[0].at - failedAt;
       assert.ok(firstProbe >= 4900, `first probe ${firstProbe} ms after a Retry-After: 5`);
+      // The checks' refetches wait too: nothing but the visit itself before the 5 s are up.
+      const early = since(t0, (r) => r.uri === '/app/ra/page' && r.at > failedAt && r.at - failedAt < 4900);
+      assert.deepEqual(early, [], 'requests sent before the Retry-After was up');
     });
 
     test('"Stop retrying" in the popup stops it: the tab stays as it is after recovery', async () => {
