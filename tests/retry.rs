@@ -704,33 +704,63 @@ fn a_recovery_that_fails_again_backs_off_and_reloads_one_tab_first() {
     // They keep their first deadline.
     assert_eq!(w.tab_status(3).map(|s| s.deadline_ms), Some(HOUR));
     assert_eq!(w.due(5_600), vec![probe(ORIGIN)]);
-    let actions = w.probe_result(ORIGIN, ProbeOutcome::Up, 5_620, 0.5);
+    // After a flap one "up" is not proof: a second probe, a second apart, must agree.
+    assert_eq!(
+        w.probe_result(ORIGIN, ProbeOutcome::Up, 5_620, 0.5),
+        vec![WatcherAction::Schedule {
+            origin: ORIGIN.into(),
+            at_ms: 7_600
+        }]
+    );
+    assert_eq!(w.due(7_600), vec![probe(ORIGIN)]);
+    let actions = w.probe_result(ORIGIN, ProbeOutcome::Up, 7_620, 0.5);
     assert_eq!(actions, vec![WatcherAction::Reload { tab_ids: vec![1] }]);
     assert_eq!(
         w.tab_status(2).map(|s| s.state),
         Some(TabWaitState::Reloading)
     );
     assert!(
-        w.due(6_000).is_empty(),
+        w.due(8_000).is_empty(),
         "no probe while the check reload is out"
     );
 
-    // The check tab fails again: slower still.
-    let again = add(&mut w, 1, 5_700);
+    // The check tab fails again: slower still, and three "up"s in a row needed.
+    let again = add(&mut w, 1, 7_700);
     assert_eq!(
         again,
         AddResult::Waiting {
-            next_probe_at_ms: 5_700 + 9_000
+            next_probe_at_ms: 7_700 + 9_000
         }
     );
-    assert_eq!(w.due(14_700), vec![probe(ORIGIN)]);
+    assert_eq!(w.due(16_700), vec![probe(ORIGIN)]);
+    w.probe_result(ORIGIN, ProbeOutcome::Up, 16_720, 0.5);
+    let next = w.next_wake_ms().expect("probe");
+    assert_eq!(w.due(next), vec![probe(ORIGIN)]);
+    // A "down" in between starts the count again.
+    w.probe_result(
+        ORIGIN,
+        ProbeOutcome::Down { retry_after: None },
+        next + 20,
+        0.5,
+    );
+    let mut at = w.next_wake_ms().expect("probe");
+    for _ in 0..2 {
+        assert_eq!(w.due(at), vec![probe(ORIGIN)]);
+        assert!(matches!(
+            w.probe_result(ORIGIN, ProbeOutcome::Up, at + 20, 0.5)
+                .as_slice(),
+            [WatcherAction::Schedule { .. }]
+        ));
+        at = w.next_wake_ms().expect("probe");
+    }
+    assert_eq!(w.due(at), vec![probe(ORIGIN)]);
     assert_eq!(
-        w.probe_result(ORIGIN, ProbeOutcome::Up, 14_720, 0.5),
+        w.probe_result(ORIGIN, ProbeOutcome::Up, at + 20, 0.5),
         vec![WatcherAction::Reload { tab_ids: vec![1] }]
     );
     // The check tab loads: the rest follow.
     assert_eq!(
-        w.tab_loaded(1, ORIGIN, 14_800),
+        w.tab_loaded(1, ORIGIN, at + 100),
         vec![WatcherAction::Reload {
             tab_ids: vec![2, 3]
         }]
@@ -759,7 +789,11 @@ fn a_silent_check_tab_waits_again() {
     for tab in 1..=2 {
         add(&mut w, tab, 1_100);
     }
-    let at = w.next_wake_ms().expect("probe");
+    let mut at = w.next_wake_ms().expect("probe");
+    // After the flap, two "up"s in a row before the check tab is reloaded.
+    w.due(at);
+    w.probe_result(ORIGIN, ProbeOutcome::Up, at + 20, 0.5);
+    at = w.next_wake_ms().expect("probe");
     w.due(at);
     w.probe_result(ORIGIN, ProbeOutcome::Up, at + 20, 0.5);
     let timeout = at + 20 + policy.canary_timeout_ms;
@@ -873,4 +907,37 @@ fn the_simulation_is_deterministic() {
         simulate(&scenario, &Strategy::ours()),
         simulate(&scenario, &Strategy::ours())
     );
+}
+
+/// A site that fails every other request: a probe that happens to find it up is followed by a
+/// reload that fails. After the first such false recovery, reloads wait for "up"s in a row,
+/// which this site never gives: the tab is not reloaded again and again.
+#[test]
+fn a_site_failing_every_other_request_is_not_reloaded_at_each_lucky_probe() {
+    let mut w = watchers();
+    add(&mut w, 1, 0);
+    let mut reloads = 0;
+    let mut answer_up = true;
+    let mut now = 0;
+    while now < 60_000 {
+        let Some(at) = w.next_wake_ms() else { break };
+        now = at.max(now);
+        w.expire(now);
+        for request in w.due(now) {
+            let outcome = if answer_up { ProbeOutcome::Up } else { down() };
+            answer_up = !answer_up;
+            for action in w.probe_result(&request.origin, outcome, now + 20, 0.5) {
+                if let WatcherAction::Reload { tab_ids } = action {
+                    reloads += 1;
+                    // The reload is the next request: it fails (the site alternates).
+                    answer_up = !answer_up;
+                    for tab in tab_ids {
+                        add(&mut w, tab, now + 100);
+                    }
+                }
+            }
+        }
+        now += 1;
+    }
+    assert_eq!(reloads, 1, "reloads in the first minute");
 }

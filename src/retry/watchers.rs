@@ -154,6 +154,16 @@ pub struct OriginState {
     /// first deadline.
     #[serde(default)]
     pub recovered_tabs: Vec<WaitingTab>,
+    /// Probes in a row that found the origin up. After a flap one is not proof: a site that
+    /// fails every other request answers some probes.
+    #[serde(default)]
+    pub ups_in_a_row: u32,
+}
+
+/// Probes in a row that must find an origin up before its tabs are reloaded, after `flaps`
+/// recoveries that failed again: one at first, then two, at most three.
+pub fn ups_needed(flaps: u32) -> u32 {
+    flaps.saturating_add(1).min(3)
 }
 
 /// An origin recently brought back: a new failure there soon after continues the outage.
@@ -359,6 +369,7 @@ impl Watchers {
                     canary: None,
                     tabs: Vec::new(),
                     recovered_tabs: Vec::new(),
+                    ups_in_a_row: 0,
                 };
                 if let Some(r) = recent {
                     // It came back and failed again at once: the same outage, slower.
@@ -512,7 +523,18 @@ impl Watchers {
         let o = &mut self.state.origins[index];
         o.in_flight_since_ms = None;
         match outcome {
+            ProbeOutcome::Up if o.ups_in_a_row.saturating_add(1) < ups_needed(o.flaps) => {
+                // Not proof yet: ask again soon, at the normal first pace (no backoff).
+                o.ups_in_a_row = o.ups_in_a_row.saturating_add(1);
+                let delay = policy.first_delay_for(o.pace());
+                o.next_probe_at_ms = now_ms.saturating_add(delay);
+                vec![WatcherAction::Schedule {
+                    origin: o.origin.clone(),
+                    at_ms: o.probe_allowed_at(&policy),
+                }]
+            }
             ProbeOutcome::Up => {
+                o.ups_in_a_row = 0;
                 // After a flap, one tab first: the probe said "up" before and the pages failed.
                 if o.flaps > 0 && o.canary.is_none() && o.tabs.len() > 1 {
                     let first = o
@@ -534,6 +556,7 @@ impl Watchers {
                 self.recover_all(index, now_ms)
             }
             ProbeOutcome::Down { retry_after } => {
+                o.ups_in_a_row = 0;
                 let retry_after_ms = o.note_retry_after(retry_after, now_ms);
                 let delay = policy.delay_ms(
                     o.pace(),

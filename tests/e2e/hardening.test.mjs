@@ -211,6 +211,27 @@ for (const name of BROWSERS) {
       }
     });
 
+    test('a site that fails every other request is not reloaded at each probe that happens to pass', async () => {
+      const site = await startHostileSite({
+        '/flaky': {
+          alternate: true,
+          first: { status: 502, body: 'Bad gateway' },
+          then: { status: 200, body: '<title>Flaky page</title><p>Worked this time.</p>' },
+        },
+      });
+      try {
+        await browser.setSettings({ autoRetry: true });
+        const tab = await browser.openTab(`${site.base}/flaky`);
+        await browser.waitForBadge(tab, '502');
+        await sleep(20000);
+        const loads = site.requests('/flaky').filter((r) => r.mode === 'navigate');
+        // The visit, and at most one reload after a probe found it up.
+        assert.ok(loads.length <= 2, `${loads.length} loads of the tab in 20 s: ${JSON.stringify(site.log)}`);
+      } finally {
+        await site.stop();
+      }
+    });
+
     test('with session storage full of failed tabs, a new failure still gets its badge and popup', async () => {
       const site = await startHostileSite({ '/full': { first: { status: 502, body: HAPROXY_503 } } });
       try {

@@ -31,7 +31,8 @@ export const HAPROXY_503 =
 /**
  * The failing site. Each path gets a behaviour from `routes[path]` (first match by prefix):
  *   { first: {status, body, headers}, then: {status, body, headers} | 'redirect:<url>' }
- * The first GET of a path answers `first`; every later request answers `then`. `up` makes
+ * The first GET of a path answers `first`; every later request answers `then`. With
+ * `alternate: true`, requests to the path take turns: `first`, `then`, `first`... `up` makes
  * every path answer 200 with a page titled "Back <path>".
  */
 export async function startHostileSite(routes) {
@@ -56,7 +57,9 @@ export async function startHostileSite(routes) {
     }
     const count = (hits.get(path) ?? 0) + 1;
     hits.set(path, count);
-    const answer = count === 1 && req.method === 'GET' ? route.first : route.then ?? route.first;
+    const answer = route.alternate
+      ? count % 2 === 1 ? route.first : route.then
+      : count === 1 && req.method === 'GET' ? route.first : route.then ?? route.first;
     if (typeof answer === 'string' && answer.startsWith('redirect:')) {
       res.writeHead(302, { location: answer.slice('redirect:'.length), 'set-cookie': 'tracker=1; Path=/' });
       res.end();
