@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, sleep } from './lib/browsers.mjs';
-import { HAPROXY_503, startHostileSite, startTrap } from './lib/hostile.mjs';
+import { HAPROXY_503, startEndlessService, startHostileSite, startTrap } from './lib/hostile.mjs';
 
 const BROWSERS = (process.env.GD_BROWSERS ?? 'chromium,firefox').split(',');
 
@@ -229,6 +229,24 @@ for (const name of BROWSERS) {
         assert.ok(loads.length <= 2, `${loads.length} loads of the tab in 20 s: ${JSON.stringify(site.log)}`);
       } finally {
         await site.stop();
+      }
+    });
+
+    test('an endless answer from the checker is cut at 64 KB, not read whole', async () => {
+      const endless = await startEndlessService();
+      const site = await startHostileSite({ '/big': { first: { status: 502, body: 'Bad gateway' } } });
+      try {
+        await browser.setSettings({ autoRetry: false, checker: 'own', checkerUrl: endless.base });
+        const tab = await browser.openTab(`${site.base}/big`);
+        await browser.waitForBadge(tab, '502');
+        const popup = await browser.openPopup(tab);
+        const lines = await settledLines(popup);
+        await popup.close();
+        assert.equal(lines.checker.state, 'failed', JSON.stringify(lines.checker));
+        assert.match(lines.checker.text, /too large/, JSON.stringify(lines.checker));
+      } finally {
+        await site.stop();
+        await endless.stop();
       }
     });
 

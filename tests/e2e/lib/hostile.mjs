@@ -81,3 +81,28 @@ export async function startHostileSite(routes) {
     }),
   };
 }
+
+/** A service that answers 200 and then streams bytes without end (no length): a reader must stop. */
+export async function startEndlessService() {
+  const port = await freePort();
+  const timers = new Set();
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write('{"pad":"');
+    const timer = setInterval(() => res.write('x'.repeat(16 * 1024)), 5);
+    timers.add(timer);
+    res.on('close', () => {
+      clearInterval(timer);
+      timers.delete(timer);
+    });
+  });
+  await new Promise((r) => server.listen(port, '127.0.0.1', r));
+  return {
+    base: `http://127.0.0.1:${port}`,
+    stop: () => new Promise((r) => {
+      for (const timer of timers) clearInterval(timer);
+      server.close(r);
+      server.closeAllConnections();
+    }),
+  };
+}
