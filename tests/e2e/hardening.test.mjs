@@ -254,6 +254,14 @@ for (const name of BROWSERS) {
       const site = await startHostileSite({ '/full': { first: { status: 502, body: HAPROXY_503 } } });
       try {
         await browser.setSettings({ autoRetry: false });
+        // Nothing else may free room meanwhile: earlier tests' pages are closed and their state gone.
+        await browser.inExtension(async (api) => {
+          const pages = (await api.tabs.query({})).filter((t) => /^https?:/.test(t.url ?? ''));
+          await api.tabs.remove(pages.map((t) => t.id));
+          return null;
+        });
+        await sleep(500);
+        await browser.inExtension((api) => api.storage.session.clear().then(() => null));
         // What 150 failed tabs and more left before, each with a 64 KB page excerpt, written until
         // the browser refuses (both hold 10 MB in session storage); then smaller ones fill the
         // rest, so that not even a small incident fits.
