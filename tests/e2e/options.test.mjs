@@ -87,5 +87,25 @@ for (const name of BROWSERS) {
       assert.equal(stored.checkerUrl, 'http://127.0.0.1:8787');
       await page.close();
     });
+
+    test('the refetches can be switched off, and the privacy text says what leaves the browser', async () => {
+      await browser.inExtension((api) => api.storage.sync.clear().then(() => null));
+      const page = await browser.openExtensionPage('options.html');
+      assert.equal(await page.evaluate(() => document.querySelector('#refetchPage').checked), true);
+      assert.equal(await page.evaluate(() => document.querySelector('#notifyWhenBack').checked), false, 'notifications are opt-in');
+      await page.click('#refetchPage');
+      let stored;
+      for (let i = 0; i < 50; i++) {
+        stored = await browser.inExtension((api) => api.storage.sync.get(null));
+        if (stored.refetchPage === false) break;
+        await sleep(100);
+      }
+      assert.equal(stored.refetchPage, false);
+      const href = await page.evaluate(() => document.querySelector('#privacy-link').href);
+      const text = await page.evaluate((url) => fetch(url).then((r) => r.text()), href);
+      assert.match(text, /what leaves your browser/i);
+      assert.match(text, /never go to a service on the internet/);
+      await page.close();
+    });
   });
 }
