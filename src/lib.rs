@@ -1,5 +1,6 @@
-//! Gateway Doctor's core. The pure modules know nothing of the browser and are tested natively;
-//! `web` is the thin layer that talks to the browser through wasm-bindgen.
+//! Gateway Doctor's core: pure modules that know nothing of the browser (this crate has no web
+//! dependency on any target) and are tested natively. The browser layer is the
+//! `gateway-doctor-web` crate in `extension/`, which only carries out what these decide.
 
 pub mod advice;
 pub mod checks;
@@ -18,6 +19,3 @@ pub mod retry;
 pub mod settings;
 pub mod steps;
 pub mod tracker;
-
-#[cfg(target_arch = "wasm32")]
-pub mod web;

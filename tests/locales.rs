@@ -124,16 +124,17 @@ fn used_messages() -> Vec<(String, usize)> {
     }
     // Keys the web layer asks for by name.
     for source in [
-        "src/web/popup.rs",
-        "src/web/background.rs",
-        "src/web/options.rs",
-        "src/web/retry.rs",
-        "src/web/popup_retry.rs",
-        "src/web/popup_checks.rs",
-        "src/web/popup_steps.rs",
-        "src/web/popup_owner.rs",
-        "src/web/actions.rs",
-        "src/web/banner.rs",
+        "extension/src/popup.rs",
+        "extension/src/background.rs",
+        "extension/src/options.rs",
+        "extension/src/retry.rs",
+        "extension/src/popup_retry.rs",
+        "extension/src/popup_checks.rs",
+        "extension/src/popup_steps.rs",
+        "extension/src/popup_owner.rs",
+        "extension/src/actions.rs",
+        "extension/src/banner.rs",
+        "extension/src/retry_state.rs",
         "src/checks_view.rs",
     ] {
         let text = std::fs::read_to_string(format!("{}/{source}", env!("CARGO_MANIFEST_DIR")))

@@ -4,7 +4,7 @@
 use crate::manifest::{derive, Browser};
 use crate::source_archive;
 use crate::tools::{ensure_wasm_bindgen, ensure_wasm_target, wasm_opt, WASM_TARGET};
-use crate::util::{copy_dir, read, root, run, write, Result};
+use crate::util::{copy_dir, copy_dir_except, read, root, run, write, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -24,7 +24,13 @@ pub fn core_dir() -> PathBuf {
     root().join("target").join("gateway-doctor-core")
 }
 
-/// The two wasm builds of the core: the background's and the extension pages'.
+/// The browser crate (in `extension/`), built to wasm with the core inside.
+pub const WEB_PACKAGE: &str = "gateway-doctor-web";
+
+/// What of `extension/` is the browser crate's source, not part of the package.
+const NOT_SHIPPED: [&str; 3] = ["Cargo.toml", "src", "tests"];
+
+/// The two wasm builds: the background's and the extension pages'.
 pub const FLAVOURS: [&str; 2] = ["background", "ui"];
 
 pub fn build() -> Result {
@@ -41,7 +47,7 @@ pub fn build() -> Result {
                 "--release",
                 "--lib",
                 "--package",
-                "gateway-doctor",
+                WEB_PACKAGE,
             ])
             .args(["--no-default-features", "--features", flavour])
             .args(["--target", WASM_TARGET]))?;
@@ -49,10 +55,18 @@ pub fn build() -> Result {
             .join("target")
             .join(WASM_TARGET)
             .join("release")
-            .join("gateway_doctor.wasm");
+            .join("gateway_doctor_web.wasm");
         let out = core.join(flavour);
+        // The shell imports `core/<flavour>/gateway_doctor.js`.
         run(Command::new(&bindgen)
-            .args(["--target", "web", "--no-typescript", "--out-dir"])
+            .args([
+                "--target",
+                "web",
+                "--no-typescript",
+                "--out-name",
+                "gateway_doctor",
+            ])
+            .arg("--out-dir")
             .arg(&out)
             .arg(&wasm))?;
         optimise(&out.join("gateway_doctor_bg.wasm"))?;
@@ -63,7 +77,7 @@ pub fn build() -> Result {
     for browser in Browser::ALL {
         let dir = browser_dir(browser);
         let _ = std::fs::remove_dir_all(&dir);
-        copy_dir(&root().join("extension"), &dir)?;
+        copy_dir_except(&root().join("extension"), &dir, &NOT_SHIPPED)?;
         copy_dir(&core, &dir.join("core"))?;
         // The options page links to it: what leaves the browser, and when.
         write(&dir.join("privacy.txt"), read(&root().join("PRIVACY.md"))?)?;

@@ -59,6 +59,8 @@ fn run_steps() -> Result {
                 "--locked",
                 "--package",
                 "gateway-doctor",
+                "--package",
+                crate::dist::WEB_PACKAGE,
                 "--all-targets",
             ])
             .args(["--target", WASM_TARGET, "--", "-D", "warnings"]))
@@ -130,7 +132,7 @@ fn wasm_tests() -> Command {
         "test",
         "--locked",
         "--package",
-        "gateway-doctor",
+        crate::dist::WEB_PACKAGE,
         "--target",
         WASM_TARGET,
     ])

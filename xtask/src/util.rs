@@ -60,11 +60,15 @@ pub fn which(program: &str) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-pub fn copy_dir(from: &Path, to: &Path) -> Result {
+/// Copies `from` into `to`, leaving out the top-level entries named in `except`.
+pub fn copy_dir_except(from: &Path, to: &Path, except: &[&str]) -> Result {
     std::fs::create_dir_all(to).map_err(|e| format!("create {}: {e}", to.display()))?;
     let entries = std::fs::read_dir(from).map_err(|e| format!("read {}: {e}", from.display()))?;
     for entry in entries {
         let entry = entry.map_err(|e| e.to_string())?;
+        if except.iter().any(|name| entry.file_name() == *name) {
+            continue;
+        }
         let target = to.join(entry.file_name());
         if entry.path().is_dir() {
             copy_dir(&entry.path(), &target)?;
@@ -74,6 +78,10 @@ pub fn copy_dir(from: &Path, to: &Path) -> Result {
         }
     }
     Ok(())
+}
+
+pub fn copy_dir(from: &Path, to: &Path) -> Result {
+    copy_dir_except(from, to, &[])
 }
 
 pub fn read(path: &Path) -> Result<String> {

@@ -4,10 +4,10 @@ use super::api::{extension_api, message, object, ExtensionApi};
 use super::retry;
 use super::storage::{self, tab_key, UNASSIGNED_KEY};
 use super::{banner, check_store, checks, failed_page};
-use crate::incident::RequestDetails;
-use crate::messages::{admit, Request, Sender};
-use crate::page_excerpt::compact as compact_page;
-use crate::tracker::{decide, Action, Stored, TabEvent};
+use gateway_doctor::incident::RequestDetails;
+use gateway_doctor::messages::{admit, Request, Sender};
+use gateway_doctor::page_excerpt::compact as compact_page;
+use gateway_doctor::tracker::{decide, Action, Stored, TabEvent};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -80,7 +80,7 @@ pub async fn handle_event(kind: String, details: JsValue) -> Result<(), JsValue>
 
 /// What auto-retry must hear about after a tracker action.
 enum RetryFollowUp {
-    Failed(i64, Box<crate::incident::Incident>),
+    Failed(i64, Box<gateway_doctor::incident::Incident>),
     Loaded(i64, String),
     Gone(i64),
 }
@@ -112,7 +112,7 @@ fn retry_follow_up(action: &Action, loaded_url: Option<&str>) -> Option<RetryFol
 
 /// Runtime messages: `{type, tabId}` plus who sent it (`senderUrl`, `senderTabId`,
 /// `senderFrameId`, added by background.js from the browser's own sender record). What may be
-/// asked, and by whom, is `crate::messages::admit`'s decision; a refusal is an error with the
+/// asked, and by whom, is `gateway_doctor::messages::admit`'s decision; a refusal is an error with the
 /// reason.
 async fn on_message(api: &ExtensionApi, details: JsValue) -> Result<(), JsValue> {
     let field = |name: &str| js_sys::Reflect::get(&details, &name.into()).ok();
@@ -238,7 +238,7 @@ async fn set_badge(
 /// or a page the browser will not let us read, leaves the diagnosis to the headers.
 async fn read_error_page(api: &ExtensionApi, tab_id: i64, at_ms: f64) {
     let key = tab_key(tab_id);
-    let current = |incident: &Option<crate::incident::Incident>| {
+    let current = |incident: &Option<gateway_doctor::incident::Incident>| {
         incident.as_ref().filter(|i| i.at_ms == at_ms).cloned()
     };
     let Ok(Some(incident)) = storage::load(api, &key).await.map(|i| current(&i)) else {
@@ -275,7 +275,7 @@ async fn read_error_page(api: &ExtensionApi, tab_id: i64, at_ms: f64) {
 async fn wait_until_loaded(
     api: &ExtensionApi,
     tab_id: i64,
-    incident: &crate::incident::Incident,
+    incident: &gateway_doctor::incident::Incident,
 ) -> Result<bool, JsValue> {
     for _ in 0..100 {
         let tab = JsFuture::from(api.tabs().get(tab_id as f64)).await?;

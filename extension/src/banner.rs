@@ -5,10 +5,10 @@
 use super::api::{message, object, ExtensionApi};
 use super::retry;
 use super::settings_store;
-use crate::failure::Failure;
-use crate::incident::Incident;
-use crate::popup_view::incident_view;
-use crate::retry::TabWaitState;
+use gateway_doctor::failure::Failure;
+use gateway_doctor::incident::Incident;
+use gateway_doctor::popup_view::incident_view;
+use gateway_doctor::retry::TabWaitState;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 

@@ -3,7 +3,7 @@
 use super::api::{extension_api, message, ExtensionApi};
 use super::dom::{append, element, text};
 use super::settings_store;
-use crate::settings::{
+use gateway_doctor::settings::{
     parse_exceptions, service_url, CheckerChoice, Settings, MAX_LIMIT_MINUTES, MIN_LIMIT_MINUTES,
 };
 use std::rc::Rc;
@@ -322,7 +322,7 @@ async fn save_from_form(api: &ExtensionApi, doc: &Document) -> Result<(), JsValu
             return String::new();
         }
         service_url(&typed).unwrap_or_else(|| {
-            kept_urls.push(crate::incident::truncate(typed.trim(), 100));
+            kept_urls.push(gateway_doctor::incident::truncate(typed.trim(), 100));
             before.to_string()
         })
     };

@@ -111,10 +111,10 @@ pub fn describe_error(error: &JsValue, timeout_ms: u32) -> String {
     let text = field("message")
         .or_else(|| error.as_string())
         .unwrap_or_else(|| "request failed".into());
-    crate::incident::truncate(text.trim(), 160)
+    gateway_doctor::incident::truncate(text.trim(), 160)
 }
 
-/// Parsed JSON as the browser's `JSON.parse` gives it, read through `crate::json::JsonView`.
+/// Parsed JSON as the browser's `JSON.parse` gives it, read through `gateway_doctor::json::JsonView`.
 pub struct Json(pub JsValue);
 
 impl Json {
@@ -125,7 +125,7 @@ impl Json {
     }
 }
 
-impl crate::json::JsonView for Json {
+impl gateway_doctor::json::JsonView for Json {
     fn field(&self, key: &str) -> Option<Self> {
         if !self.0.is_object() || js_sys::Array::is_array(&self.0) {
             return None;

@@ -7,7 +7,7 @@
 use gateway_doctor::failure::{Failure, NetError};
 use gateway_doctor::incident::Incident;
 use gateway_doctor::tracker::TabEvent;
-use gateway_doctor::web::{extension_api, from_stored, parse_event, render_incident, to_stored};
+use gateway_doctor_web::{extension_api, from_stored, parse_event, render_incident, to_stored};
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;

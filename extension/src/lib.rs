@@ -4,6 +4,7 @@
 //! Two builds of it ship: `background` (events, badge, auto-retry) for the background script and
 //! `ui` (popup, options) for the extension pages, so the background, which starts again and again,
 //! loads only its own code. Tests build both.
+#![cfg(target_arch = "wasm32")]
 #![cfg_attr(not(all(feature = "background", feature = "ui")), allow(dead_code))]
 
 #[cfg(feature = "ui")]

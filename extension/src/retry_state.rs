@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The watchers' snapshot (`crate::retry::WatchersState`).
+/// The watchers' snapshot (`gateway_doctor::retry::WatchersState`).
 pub const STATE_KEY: &str = "retry:state";
 
 /// What the popup shows about a tab that is not (or no longer) being retried.

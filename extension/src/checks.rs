@@ -7,15 +7,15 @@ use super::check_store;
 use super::net;
 use super::settings_store;
 use super::storage;
-use crate::checks::dns::doh_query_url;
-use crate::checks::dns::{compare, read_parsed_doh_answer};
-use crate::checks::plan::{describe, plan, Plan};
-use crate::checks::providers::{read_parsed_answer, Provider, MAX_ANSWER};
-use crate::checks::record::{CheckId, CheckRecord, CheckState};
-use crate::checks::FetchResult;
-use crate::failure::{Failure, NetError};
-use crate::incident::Incident;
-use crate::settings::Settings;
+use gateway_doctor::checks::dns::doh_query_url;
+use gateway_doctor::checks::dns::{compare, read_parsed_doh_answer};
+use gateway_doctor::checks::plan::{describe, plan, Plan};
+use gateway_doctor::checks::providers::{read_parsed_answer, Provider, MAX_ANSWER};
+use gateway_doctor::checks::record::{CheckId, CheckRecord, CheckState};
+use gateway_doctor::checks::FetchResult;
+use gateway_doctor::failure::{Failure, NetError};
+use gateway_doctor::incident::Incident;
+use gateway_doctor::settings::Settings;
 use js_sys::Reflect;
 use std::cell::RefCell;
 use std::net::IpAddr;
@@ -140,7 +140,7 @@ async fn run_one(
             compare_dns(&mut record, incident, looked_up);
         }
         Plan::ResolveOverHttps { resolver } => {
-            record.provider = Some(crate::incident::host_of(&resolver).to_string());
+            record.provider = Some(gateway_doctor::incident::host_of(&resolver).to_string());
             let looked_up = resolve_over_https(&resolver, &incident.host).await;
             compare_dns(&mut record, incident, looked_up);
         }
@@ -167,14 +167,15 @@ async fn follow_verdict(
     incident: &Incident,
 ) -> Result<(), JsValue> {
     let records = check_store::load(api, tab_id).await?;
-    let evidence = crate::checks::record::evidence(incident.from_cache, incident.at_ms, &records);
-    let verdict = crate::checks::verdict::decide(incident.failure, &evidence);
+    let evidence =
+        gateway_doctor::checks::record::evidence(incident.from_cache, incident.at_ms, &records);
+    let verdict = gateway_doctor::checks::verdict::decide(incident.failure, &evidence);
     super::retry::on_verdict(api, tab_id, &verdict).await
 }
 
 fn fail(record: &mut CheckRecord, error: String) {
     record.state = CheckState::Failed;
-    record.note = Some(crate::incident::truncate(&error, 160));
+    record.note = Some(gateway_doctor::incident::truncate(&error, 160));
 }
 
 /// Stores the record unless the tab has moved on (its failure was cleared or replaced).
@@ -213,7 +214,7 @@ thread_local! {
 /// was actually fetched.
 async fn shared_refetch(url: &str, with_cookies: bool, own: bool) -> (FetchResult, String) {
     let now = js_sys::Date::now();
-    let origin = crate::retry::origin_of(url).unwrap_or_default();
+    let origin = gateway_doctor::retry::origin_of(url).unwrap_or_default();
     let recent = RECENT_REFETCHES.with(|recent| {
         let mut recent = recent.borrow_mut();
         recent.retain(|r| now - r.started_ms < SHARED_REFETCH_MS);
@@ -300,7 +301,7 @@ fn json_request(timeout_ms: u32, accept: &str) -> Result<web_sys::RequestInit, J
 async fn ask_checker(
     provider: &Provider,
     url: &str,
-) -> Result<crate::checks::providers::CheckerAnswer, String> {
+) -> Result<gateway_doctor::checks::providers::CheckerAnswer, String> {
     let init = json_request(CHECKER_TIMEOUT_MS, "application/json").map_err(|_| "bad request")?;
     let response = net::send(url, &init, CHECKER_TIMEOUT_MS).await?;
     if !response.ok() {

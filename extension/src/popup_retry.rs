@@ -4,7 +4,7 @@
 use super::api::{message, object, ExtensionApi};
 use super::dom::{append, element, text};
 use super::retry_state::{note_key, RetryNote, STATE_KEY};
-use crate::retry::{RetryPolicy, TabStatus, TabWaitState, Watchers, WatchersState};
+use gateway_doctor::retry::{RetryPolicy, TabStatus, TabWaitState, Watchers, WatchersState};
 use js_sys::Reflect;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;

@@ -2,7 +2,7 @@
 //! finishing together never overwrite each other.
 
 use super::api::{object, ExtensionApi};
-use crate::checks::record::{CheckId, CheckRecord};
+use gateway_doctor::checks::record::{CheckId, CheckRecord};
 use js_sys::Reflect;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;

@@ -1,7 +1,7 @@
 //! Incidents in `storage.session`: they outlive a stopped service worker, not the browser session.
 
 use super::api::{object, ExtensionApi};
-use crate::incident::Incident;
+use gateway_doctor::incident::Incident;
 use js_sys::Reflect;
 use serde::Serialize;
 use std::cell::RefCell;
@@ -185,7 +185,7 @@ pub async fn set_making_room(api: &ExtensionApi, items: &JsValue) -> Result<(), 
                         .unwrap_or_default()
                 });
                 let keep_tabs: Vec<i64> = keep.iter().filter_map(|k| tab_of_key(k)).collect();
-                let evict = crate::incident::eviction_order(&known, &keep_tabs, 10);
+                let evict = gateway_doctor::incident::eviction_order(&known, &keep_tabs, 10);
                 if evict.is_empty() {
                     return Err(error);
                 }

@@ -1,11 +1,11 @@
 //! The popup's one-click fixes. Each returns what it did, or why it could not, in the visitor's
-//! words; nothing here decides which fix to offer (that is `crate::steps`).
+//! words; nothing here decides which fix to offer (that is `gateway_doctor::steps`).
 
 use super::api::{message, object, ExtensionApi};
 use super::net::describe_error;
-use crate::checks::providers::Provider;
-use crate::platform::{Browser, Platform};
-use crate::steps::{archive_url, ActionId};
+use gateway_doctor::checks::providers::Provider;
+use gateway_doctor::platform::{Browser, Platform};
+use gateway_doctor::steps::{archive_url, ActionId};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -140,7 +140,7 @@ async fn clear_site_data(api: &ExtensionApi, context: &ActionContext) -> String 
         return message(api, "actionUnavailable", &[]);
     };
     let is_firefox = context.platform.browser == Browser::Firefox;
-    let origin = crate::retry::origin_of(&context.url).unwrap_or_default();
+    let origin = gateway_doctor::retry::origin_of(&context.url).unwrap_or_default();
     let result = async {
         let scope = if is_firefox {
             let hosts: js_sys::Array = std::iter::once(JsValue::from_str(&context.host)).collect();

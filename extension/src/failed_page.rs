@@ -3,8 +3,8 @@
 //! reloaded gets nothing; Firefox has no document ids, and the script checks inside the page.
 
 use super::api::{object, ExtensionApi};
-use crate::failure::Failure;
-use crate::incident::Incident;
+use gateway_doctor::failure::Failure;
+use gateway_doctor::incident::Incident;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;

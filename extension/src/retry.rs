@@ -6,10 +6,10 @@ use super::api::{extension_api, message, object, ExtensionApi};
 use super::retry_state::{note_key, RetryNote, STATE_KEY};
 use super::settings_store;
 use super::storage;
-use crate::diagnosis::retry_after;
-use crate::failure::Failure;
-use crate::incident::Incident;
-use crate::retry::{
+use gateway_doctor::diagnosis::retry_after;
+use gateway_doctor::failure::Failure;
+use gateway_doctor::incident::Incident;
+use gateway_doctor::retry::{
     origin_of, AddResult, GiveUpReason, ProbeOutcome, RetryPolicy, WatcherAction, Watchers,
     WatchersState,
 };
@@ -141,18 +141,18 @@ pub async fn on_gone(api: &ExtensionApi, tab_id: i64) -> Result<(), JsValue> {
 pub async fn status_of(
     api: &ExtensionApi,
     tab_id: i64,
-) -> Result<Option<crate::retry::TabStatus>, JsValue> {
+) -> Result<Option<gateway_doctor::retry::TabStatus>, JsValue> {
     with_watchers(api, |w| w.tab_status(tab_id)).await
 }
 
 /// The checks reached a verdict on the tab's failure: stop watching when waiting cannot fix it
-/// (see `crate::retry::after_checks`), and say why.
+/// (see `gateway_doctor::retry::after_checks`), and say why.
 pub async fn on_verdict(
     api: &ExtensionApi,
     tab_id: i64,
-    verdict: &crate::checks::verdict::Verdict,
+    verdict: &gateway_doctor::checks::verdict::Verdict,
 ) -> Result<(), JsValue> {
-    use crate::retry::after_checks::{after_checks, AfterChecks};
+    use gateway_doctor::retry::after_checks::{after_checks, AfterChecks};
     match after_checks(verdict) {
         AfterChecks::KeepWatching => Ok(()),
         AfterChecks::StopYourCookies => {
@@ -338,12 +338,12 @@ async fn reload_all(api: &ExtensionApi, tab_ids: &[i64]) {
     if !settings_store::load(api).await.notify_when_back {
         return;
     }
-    let host = crate::incident::host_of(url).to_string();
+    let host = gateway_doctor::incident::host_of(url).to_string();
     let body = match in_background.len() {
         1 => message(
             api,
             "notifyBackBody",
-            &[crate::incident::truncate(title, 120)],
+            &[gateway_doctor::incident::truncate(title, 120)],
         ),
         n => message(api, "notifyBackMany", &[n.to_string()]),
     };

@@ -1,7 +1,7 @@
-//! Settings in `storage.sync`: read leniently (see `crate::settings`), written whole.
+//! Settings in `storage.sync`: read leniently (see `gateway_doctor::settings`), written whole.
 
 use super::api::ExtensionApi;
-use crate::settings::{Settings, StoredFields};
+use gateway_doctor::settings::{Settings, StoredFields};
 use js_sys::Reflect;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
