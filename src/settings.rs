@@ -2,6 +2,7 @@
 //! out-of-range value falls back to its default, field by field, so one bad value loses nothing
 //! else.
 
+use crate::json::JsonView;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -115,28 +116,30 @@ const MAX_EXCEPTIONS: usize = 200;
 
 /// What storage holds, field by field, with anything of the wrong type already dropped.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct StoredFields {
-    pub auto_retry: Option<bool>,
-    pub retry_server_errors: Option<bool>,
-    pub retry_network_errors: Option<bool>,
-    pub notify_when_back: Option<bool>,
-    pub retry_limit_minutes: Option<f64>,
+struct StoredFields {
+    auto_retry: Option<bool>,
+    retry_server_errors: Option<bool>,
+    retry_network_errors: Option<bool>,
+    notify_when_back: Option<bool>,
+    retry_limit_minutes: Option<f64>,
     /// `None` when not a list; non-strings in it are `None` entries.
-    pub never_retry: Option<Vec<Option<String>>>,
-    pub refetch_page: Option<bool>,
-    pub checker: Option<String>,
-    pub checker_url: Option<String>,
-    pub check_dns: Option<bool>,
-    pub dns_resolver: Option<String>,
-    pub connectivity_url: Option<String>,
-    pub show_banner: Option<bool>,
+    never_retry: Option<Vec<Option<String>>>,
+    refetch_page: Option<bool>,
+    checker: Option<String>,
+    checker_url: Option<String>,
+    check_dns: Option<bool>,
+    dns_resolver: Option<String>,
+    connectivity_url: Option<String>,
+    show_banner: Option<bool>,
 }
 
 impl Settings {
-    /// Reads whatever `storage.sync` holds (as JSON); anything unusable keeps its default.
-    pub fn from_stored(stored: &Value) -> Settings {
-        let flag = |name: &str| stored.get(name).and_then(Value::as_bool);
-        let text = |name: &str| stored.get(name).and_then(Value::as_str).map(str::to_string);
+    /// Reads whatever `storage.sync` holds, natively (`serde_json::Value`) or in the browser (what
+    /// the storage API gave): the one reader that ships. Anything unusable keeps its default, field
+    /// by field.
+    pub fn read<J: JsonView>(stored: &J) -> Settings {
+        let flag = |name: &str| stored.field(name).and_then(|v| v.as_bool());
+        let text = |name: &str| stored.field(name).and_then(|v| v.as_string());
         Settings::from_fields(StoredFields {
             refetch_page: flag("refetchPage"),
             checker: text("checker"),
@@ -149,21 +152,21 @@ impl Settings {
             retry_server_errors: flag("retryServerErrors"),
             retry_network_errors: flag("retryNetworkErrors"),
             notify_when_back: flag("notifyWhenBack"),
-            retry_limit_minutes: stored.get("retryLimitMinutes").and_then(Value::as_f64),
+            retry_limit_minutes: stored.field("retryLimitMinutes").and_then(|v| v.as_f64()),
             never_retry: stored
-                .get("neverRetry")
-                .and_then(Value::as_array)
-                .map(|hosts| {
-                    hosts
-                        .iter()
-                        .map(|h| h.as_str().map(str::to_string))
-                        .collect()
-                }),
+                .field("neverRetry")
+                .and_then(|hosts| hosts.items())
+                .map(|hosts| hosts.iter().map(JsonView::as_string).collect()),
         })
     }
 
+    /// The same, from JSON already parsed natively.
+    pub fn from_stored(stored: &Value) -> Settings {
+        Settings::read(stored)
+    }
+
     /// The settings from stored fields; each unusable one keeps its default.
-    pub fn from_fields(stored: StoredFields) -> Settings {
+    fn from_fields(stored: StoredFields) -> Settings {
         let defaults = Settings::default();
         let limits = f64::from(MIN_LIMIT_MINUTES)..=f64::from(MAX_LIMIT_MINUTES);
         Settings {
