@@ -16,6 +16,7 @@ pub mod platform;
 pub mod popup_view;
 pub mod report;
 pub mod retry;
+pub mod session_keys;
 pub mod settings;
 pub mod steps;
 pub mod tracker;

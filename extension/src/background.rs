@@ -2,8 +2,8 @@
 
 use super::api::{extension_api, message, object, ExtensionApi};
 use super::retry;
-use super::storage::{self, tab_key, UNASSIGNED_KEY};
-use super::{banner, check_store, checks, failed_page};
+use super::storage::{self, tab_key, unassigned_key};
+use super::{banner, checks, failed_page};
 use gateway_doctor::incident::RequestDetails;
 use gateway_doctor::messages::{admit, Request, Sender};
 use gateway_doctor::page_excerpt::compact as compact_page;
@@ -180,13 +180,10 @@ async fn carry_out(api: &ExtensionApi, action: Action) -> Result<(), JsValue> {
             storage::save(api, &tab_key(tab_id), &incident).await
         }
         Action::RememberUnassigned { incident } => {
-            storage::save(api, UNASSIGNED_KEY, &incident).await
+            storage::save(api, &unassigned_key(), &incident).await
         }
-        Action::ForgetUnassigned => storage::remove(api, UNASSIGNED_KEY).await,
-        Action::Forget { tab_id } => {
-            storage::remove(api, &tab_key(tab_id)).await?;
-            check_store::remove_all(api, tab_id).await
-        }
+        Action::ForgetUnassigned => storage::remove(api, &unassigned_key()).await,
+        Action::Forget { tab_id } => storage::forget_tab(api, tab_id).await,
         Action::ShowBadge { tab_id, text, host } => {
             let title = message(api, "badgeTitle", &[text.clone(), host]);
             set_badge(api, tab_id, &text, &title).await

@@ -3,15 +3,14 @@
 
 use super::api::{object, ExtensionApi};
 use gateway_doctor::checks::record::{CheckId, CheckRecord};
+use gateway_doctor::session_keys::SessionKey;
 use js_sys::Reflect;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-pub const PREFIX: &str = "check:";
-
 pub fn check_key(tab_id: i64, check: CheckId) -> String {
-    format!("{PREFIX}{tab_id}:{}", check.as_str())
+    SessionKey::Check(tab_id, check).name()
 }
 
 fn all_keys(tab_id: i64) -> js_sys::Array {
@@ -44,9 +43,4 @@ pub async fn load(api: &ExtensionApi, tab_id: i64) -> Result<Vec<CheckRecord>, J
         }
     }
     Ok(records)
-}
-
-pub async fn remove_all(api: &ExtensionApi, tab_id: i64) -> Result<(), JsValue> {
-    JsFuture::from(api.storage().session().remove(&all_keys(tab_id))).await?;
-    Ok(())
 }

@@ -13,6 +13,7 @@ use gateway_doctor::checks::verdict::VerdictKind;
 use gateway_doctor::checks_view::{check_lines, current_verdict, verdict_view, visitor_side};
 use gateway_doctor::diagnosis::Diagnosis;
 use gateway_doctor::incident::{truncate, Incident};
+use gateway_doctor::session_keys::SessionKey;
 use gateway_doctor::steps::{visitor_steps, StepContext, StepView};
 use js_sys::Reflect;
 use std::cell::RefCell;
@@ -261,17 +262,19 @@ impl LiveView {
 
     /// Re-renders whenever one of this tab's check results changes.
     fn listen_for_changes(self: &Rc<Self>) -> Result<(), JsValue> {
-        let prefix = format!("{}{}:", check_store::PREFIX, self.tab_id);
+        let tab_id = self.tab_id;
         let view = Rc::clone(self);
-        let listener =
-            Closure::<dyn FnMut(JsValue, JsValue)>::new(move |changes: JsValue, area: JsValue| {
+        let listener = Closure::<dyn FnMut(JsValue, JsValue)>::new(
+            move |changes: JsValue, area: JsValue| {
                 if area.as_string().as_deref() != Some("session") {
                     return;
                 }
                 let ours = js_sys::Object::keys(changes.unchecked_ref::<js_sys::Object>())
                     .iter()
                     .filter_map(|k| k.as_string())
-                    .any(|k| k.starts_with(&prefix));
+                    .any(|k| {
+                        matches!(SessionKey::parse(&k), Some(SessionKey::Check(tab, _)) if tab == tab_id)
+                    });
                 if ours {
                     let view = Rc::clone(&view);
                     wasm_bindgen_futures::spawn_local(async move {
@@ -283,7 +286,8 @@ impl LiveView {
                         }
                     });
                 }
-            });
+            },
+        );
         self.api
             .storage()
             .on_changed()

@@ -3,7 +3,7 @@
 
 use super::api::{message, object, ExtensionApi};
 use super::dom::{append, element, text};
-use super::retry_state::{note_key, RetryNote, STATE_KEY};
+use super::retry_state::{note_key, state_key, RetryNote};
 use gateway_doctor::retry::{RetryPolicy, TabStatus, TabWaitState, Watchers, WatchersState};
 use js_sys::Reflect;
 use std::rc::Rc;
@@ -17,12 +17,12 @@ async fn load(
     api: &ExtensionApi,
     tab_id: i64,
 ) -> Result<(Option<TabStatus>, Option<RetryNote>), JsValue> {
-    let keys: js_sys::Array = [STATE_KEY.to_string(), note_key(tab_id)]
+    let keys: js_sys::Array = [state_key(), note_key(tab_id)]
         .iter()
         .map(|k| JsValue::from_str(k))
         .collect();
     let items = JsFuture::from(api.storage().session().get(&keys)).await?;
-    let state = Reflect::get(&items, &STATE_KEY.into())?;
+    let state = Reflect::get(&items, &state_key().into())?;
     let status = serde_wasm_bindgen::from_value::<WatchersState>(state)
         .ok()
         .and_then(|state| Watchers::restore(RetryPolicy::default(), state).tab_status(tab_id));

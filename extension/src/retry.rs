@@ -3,7 +3,7 @@
 //! (with one alarm as a backup wake-up) so an outage outlives a stopped service worker.
 
 use super::api::{extension_api, message, object, ExtensionApi};
-use super::retry_state::{note_key, RetryNote, STATE_KEY};
+use super::retry_state::{note_key, state_key, RetryNote};
 use super::settings_store;
 use super::storage;
 use gateway_doctor::diagnosis::retry_after;
@@ -36,8 +36,13 @@ async fn ensure_loaded(api: &ExtensionApi) -> Result<(), JsValue> {
     if WATCHERS.with(|w| w.borrow().is_some()) {
         return Ok(());
     }
-    let items = JsFuture::from(api.storage().session().get(&JsValue::from_str(STATE_KEY))).await?;
-    let stored = Reflect::get(&items, &JsValue::from_str(STATE_KEY))?;
+    let items = JsFuture::from(
+        api.storage()
+            .session()
+            .get(&JsValue::from_str(&state_key())),
+    )
+    .await?;
+    let stored = Reflect::get(&items, &JsValue::from_str(&state_key()))?;
     let restored = serde_wasm_bindgen::from_value::<WatchersState>(stored)
         .map(|state| Watchers::restore(RetryPolicy::default(), state))
         .unwrap_or_else(|_| Watchers::new(RetryPolicy::default()));
@@ -63,7 +68,7 @@ async fn with_watchers<R>(
         (result, watchers.snapshot())
     });
     let value = snapshot.serialize(&serde_wasm_bindgen::Serializer::json_compatible())?;
-    super::storage::set_making_room(api, &object(&[(STATE_KEY, value)])?).await?;
+    super::storage::set_making_room(api, &object(&[(&state_key(), value)])?).await?;
     Ok(result)
 }
 

@@ -1,10 +1,13 @@
 //! Where auto-retry keeps its state in `storage.session`, shared by the background (which writes
 //! it) and the popup (which shows it).
 
+use gateway_doctor::session_keys::SessionKey;
 use serde::{Deserialize, Serialize};
 
-/// The watchers' snapshot (`gateway_doctor::retry::WatchersState`).
-pub const STATE_KEY: &str = "retry:state";
+/// Where the watchers' snapshot (`gateway_doctor::retry::WatchersState`) is kept.
+pub fn state_key() -> String {
+    SessionKey::RetryState.name()
+}
 
 /// What the popup shows about a tab that is not (or no longer) being retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,5 +41,5 @@ impl RetryNote {
 }
 
 pub fn note_key(tab_id: i64) -> String {
-    format!("retry:note:{tab_id}")
+    SessionKey::RetryNote(tab_id).name()
 }

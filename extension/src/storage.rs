@@ -2,6 +2,7 @@
 
 use super::api::{object, ExtensionApi};
 use gateway_doctor::incident::Incident;
+use gateway_doctor::session_keys::SessionKey;
 use js_sys::Reflect;
 use serde::Serialize;
 use std::cell::RefCell;
@@ -10,8 +11,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-pub const UNASSIGNED_KEY: &str = "incident:unassigned";
-const PREFIX: &str = "incident:";
+/// Where the failure waiting for its tab is kept.
+pub fn unassigned_key() -> String {
+    SessionKey::Unassigned.name()
+}
 
 /// Which incidents exist, kept in memory so that an ordinary navigation (no incident on its tab)
 /// costs no storage read at all. Rebuilt from storage once per background start.
@@ -66,13 +69,15 @@ async fn stored_keys(api: &ExtensionApi) -> Result<Vec<String>, JsValue> {
 
 /// `failed_at`: the incident's time when saved, `None` when removed.
 fn note_saved(index: &mut IncidentIndex, key: &str, failed_at: Option<f64>) {
-    if key == UNASSIGNED_KEY {
-        index.unassigned = failed_at.is_some();
-    } else if let Some(tab) = key.strip_prefix(PREFIX).and_then(|id| id.parse().ok()) {
-        match failed_at {
-            Some(at) => index.tabs.insert(tab, at),
-            None => index.tabs.remove(&tab),
-        };
+    match SessionKey::parse(key) {
+        Some(SessionKey::Unassigned) => index.unassigned = failed_at.is_some(),
+        Some(SessionKey::Incident(tab)) => {
+            match failed_at {
+                Some(at) => index.tabs.insert(tab, at),
+                None => index.tabs.remove(&tab),
+            };
+        }
+        _ => {}
     }
 }
 
@@ -103,11 +108,11 @@ pub async fn load_unassigned(api: &ExtensionApi) -> Result<Option<Incident>, JsV
     if !INDEX.with(|i| i.borrow().as_ref().is_some_and(|i| i.unassigned)) {
         return Ok(None);
     }
-    load(api, UNASSIGNED_KEY).await
+    load(api, &unassigned_key()).await
 }
 
 pub fn tab_key(tab_id: i64) -> String {
-    format!("{PREFIX}{tab_id}")
+    SessionKey::Incident(tab_id).name()
 }
 
 /// Reads an incident; a missing or corrupt entry reads as none (and a corrupt one is logged).
@@ -145,6 +150,17 @@ pub async fn save(api: &ExtensionApi, key: &str, incident: &Incident) -> Result<
     Ok(())
 }
 
+/// Forgets everything kept for `tab`: its incident, its checks' results, its auto-retry note.
+pub async fn forget_tab(api: &ExtensionApi, tab: i64) -> Result<(), JsValue> {
+    let keys: js_sys::Array = SessionKey::of_tab(tab)
+        .into_iter()
+        .map(|key| JsValue::from_str(&key.name()))
+        .collect();
+    JsFuture::from(api.storage().session().remove(&keys)).await?;
+    update_index(&tab_key(tab), None);
+    Ok(())
+}
+
 pub async fn remove(api: &ExtensionApi, key: &str) -> Result<(), JsValue> {
     JsFuture::from(api.storage().session().remove(&JsValue::from_str(key))).await?;
     update_index(key, None);
@@ -171,8 +187,8 @@ pub async fn set_making_room(api: &ExtensionApi, items: &JsValue) -> Result<(), 
                 let keys = stored_keys(api).await?;
                 INDEX.with(|i| {
                     if let Some(index) = i.borrow_mut().as_mut() {
-                        for tab in keys.iter().filter_map(|k| k.strip_prefix(PREFIX)) {
-                            if let Ok(tab) = tab.parse::<i64>() {
+                        for key in keys.iter().filter_map(|k| SessionKey::parse(k)) {
+                            if let SessionKey::Incident(tab) = key {
                                 index.tabs.entry(tab).or_insert(0.0);
                             }
                         }
@@ -184,7 +200,10 @@ pub async fn set_making_room(api: &ExtensionApi, items: &JsValue) -> Result<(), 
                         .map(|i| i.tabs.iter().map(|(t, at)| (*t, *at)).collect())
                         .unwrap_or_default()
                 });
-                let keep_tabs: Vec<i64> = keep.iter().filter_map(|k| tab_of_key(k)).collect();
+                let keep_tabs: Vec<i64> = keep
+                    .iter()
+                    .filter_map(|k| SessionKey::parse(k)?.tab())
+                    .collect();
                 let evict = gateway_doctor::incident::eviction_order(&known, &keep_tabs, 10);
                 if evict.is_empty() {
                     return Err(error);
@@ -197,21 +216,12 @@ pub async fn set_making_room(api: &ExtensionApi, items: &JsValue) -> Result<(), 
                     .into(),
                 );
                 for tab in evict {
-                    remove(api, &tab_key(tab)).await?;
-                    super::check_store::remove_all(api, tab).await?;
+                    forget_tab(api, tab).await?;
                 }
             }
             Err(error) => return Err(error),
         }
     }
-}
-
-/// The tab a stored key belongs to (`incident:<tab>` or `check:<tab>:<id>`).
-fn tab_of_key(key: &str) -> Option<i64> {
-    let rest = key
-        .strip_prefix(PREFIX)
-        .or_else(|| key.strip_prefix(super::check_store::PREFIX))?;
-    rest.split(':').next()?.parse().ok()
 }
 
 fn is_quota_error(error: &JsValue) -> bool {

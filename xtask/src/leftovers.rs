@@ -159,13 +159,20 @@ mod tests {
             .spawn()
             .expect("start sleep");
         let pid = child.id();
-        let found = find(&marker);
-        assert!(
-            found
-                .iter()
-                .any(|l| l.pid == pid && l.cmdline == "sleep 30"),
-            "sleep {pid} not found: {found:?}"
-        );
+        // Until the child has exec'd, /proc shows the parent's environment: wait for it.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut found = find(&marker);
+        while !found
+            .iter()
+            .any(|l| l.pid == pid && l.cmdline == "sleep 30")
+        {
+            assert!(
+                Instant::now() < deadline,
+                "sleep {pid} not found: {found:?}"
+            );
+            thread::sleep(Duration::from_millis(20));
+            found = find(&marker);
+        }
         assert_eq!(
             found.len(),
             1,
