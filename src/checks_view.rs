@@ -33,18 +33,24 @@ pub struct VerdictView {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VisitorSide {
     pub side: &'static str,
+    pub meaning: &'static str,
     pub fixer: &'static str,
+    pub outlook: &'static str,
 }
 
 pub fn visitor_side(kind: VerdictKind) -> Option<VisitorSide> {
     match kind {
         VerdictKind::CookiesOrSession | VerdictKind::CachedCopy => Some(VisitorSide {
             side: "sideVisitorDevice",
+            meaning: "meaningYourBrowser",
             fixer: "fixerVisitor",
+            outlook: "outlookNeedsYou",
         }),
         VerdictKind::NetworkOrDns | VerdictKind::ProxyOrVpn => Some(VisitorSide {
             side: "sideVisitorNetwork",
+            meaning: "meaningYourWay",
             fixer: "fixerVisitorNetwork",
+            outlook: "outlookNeedsYou",
         }),
         VerdictKind::DownForEveryone | VerdictKind::WorksAgain | VerdictKind::Unknown => None,
     }

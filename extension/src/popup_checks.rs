@@ -205,14 +205,16 @@ impl LiveView {
         Ok(())
     }
 
-    /// "Where it broke", "Who can fix it" and the reassurance follow the verdict: on the visitor's
+    /// "Where it broke", "What happened", "Who can fix it" and the reassurance follow the verdict: on the visitor's
     /// side, they say so; otherwise what the page's diagnosis said is shown (again).
     fn follow_verdict(&self, kind: VerdictKind) -> Result<(), JsValue> {
         let doc = self.verdict.owner_document().ok_or("no document")?;
         let side = visitor_side(kind);
         for (id, key) in [
             ("side", side.map(|s| s.side)),
+            ("meaning", side.map(|s| s.meaning)),
             ("fixer", side.map(|s| s.fixer)),
+            ("outlook", side.map(|s| s.outlook)),
         ] {
             let Some(element) = doc.get_element_by_id(id) else {
                 continue;

@@ -117,8 +117,12 @@ for (const name of BROWSERS) {
       const sections = await popup.evaluate(() => ({
         side: document.querySelector('#side')?.textContent ?? '',
         fixer: document.querySelector('#fixer')?.textContent ?? '',
+        meaning: document.querySelector('#meaning')?.textContent ?? '',
+        outlook: document.querySelector('#outlook')?.textContent ?? '',
         reassured: document.querySelector('#reassurance:not([hidden])') !== null,
       }));
+      assert.match(sections.meaning, /answers others/, JSON.stringify(sections));
+      assert.match(sections.outlook, /Waiting will not fix this/, JSON.stringify(sections));
       assert.match(sections.fixer, /^You/, JSON.stringify(sections));
       assert.match(sections.side, /your side/i, JSON.stringify(sections));
       assert.equal(sections.reassured, false, 'still says it is not your device');
