@@ -99,13 +99,14 @@ pub fn package_name(browser: Browser) -> String {
     }
 }
 
+/// Every build users and stores get is optimised: wasm-opt is installed (the pinned npm package
+/// binaryen) when missing, and a build without it fails rather than ship unoptimised wasm.
 fn optimise(wasm: &Path) -> Result {
-    let Some(wasm_opt) = wasm_opt() else {
-        eprintln!(
-            "note: wasm-opt not installed (npm package binaryen); the wasm stays unoptimised"
-        );
-        return Ok(());
-    };
+    if wasm_opt().is_none() {
+        crate::tools::ensure_npm_packages()?;
+    }
+    let wasm_opt = wasm_opt()
+        .ok_or("wasm-opt is missing after installing the npm packages (binaryen): not shipping unoptimised wasm")?;
     run(Command::new(wasm_opt)
         .arg("-Oz")
         .args(["--strip-debug", "--strip-producers"])
