@@ -154,11 +154,14 @@ const KEPT_PREFIXES: &[&str] = &[
     "x-ddos",
 ];
 
-/// Whether a response header is kept (see `KEPT_HEADERS`).
+/// Whether a response header is kept (see `KEPT_HEADERS`). Every header the box catalogue reads
+/// (`crate::diagnosis::catalogue::HEADER_NAMES`, generated from it) is kept too, so the stored
+/// incident diagnoses as the live one did.
 pub fn is_kept_header(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     !name.contains("cookie")
         && (KEPT_HEADERS.contains(&name.as_str())
+            || crate::diagnosis::catalogue::HEADER_NAMES.contains(&name.as_str())
             || KEPT_PREFIXES.iter().any(|prefix| name.starts_with(prefix)))
 }
 

@@ -3,6 +3,7 @@
 //! the checks that apply to any gateway.
 
 use crate::advice::stack_key;
+use crate::diagnosis::catalogue::Check;
 use crate::diagnosis::fingerprint::Generator;
 use crate::diagnosis::{Diagnosis, Kind, Side, StackHint};
 use crate::popup_view::Msg;
@@ -37,10 +38,24 @@ pub fn owner_checklist(diagnosis: &Diagnosis) -> OwnerChecklist {
     let mut items = Checklist::default();
     match diagnosis.generator {
         Some(Generator::Cloudflare) => cloudflare(diagnosis, &mut items),
-        Some(cdn) if cdn.is_edge() => other_cdn(cdn, diagnosis.kind, &mut items),
-        Some(platform) if platform.is_platform() => hosting_platform(platform, &mut items),
-        Some(gateway) => own_gateway(gateway, diagnosis, &mut items),
+        Some(generator) => {
+            from_catalogue(generator, diagnosis, &mut items);
+            if generator.is_edge() {
+                other_cdn(generator, diagnosis.kind, &mut items);
+            }
+        }
         None => {}
+    }
+    // A provider's own incident shows on its status page.
+    let provider = diagnosis
+        .generator
+        .filter(|g| g.is_edge() || g.is_platform())
+        .or(diagnosis.edge);
+    if let Some((provider, page)) = provider.and_then(|g| Some((g, g.status_page()?))) {
+        items.add(Msg::with(
+            "ownerStatusPage",
+            vec![provider.name().to_string(), page.to_string()],
+        ));
     }
     by_kind(diagnosis.kind, &mut items);
     for hint in &diagnosis.stack {
@@ -116,54 +131,31 @@ fn other_cdn(cdn: Generator, kind: Kind, items: &mut Checklist) {
     items.about("ownerCdnTls", cdn);
 }
 
-fn hosting_platform(platform: Generator, items: &mut Checklist) {
-    items.about("ownerPlatformLogs", platform);
-    match platform {
-        Generator::Heroku => items.key("ownerHerokuCodes"),
-        Generator::Vercel => items.key("ownerVercelFunction"),
-        Generator::Render => items.key("ownerRenderSleep"),
-        Generator::FlyIo => items.key("ownerFlyPort"),
-        _ => {}
-    }
-}
-
-/// The site's own gateway: nginx, Apache, HAProxy or Varnish.
-fn own_gateway(gateway: Generator, diagnosis: &Diagnosis, items: &mut Checklist) {
-    let kind = diagnosis.kind;
+/// The box's own first checks, as the catalogue lists them for what failed. PHP-FPM is not
+/// suggested for a site that runs Node.js.
+fn from_catalogue(generator: Generator, diagnosis: &Diagnosis, items: &mut Checklist) {
+    let entry = generator.entry();
+    let for_kind = match diagnosis.kind {
+        Kind::BadGateway => entry.checks_bad_gateway,
+        Kind::GatewayTimeout => entry.checks_timeout,
+        Kind::ServiceUnavailable => entry.checks_unavailable,
+        _ => &[],
+    };
+    let checks: &[Check] = if for_kind.is_empty() {
+        entry.checks
+    } else {
+        for_kind
+    };
     let runs_node = diagnosis.stack.contains(&StackHint::NodeJs);
-    match gateway {
-        Generator::Nginx => match kind {
-            Kind::BadGateway => {
-                items.key("ownerNginxUpstream");
-                if !runs_node {
-                    items.key("ownerNginxPhpFpm");
-                }
-                items.key("ownerNginxErrorLog");
-            }
-            Kind::GatewayTimeout => {
-                items.key("ownerNginxTimeouts");
-                items.key("ownerNginxErrorLog");
-            }
-            Kind::ServiceUnavailable => {
-                items.key("ownerNginxLimits");
-                items.key("ownerNginxErrorLog");
-            }
-            _ => {}
-        },
-        Generator::Apache => match kind {
-            Kind::BadGateway | Kind::ServiceUnavailable => {
-                items.key("ownerApacheProxy");
-                items.key("ownerApacheErrorLog");
-            }
-            Kind::GatewayTimeout => {
-                items.key("ownerApacheTimeouts");
-                items.key("ownerApacheErrorLog");
-            }
-            _ => items.key("ownerApacheErrorLog"),
-        },
-        Generator::HaProxy => items.key("ownerHaproxyBackends"),
-        Generator::Varnish => items.key("ownerVarnishBackend"),
-        _ => {}
+    for check in checks {
+        if runs_node && check.key == "ownerNginxPhpFpm" {
+            continue;
+        }
+        if check.named {
+            items.about(check.key, generator);
+        } else {
+            items.key(check.key);
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! a bounded prefix of the error page), what failed, which box answered, which side is broken,
 //! who can fix it, and the references they need. Pure: plain data in, plain data out.
 
+pub mod catalogue;
 pub mod fingerprint;
 pub mod page;
 pub mod references;
@@ -9,7 +10,7 @@ pub mod retry_after;
 
 use crate::failure::{Failure, NetError};
 use crate::incident::Incident;
-use fingerprint::{fingerprint, Clue, Generator};
+use fingerprint::{fingerprint, BoxKind, Clue, Generator};
 use page::Page;
 use references::{references, Reference};
 use retry_after::RetryAfter;
@@ -128,7 +129,7 @@ pub fn diagnose(incident: &Incident) -> Diagnosis {
         generator: print.generator,
         edge: print.edge,
         clues: print.clues,
-        references: references(&headers, page),
+        references: references(&headers, page, &print.seen),
         likely_temporary: retry_after.is_some() || is_usually_temporary(kind, incident.failure),
         retry_after,
         stack: stack_hints(&headers, page),
@@ -186,13 +187,11 @@ const WORDPRESS_PATHS: [&str; 2] = ["/wp-content/", "/wp-includes/"];
 
 /// Every page marker the diagnosis looks for, so the page is indexed for all of them in one pass.
 fn page_markers() -> Vec<&'static str> {
-    let mut markers: Vec<&'static str> =
-        fingerprint::PAGE_MARKERS.iter().map(|(_, m)| *m).collect();
+    let mut markers: Vec<&'static str> = catalogue::PAGE_MARKERS.to_vec();
     markers.push(FIRST_BYTE_TIMEOUT);
     markers.extend(BACKEND_FAILED);
     markers.extend(MAINTENANCE_MARKERS);
     markers.extend(WORDPRESS_PATHS);
-    markers.extend(references::PAGE_MARKERS.iter().map(|(m, _)| *m));
     markers
 }
 
@@ -245,17 +244,16 @@ fn side_of(
         }
         return Side::Origin;
     }
-    match print.generator {
-        // A CDN wrote the page: it could not get a good answer from the site's server.
-        Some(g) if g.is_edge() => Side::Origin,
-        Some(g) if g.is_platform() => Side::Origin,
+    let gateway_kind = matches!(
+        kind,
+        Kind::BadGateway | Kind::GatewayTimeout | Kind::ServiceUnavailable
+    );
+    match print.generator.map(Generator::kind) {
+        // A CDN or edge firewall wrote the page: it could not get a good answer from the site's
+        // server. A platform's own error is the application it runs for the owner.
+        Some(BoxKind::Cdn | BoxKind::Waf | BoxKind::Platform) => Side::Origin,
         // The site's own gateway answered for the application behind it.
-        Some(Generator::Nginx | Generator::Apache | Generator::HaProxy | Generator::Varnish)
-            if matches!(
-                kind,
-                Kind::BadGateway | Kind::GatewayTimeout | Kind::ServiceUnavailable
-            ) =>
-        {
+        Some(BoxKind::LoadBalancer | BoxKind::Proxy | BoxKind::WebServer) if gateway_kind => {
             Side::OriginUpstream
         }
         None if matches!(kind, Kind::BadGateway | Kind::GatewayTimeout) => Side::OriginUpstream,

@@ -45,8 +45,17 @@ impl Page {
     /// The token that follows `marker` (case-insensitive, lowercase marker), skipping white space,
     /// tags and punctuation such as `:` or `#`: for "Ray ID: <strong>8f1c…</strong>".
     pub fn value_after(&self, marker: &str) -> Option<String> {
-        let start = self.find(marker)? + marker.len();
-        token_at(&self.text, start)
+        self.value_after_skipping(marker, 0)
+    }
+
+    /// The token after `marker` once `skip` tokens are passed over: for a plain-text page that
+    /// lists an error code, then an id.
+    pub fn value_after_skipping(&self, marker: &str, skip: usize) -> Option<String> {
+        let mut at = self.find(marker)? + marker.len();
+        for _ in 0..skip {
+            at = token_at(&self.text, at)?.1;
+        }
+        token_at(&self.text, at).map(|(token, _)| token)
     }
 
     /// The text of `<title>`, trimmed, at most 200 bytes.
@@ -132,8 +141,9 @@ fn bounded(raw: &str, max: usize) -> &str {
     &raw[..end]
 }
 
-/// Skips white space, tags and separators after a marker, then takes an identifier-like token.
-fn token_at(text: &str, mut at: usize) -> Option<String> {
+/// Skips white space, tags and separators after a marker, then takes an identifier-like token;
+/// also returns where the token ends.
+fn token_at(text: &str, mut at: usize) -> Option<(String, usize)> {
     let bytes = text.as_bytes();
     let mut limit = (at + 400).min(bytes.len());
     while !text.is_char_boundary(limit) {
@@ -154,8 +164,9 @@ fn token_at(text: &str, mut at: usize) -> Option<String> {
         .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'))
         .take(96)
         .collect();
+    let end = at + token.len();
     let token = token.trim_end_matches(['.', ':']).to_string();
-    (!token.is_empty()).then_some(token)
+    (!token.is_empty()).then_some((token, end))
 }
 
 /// Decodes `&#NN;`, `&#xHH;` and a few named entities in one linear pass.
