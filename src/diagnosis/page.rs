@@ -84,29 +84,45 @@ impl Page {
 }
 
 /// The first position of every marker, in a single pass over `text`: each position's first two
-/// bytes are looked up in a bitmap of the markers' first two bytes, and only on a hit are the
-/// markers that start so compared. Linear in the text, whatever the number of markers.
+/// bytes are looked up in a bitmap of the markers' first two bytes, then its first three in a
+/// bitmap of their hashed first three (so ordinary prose, "re", "co", "in", rarely gets further),
+/// and only then are the markers that start so compared. Linear in the text, whatever the number
+/// of markers.
 fn first_occurrences(text: &[u8], markers: &[&str]) -> Vec<Option<usize>> {
     let mut first_at = vec![None; markers.len()];
-    let key = |a: u8, b: u8| (usize::from(a) << 8) | usize::from(b);
-    let mut starts = vec![0u64; 65536 / 64];
+    let key2 = |a: u8, b: u8| (usize::from(a) << 8) | usize::from(b);
+    let key3 = |a: u8, b: u8, c: u8| {
+        let packed = (u32::from(a) << 16) | (u32::from(b) << 8) | u32::from(c);
+        (packed.wrapping_mul(0x9E37_79B1) >> 16) as usize
+    };
+    let mut starts2 = vec![0u64; 65536 / 64];
+    let mut starts3 = vec![0u64; 65536 / 64];
     let mut by_key: Vec<(usize, usize)> = Vec::with_capacity(markers.len());
     for (index, marker) in markers.iter().enumerate() {
         match marker.as_bytes() {
-            [a, b, ..] => {
-                let k = key(*a, *b);
-                starts[k / 64] |= 1 << (k % 64);
+            [a, b, c, ..] => {
+                let k = key2(*a, *b);
+                starts2[k / 64] |= 1 << (k % 64);
+                let k = key3(*a, *b, *c);
+                starts3[k / 64] |= 1 << (k % 64);
                 by_key.push((k, index));
             }
-            // One-byte markers are not worth a pass of their own: search them plainly.
+            // Markers this short are not worth a pass of their own: search them plainly.
             _ => first_at[index] = find_bytes(text, marker.as_bytes()),
         }
     }
+    if by_key.is_empty() {
+        return first_at;
+    }
     by_key.sort_unstable();
     let mut missing = by_key.len();
-    for i in 0..text.len().saturating_sub(1) {
-        let k = key(text[i], text[i + 1]);
-        if starts[k / 64] & (1 << (k % 64)) == 0 {
+    for (i, window) in text.windows(3).enumerate() {
+        let k = key2(window[0], window[1]);
+        if starts2[k / 64] & (1 << (k % 64)) == 0 {
+            continue;
+        }
+        let k = key3(window[0], window[1], window[2]);
+        if starts3[k / 64] & (1 << (k % 64)) == 0 {
             continue;
         }
         let from = by_key.partition_point(|(kk, _)| *kk < k);
@@ -236,6 +252,8 @@ mod tests {
             "zz",
             "a",
             "x",
+            "id",
+            "aa ",
         ];
         let found = first_occurrences(text.as_bytes(), markers);
         for (marker, at) in markers.iter().zip(found) {
