@@ -46,12 +46,12 @@ pub fn owner_checklist(diagnosis: &Diagnosis) -> OwnerChecklist {
         }
         None => {}
     }
-    // A provider's own incident shows on its status page.
-    let provider = diagnosis
+    // A provider that wrote the page may have an incident of its own: its status page says so.
+    // (Not the CDN that only passed the site's own error on.)
+    if let Some((provider, page)) = diagnosis
         .generator
-        .filter(|g| g.is_edge() || g.is_platform())
-        .or(diagnosis.edge);
-    if let Some((provider, page)) = provider.and_then(|g| Some((g, g.status_page()?))) {
+        .and_then(|g| Some((g, g.status_page()?)))
+    {
         items.add(Msg::with(
             "ownerStatusPage",
             vec![provider.name().to_string(), page.to_string()],
@@ -342,6 +342,50 @@ mod tests {
         let edge = checklist(Failure::Http { status: 502 }, CF, Some(edge_page));
         assert_eq!(keys(&edge)[0], "ownerCdnIncident");
         assert!(!keys(&edge).contains(&"ownerUpstreamRunning"));
+    }
+
+    #[test]
+    fn catalogue_boxes_bring_their_own_checks_and_status_page() {
+        let envoy = checklist(
+            Failure::Http { status: 503 },
+            &[("server", "envoy")],
+            Some("no healthy upstream"),
+        );
+        assert_eq!(keys(&envoy)[0], "ownerEnvoyUpstream");
+        assert!(!keys(&envoy).contains(&"ownerStatusPage"));
+
+        let cloud_run = checklist(
+            Failure::Http { status: 504 },
+            &[("server", "Google Frontend")],
+            Some("upstream request timeout"),
+        );
+        assert_eq!(
+            cloud_run.heading.as_ref().map(|h| h.args.clone()),
+            Some(vec!["Google Cloud Run or App Engine".to_string()])
+        );
+        assert_eq!(keys(&cloud_run)[0], "ownerCloudRunLogs");
+        let status = cloud_run
+            .items
+            .iter()
+            .find(|m| m.key == "ownerStatusPage")
+            .expect("status page");
+        assert_eq!(status.args[1], "https://status.cloud.google.com/");
+
+        let heroku = checklist(Failure::Http { status: 503 }, &[("via", "1.1 vegur")], None);
+        assert_eq!(
+            keys(&heroku)[..2],
+            ["ownerPlatformLogs", "ownerHerokuCodes"]
+        );
+        assert_eq!(heroku.items[0].args, ["Heroku"]);
+
+        // The CDN that only passed the origin's page on brings no status page.
+        let behind = checklist(
+            Failure::Http { status: 502 },
+            CF,
+            Some("<hr><center>nginx</center>"),
+        );
+        assert_eq!(keys(&behind)[0], "ownerNginxUpstream");
+        assert!(!keys(&behind).contains(&"ownerStatusPage"));
     }
 
     #[test]
