@@ -2,7 +2,9 @@
 //! captures where Debian ships the software, pages rebuilt from the software's own templates or
 //! documentation otherwise, each citing its source. A fixture is `# key: value` lines, then the
 //! raw response (status line, headers, blank line, body). Each runs whole, body only and headers
-//! only; the page also runs compacted as session storage keeps it.
+//! only; the page also runs compacted as session storage keeps it. Optional keys: `failure` (the
+//! diagnosed kind), `ref` (kind=value, repeatable), `edge`, `body-only` and `headers-only` (the
+//! box named from that part alone, or "none").
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use gateway_doctor::diagnosis::fingerprint::Generator;
@@ -160,6 +162,9 @@ fn every_fixture_names_its_box_side_fixer_and_references() {
             f.get("side"),
             "{what}"
         );
+        if let Some(failure) = f.get("failure") {
+            assert_eq!(format!("{:?}", d.kind), failure, "{what}");
+        }
         assert_eq!(
             Some(format!("{:?}", d.fixer).as_str()),
             f.get("fixer"),

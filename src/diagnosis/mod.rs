@@ -166,7 +166,7 @@ fn kind_of(failure: Failure, headers: &Headers<'_>, page: Option<&Page>) -> Kind
     match status {
         500 => Kind::InternalServerError,
         502 => Kind::BadGateway,
-        503 if MAINTENANCE_MARKERS.iter().any(|m| page_has(m)) => Kind::Maintenance,
+        503 if is_maintenance_page(page) => Kind::Maintenance,
         503 => Kind::ServiceUnavailable,
         504 => Kind::GatewayTimeout,
         520 => Kind::OriginBadAnswer,
@@ -191,6 +191,7 @@ fn page_markers() -> Vec<&'static str> {
     markers.push(FIRST_BYTE_TIMEOUT);
     markers.extend(BACKEND_FAILED);
     markers.extend(MAINTENANCE_MARKERS);
+    markers.push(STOCK_503);
     markers.extend(WORDPRESS_PATHS);
     markers
 }
@@ -204,6 +205,20 @@ const MAINTENANCE_MARKERS: [&str; 5] = [
     "maintenance mode",
     "be back soon",
 ];
+
+/// The 503 description of RFC 2616, which stock pages (Tomcat's, among others) print whatever
+/// the cause: its "scheduled maintenance" does not make a maintenance page.
+const STOCK_503: &str = "temporary overload or scheduled maintenance";
+
+fn is_maintenance_page(page: Option<&Page>) -> bool {
+    let Some(page) = page else {
+        return false;
+    };
+    let stock = page.has(STOCK_503);
+    MAINTENANCE_MARKERS
+        .iter()
+        .any(|m| page.has(m) && !(stock && *m == "scheduled maintenance"))
+}
 
 fn network_kind(error: NetError) -> Kind {
     match error {
