@@ -383,3 +383,60 @@ fn look_alikes_are_told_apart() {
         assert_eq!(found_edge.as_deref(), edge, "{what}");
     }
 }
+
+/// The ids a page carries are read from the page alone too (a browser that could not read the
+/// headers): CloudFront's "Request ID:", Fastly's "Details: cache-...", Kong's request_id,
+/// Varnish's XID, Akamai's reference and Vercel's plain-text code and id.
+#[test]
+fn page_references_without_headers() {
+    let cases = [
+        (
+            "cloud_front-502",
+            "cloud_front_request_id",
+            "Xk3j9_aBcD-eFgH==",
+        ),
+        (
+            "fastly-first-byte-timeout",
+            "fastly_cache_node",
+            "cache-fra19143-FRA",
+        ),
+        ("fastly-first-byte-timeout", "fastly_pop", "FRA"),
+        ("kong-502", "kong_request_id", "4b5e1c0a2f3d4e5f6a7b8c9d"),
+        ("varnish-dead", "varnish_xid", "3"),
+        (
+            "akamai-503",
+            "akamai_reference",
+            "18.5f3c1002.1700000000.2b1c3d4",
+        ),
+        (
+            "vercel-504-text",
+            "vercel_error_code",
+            "FUNCTION_INVOCATION_TIMEOUT",
+        ),
+        (
+            "vercel-504-text",
+            "vercel_id",
+            "fra1::abcde-1700000000000-0123456789ab",
+        ),
+        ("cloudflare-522", "cloudflare_ray_id", "8f1c2a3b4c5d6e7f"),
+        (
+            "imperva-503",
+            "imperva_incident_id",
+            "1234000560123456789-987654321",
+        ),
+    ];
+    let all = fixtures();
+    for (name, kind, value) in cases {
+        let f = all.iter().find(|f| f.name == name).expect(name);
+        let d = run(f.status, &[], Some(&f.body), name);
+        let found = d.references.iter().find(|r| {
+            serde_json::to_value(r.kind).unwrap() == serde_json::Value::String(kind.into())
+        });
+        assert_eq!(
+            found.map(|r| r.value.as_str()),
+            Some(value),
+            "{name}: {:?}",
+            d.references
+        );
+    }
+}

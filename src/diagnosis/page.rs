@@ -157,8 +157,9 @@ fn bounded(raw: &str, max: usize) -> &str {
     &raw[..end]
 }
 
-/// Skips white space, tags and separators after a marker, then takes an identifier-like token;
-/// also returns where the token ends.
+/// Skips white space, tags and separators after a marker, then takes an identifier-like token
+/// (letters, digits and `. - _ : =`: CloudFront's ids end in base64 padding); also returns where
+/// the token ends.
 fn token_at(text: &str, mut at: usize) -> Option<(String, usize)> {
     let bytes = text.as_bytes();
     let mut limit = (at + 400).min(bytes.len());
@@ -177,7 +178,7 @@ fn token_at(text: &str, mut at: usize) -> Option<(String, usize)> {
     }
     let token: String = text[at..limit]
         .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'))
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '='))
         .take(96)
         .collect();
     let end = at + token.len();
