@@ -374,6 +374,8 @@ fn look_alikes_are_told_apart() {
         ("heroku behind cloudflare", 503, vec![("cf-ray", "8f1c2a3b4c5d6e7f-FRA"), ("via", "1.1 vegur")], None, "heroku", Some("cloudflare")),
         ("nginx behind cloudfront", 502, vec![("server", "nginx"), ("x-amz-cf-id", "abc"), ("x-cache", "Error from cloudfront")], None, "nginx", Some("cloud_front")),
         ("kong page behind fastly", 502, vec![("x-served-by", "cache-fra19143-FRA"), ("via", "1.1 varnish")], Some("{\"message\":\"An invalid response was received from the upstream server\"}".into()), "kong", Some("fastly")),
+        ("tomcat coyote not apache", 503, vec![("server", "Apache-Coyote/1.1")], None, "tomcat", None),
+        ("apache httpd", 503, vec![("server", "Apache/2.4.62 (Debian)")], None, "apache", None),
         ("tomcat not apache", 503, vec![], Some("<h1>HTTP Status 503 – Service Unavailable</h1><h3>Apache Tomcat/10.1.16</h3>".into()), "tomcat", None),
         ("cloud run not envoy", 504, vec![("server", "Google Frontend")], Some("upstream request timeout".into()), "cloud_run", None),
     ];
