@@ -150,6 +150,11 @@ fn every_fixture_names_its_box_side_fixer_and_references() {
                 "{what}"
             );
             assert!(!d.clues.is_empty(), "{what}: no evidence given");
+            assert!(
+                d.clues.iter().all(|c| !c.detail.trim().is_empty()),
+                "{what}: an empty clue in {:?}",
+                d.clues
+            );
         }
         assert_eq!(
             d.edge.map(|g| g.id()),

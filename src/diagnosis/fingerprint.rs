@@ -90,11 +90,9 @@ pub fn fingerprint(headers: &Headers<'_>, page: Option<&Page>) -> Fingerprint {
     if let Some(g) = generator {
         let hit = hits[g as usize];
         if let Some(marker) = hit.page {
-            // Show the words, not the markup around them: "<center>nginx" reads as "nginx".
-            let words = marker.rsplit('>').next().unwrap_or(marker);
             clues.push(Clue {
                 source: ClueSource::Page,
-                detail: words.to_string(),
+                detail: words_of(marker),
             });
         }
         if let Some(name) = hit.header {
@@ -119,10 +117,44 @@ pub fn fingerprint(headers: &Headers<'_>, page: Option<&Page>) -> Fingerprint {
     }
 }
 
+/// The words of a marker, not the markup around them: "<center>nginx" reads as "nginx",
+/// "<title>kong error</title>" as "kong error".
+fn words_of(marker: &str) -> String {
+    let mut words = String::new();
+    let mut in_tag = false;
+    for c in marker.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            _ if !in_tag => words.push(c),
+            _ => {}
+        }
+    }
+    let words = words.trim();
+    if words.is_empty() {
+        marker.to_string()
+    } else {
+        words.to_string()
+    }
+}
+
 fn header_clue(headers: &Headers<'_>, name: &str) -> Clue {
     let value = headers.get(name).unwrap_or_default();
     Clue {
         source: ClueSource::Header,
         detail: format!("{name}: {}", crate::incident::truncate(value, 80)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::words_of;
+
+    #[test]
+    fn clues_show_words_not_markup() {
+        assert_eq!(words_of("<center>nginx"), "nginx");
+        assert_eq!(words_of("<title>kong error</title>"), "kong error");
+        assert_eq!(words_of("no healthy upstream"), "no healthy upstream");
+        assert_eq!(words_of("<br>"), "<br>");
     }
 }
