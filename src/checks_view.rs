@@ -273,6 +273,7 @@ mod tests {
             page_excerpt: None,
             from_cache: false,
             url_hash: None,
+            latest_at_ms: 0.0,
         }
     }
 

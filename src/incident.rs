@@ -61,6 +61,11 @@ pub struct Incident {
     /// page is still told apart from another one that starts the same.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_hash: Option<String>,
+    /// When the same failure was last seen at this address (a reload that failed again the
+    /// same way). `at_ms` stays the first one's: it is the incident's identity, which its
+    /// checks' results belong to.
+    #[serde(default)]
+    pub latest_at_ms: f64,
 }
 
 impl Incident {
@@ -81,8 +86,14 @@ impl Incident {
             page_excerpt: None,
             from_cache: details.from_cache.unwrap_or(false),
             url_hash: url_hash(&details.url),
+            latest_at_ms: details.time_stamp.unwrap_or(0.0),
             url,
         }
+    }
+
+    /// When this failure was last seen (`at_ms` for one seen once).
+    pub fn last_seen_ms(&self) -> f64 {
+        self.latest_at_ms.max(self.at_ms)
     }
 
     /// Whether the browser's `url` (uncut) is the address that failed.

@@ -227,6 +227,7 @@ mod tests {
             page_excerpt: page.map(str::to_string),
             from_cache: false,
             url_hash: None,
+            latest_at_ms: 0.0,
         }))
     }
 

@@ -125,9 +125,14 @@ fn on_outcome(details: &RequestDetails, outcome: Outcome, stored: Stored) -> Vec
     let tab_id = details.tab_id.unwrap_or(-1);
     match outcome {
         Outcome::Failed(failure) => {
-            let incident = Incident::from_details(details, failure);
+            let mut incident = Incident::from_details(details, failure);
             if tab_id < 0 {
                 return vec![Action::RememberUnassigned { incident }];
+            }
+            if let Some(previous) = stored.tab.as_ref().filter(|p| is_repeat(p, &incident)) {
+                // The same failure again (an auto-retry reload, the visitor's reload): more
+                // evidence for the same incident, whose checks still stand.
+                incident.at_ms = previous.at_ms;
             }
             let badge = badge_for(tab_id, &incident);
             let read = read_page(tab_id, &incident);
@@ -142,6 +147,18 @@ fn on_outcome(details: &RequestDetails, outcome: Outcome, stored: Stored) -> Vec
         }
         Outcome::Loaded | Outcome::Ignored => Vec::new(),
     }
+}
+
+/// How long after a failure the same failure at the same address continues it.
+const REPEAT_WINDOW_MS: f64 = 60_000.0;
+
+/// Whether `new` is `previous` failing again in the same way, soon after.
+fn is_repeat(previous: &Incident, new: &Incident) -> bool {
+    previous.failure == new.failure
+        && previous.url == new.url
+        && previous.url_hash == new.url_hash
+        && new.last_seen_ms() >= previous.last_seen_ms()
+        && new.last_seen_ms() - previous.last_seen_ms() <= REPEAT_WINDOW_MS
 }
 
 /// How a page came to be shown (or not) in the tab.

@@ -103,6 +103,7 @@ fn incident(status: u16, headers: &[(String, String)], body: Option<&str>) -> In
         page_excerpt: body.map(str::to_string),
         from_cache: false,
         url_hash: None,
+        latest_at_ms: 0.0,
     }
 }
 

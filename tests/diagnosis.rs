@@ -25,6 +25,7 @@ fn http(status: u16, headers: &[(&str, &str)], page: Option<&str>) -> Diagnosis 
         page_excerpt: page.map(str::to_string),
         from_cache: false,
         url_hash: None,
+        latest_at_ms: 0.0,
     };
     let full = diagnose(&incident);
     // What session storage keeps of the page must tell the same story.
@@ -353,6 +354,7 @@ fn network_errors_point_at_the_visitor_or_the_site() {
             page_excerpt: None,
             from_cache: false,
             url_hash: None,
+            latest_at_ms: 0.0,
         });
         assert_eq!((d.kind, d.side, d.fixer), (kind, side, fixer), "{error:?}");
     }

@@ -99,6 +99,7 @@ fn sample_incidents() -> Vec<Incident> {
             page_excerpt: page.map(str::to_string),
             from_cache: false,
             url_hash: None,
+            latest_at_ms: 0.0,
         })
         .collect()
 }

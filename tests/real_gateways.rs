@@ -28,6 +28,7 @@ fn incident(captured: &Captured, with_page: bool) -> Incident {
         page_excerpt: with_page.then(|| captured.body.clone()),
         from_cache: false,
         url_hash: None,
+        latest_at_ms: 0.0,
     }
 }
 

@@ -118,6 +118,7 @@ fn any_headers_and_page_bytes_are_diagnosed_without_panic_and_with_bounded_outpu
                 .then(|| rng.text(if round % 100 == 0 { 200_000 } else { 4_000 })),
             from_cache: false,
             url_hash: None,
+            latest_at_ms: 0.0,
         };
         let diagnosis = diagnose(&incident);
         for reference in &diagnosis.references {
@@ -154,6 +155,7 @@ fn only_a_bounded_prefix_of_a_huge_page_is_scanned() {
         page_excerpt: Some(huge),
         from_cache: false,
         url_hash: None,
+        latest_at_ms: 0.0,
     };
     let d = diagnose(&incident);
     assert_eq!(d.generator, None, "a marker past the scan limit was seen");

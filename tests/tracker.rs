@@ -396,3 +396,50 @@ fn only_headers_the_diagnosis_needs_are_kept() {
     let names: Vec<&str> = incident.headers.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["Server", "CF-RAY", "X-Amz-Cf-Id", "Retry-After"]);
 }
+
+/// A reload that fails again the same way is more evidence for the same incident (its checks
+/// stand: no new refetches, the popup does not start over); another failure, or one much later,
+/// is a new incident.
+#[test]
+fn a_reload_that_fails_the_same_way_continues_the_incident() {
+    let first = incident(502);
+    let again_at = |status: u16, at: f64| {
+        TabEvent::Completed(RequestDetails {
+            status_code: Some(status),
+            time_stamp: Some(at),
+            ..details(4)
+        })
+    };
+    let remembered = |actions: Vec<Action>| {
+        actions.into_iter().find_map(|a| match a {
+            Action::Remember { incident, .. } => Some(incident),
+            _ => None,
+        })
+    };
+    let again = remembered(decide(
+        again_at(502, 5_000.0),
+        stored_tab(first.clone()),
+        5_000.0,
+    ))
+    .expect("remembered");
+    assert_eq!(again.at_ms, first.at_ms, "same incident");
+    assert_eq!(again.last_seen_ms(), 5_000.0);
+    let other = remembered(decide(
+        again_at(504, 5_000.0),
+        stored_tab(first.clone()),
+        5_000.0,
+    ))
+    .expect("remembered");
+    assert_eq!(other.at_ms, 5_000.0, "another failure");
+    let later = remembered(decide(
+        again_at(502, 90_000.0),
+        stored_tab(first.clone()),
+        90_000.0,
+    ))
+    .expect("remembered");
+    assert_eq!(later.at_ms, 90_000.0, "long after");
+    // The window runs from the last time it was seen: a site failing on every reload stays one.
+    let chained =
+        remembered(decide(again_at(502, 62_000.0), stored_tab(again), 62_000.0)).expect("chained");
+    assert_eq!(chained.at_ms, first.at_ms);
+}

@@ -27,7 +27,8 @@ pub async fn run(
     let expect = object(&[
         ("url", incident.url.as_str().into()),
         ("status", status),
-        ("atMs", JsValue::from_f64(incident.at_ms)),
+        // The document that failed last: a reload that failed again is a newer one.
+        ("atMs", JsValue::from_f64(incident.last_seen_ms())),
     ])?;
     let run = js_sys::Reflect::get(&js_sys::global(), &"gatewayDoctorInFailedPage".into())?
         .dyn_into::<js_sys::Function>()?;

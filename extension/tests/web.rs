@@ -158,6 +158,7 @@ fn network_text_is_rendered_as_inert_text() {
         page_excerpt: Some(hostile.into()),
         from_cache: false,
         url_hash: None,
+        latest_at_ms: 0.0,
     };
     let messages = obj(&[("kindConnectionDropped", "Connection dropped".into())]);
     render_incident(

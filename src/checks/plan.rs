@@ -164,6 +164,7 @@ mod tests {
         Incident {
             url: url.into(),
             url_hash: crate::incident::url_hash(url),
+            latest_at_ms: 0.0,
             host: host_of(url).into(),
             failure,
             status_line: None,

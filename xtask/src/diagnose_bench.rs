@@ -35,6 +35,7 @@ pub fn run() -> Figures {
         page_excerpt: Some(page),
         from_cache: false,
         url_hash: None,
+        latest_at_ms: 0.0,
     };
     for _ in 0..50 {
         black_box(diagnose(black_box(&incident)));
