@@ -80,6 +80,13 @@ fn kind_keys(kind: Kind) -> (&'static str, &'static str) {
         Kind::ConnectionTimedOut => ("kindConnectionTimedOut", "meaningConnectionTimedOut"),
         Kind::Offline => ("kindOffline", "meaningOffline"),
         Kind::ProxyFailure => ("kindProxyFailed", "meaningProxyFailed"),
+        Kind::RedirectLoop => ("kindRedirectLoop", "meaningRedirectLoop"),
+        Kind::ProtocolError => ("kindProtocolError", "meaningProtocolError"),
+        Kind::Truncated => ("kindTruncated", "meaningTruncated"),
+        Kind::TlsHandshake => ("kindTlsHandshake", "meaningTlsHandshake"),
+        Kind::Certificate => ("kindCertificate", "meaningCertificate"),
+        Kind::BotChallenge => ("kindBotChallenge", "meaningBotChallenge"),
+        Kind::BotBlock => ("kindBotBlock", "meaningBotBlock"),
     }
 }
 
@@ -91,6 +98,7 @@ fn side_key(side: Side) -> &'static str {
         Side::Origin => "sideOrigin",
         Side::OriginUpstream => "sideOriginUpstream",
         Side::Unknown => "sideUnknown",
+        Side::SiteProtection => "sideSiteProtection",
     }
 }
 

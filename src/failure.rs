@@ -17,6 +17,16 @@ pub enum NetError {
     EmptyResponse,
     InternetDisconnected,
     ProxyFailed,
+    /// The site redirects in a circle (the browser gave up after 20 redirects).
+    TooManyRedirects,
+    /// An HTTP/2 or HTTP/3 (QUIC) connection broke the protocol's rules mid-answer.
+    ProtocolError,
+    /// The answer stopped short of what it announced (chunked or Content-Length framing).
+    Truncated,
+    /// The TLS handshake failed before any certificate could be judged.
+    TlsHandshake,
+    /// The server's certificate was refused: expired, for another name, untrusted...
+    Certificate,
 }
 
 /// What went wrong with a main-frame load.
@@ -37,7 +47,7 @@ pub enum Outcome {
     /// The page loaded (2xx, 3xx, or an ordinary 4xx page): any earlier badge goes.
     Loaded,
     /// Nothing to say: aborted by the visitor, a download, a 204, a scheme we do not watch,
-    /// or an error that is not a gateway or connectivity problem (certificates, blockers...).
+    /// or an error that is not the site's or the connection's (blockers, unsafe ports...).
     Ignored,
 }
 
@@ -87,8 +97,17 @@ pub fn classify_error(scope: RequestScope<'_>, error: &str) -> Outcome {
     }
 }
 
-/// Maps Chromium's `net::ERR_*` and Firefox's `NS_ERROR_*` names (or its numeric
-/// "Error code N" form) to a network failure. Aborts and unrelated errors give `None`.
+/// Maps Chromium's `net::ERR_*` and Firefox's `NS_ERROR_*`, `SSL_ERROR_*`, `SEC_ERROR_*` and
+/// `MOZILLA_PKIX_ERROR_*` names (or the numeric "Error code N" form, or Gecko's
+/// `NS_ERROR_GENERATE_FAILURE(NS_ERROR_MODULE_SECURITY, NAME)` form for NSS errors) to a
+/// network failure. Aborts and unrelated errors give `None`.
+///
+/// Sources: Chromium `net/base/net_error_list.h` (the `ERR_` names, reported by `webRequest` as
+/// `net::ERR_...`); Gecko `xpcom/base/ErrorList.py` (`NS_ERROR_REDIRECT_LOOP` is network
+/// failure 31, `NS_ERROR_NET_PARTIAL_TRANSFER` 76) and `xpcom/base/ErrorNames.cpp` (security
+/// errors not in ErrorList are named `NS_ERROR_GENERATE_FAILURE(NS_ERROR_MODULE_SECURITY, X)`
+/// with `X` the NSS name from `PR_ErrorToName`); NSS `lib/ssl/sslerr.h` (`SSL_ERROR_*`),
+/// `lib/util/secerr.h` (`SEC_ERROR_*`) and mozilla::pkix `pkixnss.h` (`MOZILLA_PKIX_ERROR_*`).
 pub fn net_error_from(raw: &str) -> Option<NetError> {
     let name = raw.trim();
     let name = name.strip_prefix("net::").unwrap_or(name);
@@ -96,6 +115,10 @@ pub fn net_error_from(raw: &str) -> Option<NetError> {
         Some(code) => firefox_name_for_code(code.trim())?,
         None => name,
     };
+    let name = name
+        .strip_prefix("NS_ERROR_GENERATE_FAILURE(NS_ERROR_MODULE_SECURITY,")
+        .and_then(|rest| rest.strip_suffix(')'))
+        .map_or(name, str::trim);
     use NetError::*;
     Some(match name {
         "ERR_NAME_NOT_RESOLVED" | "ERR_NAME_RESOLUTION_FAILED" | "NS_ERROR_UNKNOWN_HOST" => {
@@ -103,9 +126,7 @@ pub fn net_error_from(raw: &str) -> Option<NetError> {
         }
         "ERR_CONNECTION_REFUSED" | "NS_ERROR_CONNECTION_REFUSED" => ConnectionRefused,
         "ERR_CONNECTION_RESET" | "NS_ERROR_NET_RESET" => ConnectionReset,
-        "ERR_CONNECTION_CLOSED" | "NS_ERROR_NET_INTERRUPT" | "NS_ERROR_NET_PARTIAL_TRANSFER" => {
-            ConnectionClosed
-        }
+        "ERR_CONNECTION_CLOSED" | "NS_ERROR_NET_INTERRUPT" => ConnectionClosed,
         "ERR_CONNECTION_TIMED_OUT" | "ERR_TIMED_OUT" | "NS_ERROR_NET_TIMEOUT" => ConnectionTimedOut,
         "ERR_ADDRESS_UNREACHABLE" | "ERR_NETWORK_UNREACHABLE" => AddressUnreachable,
         "ERR_EMPTY_RESPONSE" | "NS_ERROR_NET_EMPTY_RESPONSE" => EmptyResponse,
@@ -114,6 +135,57 @@ pub fn net_error_from(raw: &str) -> Option<NetError> {
         | "ERR_TUNNEL_CONNECTION_FAILED"
         | "NS_ERROR_PROXY_CONNECTION_REFUSED"
         | "NS_ERROR_UNKNOWN_PROXY_HOST" => ProxyFailed,
+        // Chromium stops after 20 redirects (URLRequestHttpJob, kMaxRedirects); Gecko's
+        // network.http.redirection-limit is 20 as well.
+        "ERR_TOO_MANY_REDIRECTS" | "NS_ERROR_REDIRECT_LOOP" => TooManyRedirects,
+        "ERR_HTTP2_PROTOCOL_ERROR"
+        | "ERR_HTTP2_COMPRESSION_ERROR"
+        | "ERR_HTTP2_FRAME_SIZE_ERROR"
+        | "ERR_HTTP2_STREAM_CLOSED"
+        | "ERR_HTTP2_INADEQUATE_TRANSPORT_SECURITY"
+        | "ERR_QUIC_PROTOCOL_ERROR"
+        | "ERR_QUIC_HANDSHAKE_FAILED"
+        | "ERR_INVALID_HTTP_RESPONSE"
+        | "ERR_RESPONSE_HEADERS_TRUNCATED"
+        | "NS_ERROR_NET_INADEQUATE_SECURITY"
+        | "NS_ERROR_NET_HTTP3_PROTOCOL_ERROR"
+        | "NS_ERROR_NET_HTTP2_SENT_GOAWAY"
+        | "NS_ERROR_ILLEGAL_RESPONSE" => ProtocolError,
+        // Chromium: a chunked body that ends without its last chunk, or a body shorter than its
+        // Content-Length. Gecko: NS_ERROR_NET_PARTIAL_TRANSFER (checked when framing is
+        // enforced) for both.
+        "ERR_INCOMPLETE_CHUNKED_ENCODING"
+        | "ERR_CONTENT_LENGTH_MISMATCH"
+        | "NS_ERROR_NET_PARTIAL_TRANSFER" => Truncated,
+        // Chromium: ERR_SSL_PROTOCOL_ERROR is also what a plain-HTTP answer on a TLS port gives;
+        // Gecko names that case SSL_ERROR_RX_RECORD_TOO_LONG.
+        "ERR_SSL_PROTOCOL_ERROR"
+        | "ERR_SSL_VERSION_OR_CIPHER_MISMATCH"
+        | "ERR_SSL_OBSOLETE_VERSION_OR_CIPHER"
+        | "ERR_SSL_UNRECOGNIZED_NAME_ALERT"
+        | "ERR_SSL_BAD_RECORD_MAC_ALERT"
+        | "ERR_SSL_DECRYPT_ERROR_ALERT"
+        | "ERR_SSL_HANDSHAKE_NOT_COMPLETED"
+        | "ERR_SSL_SERVER_CERT_CHANGED" => TlsHandshake,
+        // A name for the wrong host is a certificate problem, even with the SSL_ prefix.
+        "SSL_ERROR_BAD_CERT_DOMAIN"
+        | "ERR_SSL_SERVER_CERT_BAD_FORMAT"
+        | "ERR_SSL_KEY_USAGE_INCOMPATIBLE" => Certificate,
+        // Client certificates are the visitor's own business: not the site's failure.
+        "SSL_ERROR_BAD_CERT_ALERT"
+        | "SSL_ERROR_HANDSHAKE_FAILURE_ALERT_CLIENT_CERT"
+        | "ERR_SSL_CLIENT_AUTH_CERT_NEEDED"
+        | "ERR_BAD_SSL_CLIENT_AUTH_CERT" => return None,
+        other if other.starts_with("SSL_ERROR_") => TlsHandshake,
+        // ERR_CERT_* (200 to 221 in net_error_list.h), NSS and mozilla::pkix certificate errors.
+        // Not ERR_CERTIFICATE_TRANSPARENCY_REQUIRED's neighbours outside the family.
+        other
+            if other.starts_with("ERR_CERT_")
+                || other.starts_with("SEC_ERROR_")
+                || other.starts_with("MOZILLA_PKIX_ERROR_") =>
+        {
+            Certificate
+        }
         _ => return None,
     })
 }
@@ -128,9 +200,11 @@ fn firefox_name_for_code(code: &str) -> Option<&'static str> {
         16 => "NS_ERROR_OFFLINE",
         20 => "NS_ERROR_NET_RESET",
         30 => "NS_ERROR_UNKNOWN_HOST",
+        31 => "NS_ERROR_REDIRECT_LOOP",
         42 => "NS_ERROR_UNKNOWN_PROXY_HOST",
         71 => "NS_ERROR_NET_INTERRUPT",
         72 => "NS_ERROR_PROXY_CONNECTION_REFUSED",
+        76 => "NS_ERROR_NET_PARTIAL_TRANSFER",
         _ => return None,
     })
 }
@@ -157,6 +231,11 @@ impl NetError {
             NetError::EmptyResponse => "EMP",
             NetError::InternetDisconnected => "OFF",
             NetError::ProxyFailed => "PRX",
+            NetError::TooManyRedirects => "LOOP",
+            NetError::ProtocolError => "PROT",
+            NetError::Truncated => "CUT",
+            NetError::TlsHandshake => "TLS",
+            NetError::Certificate => "CERT",
         }
     }
 }

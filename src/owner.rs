@@ -36,6 +36,18 @@ pub fn owner_checklist(diagnosis: &Diagnosis) -> OwnerChecklist {
         (None, _) => None,
     };
     let mut items = Checklist::default();
+    // The site is up: its own protection turned this browser away. Its rules are the one thing to
+    // look at; the outage checks (upstream, origin, CDN incident) do not apply.
+    if matches!(diagnosis.kind, Kind::BotChallenge | Kind::BotBlock) {
+        items.key("ownerBotRules");
+        if !diagnosis.references.is_empty() {
+            items.key("ownerQuoteReferences");
+        }
+        return OwnerChecklist {
+            heading,
+            items: items.0,
+        };
+    }
     match diagnosis.generator {
         Some(Generator::Cloudflare) => cloudflare(diagnosis, &mut items),
         Some(generator) => {
@@ -170,6 +182,10 @@ fn by_kind(kind: Kind, items: &mut Checklist) {
             items.key("ownerFirewall");
         }
         Kind::ConnectionDropped => items.key("ownerServerCrashing"),
+        Kind::RedirectLoop => items.key("ownerRedirectLoop"),
+        Kind::ProtocolError | Kind::Truncated => items.key("ownerProxyFraming"),
+        Kind::TlsHandshake => items.key("ownerTlsSetup"),
+        Kind::Certificate => items.key("ownerCertificate"),
         Kind::ConnectionTimedOut => {
             items.key("ownerFirewall");
             items.key("ownerOriginOverloaded");

@@ -111,12 +111,13 @@ pub fn incident_view(incident: &Incident) -> IncidentView {
         (Some(g), None) => Msg::with("answeredBy", vec![g.name().to_string()]),
         (None, _) => Msg::new("answeredByUnknown"),
     };
+    // (A bot protection's page is no outage: nothing to reassure about.)
     let site_side = matches!(
         diagnosis.side,
         Side::Origin | Side::OriginUpstream | Side::CdnEdge
     );
     IncidentView {
-        code: incident.failure.badge_text(),
+        code: crate::diagnosis::badge_text(incident),
         title: Msg::new(advice.title_key),
         host: incident.host.clone(),
         at_ms: incident.at_ms,

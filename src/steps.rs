@@ -123,6 +123,8 @@ enum Fix {
     TryOtherNetwork,
     TellOwner,
     OpenArchive,
+    /// A message key of its own, with the host as `$1` (steps only one kind of failure needs).
+    Only(&'static str),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,6 +139,9 @@ enum ClearReason {
 
 fn plan(context: &StepContext<'_>) -> Vec<Fix> {
     use Fix::*;
+    if let Some(fixes) = not_an_outage_plan(context.diagnosis.kind) {
+        return fixes;
+    }
     let verdict = context.verdict;
     let mut fixes = match verdict.kind {
         VerdictKind::WorksAgain => vec![ReloadNow, ClearSiteData(ClearReason::JustInCase)],
@@ -174,6 +179,38 @@ fn plan(context: &StepContext<'_>) -> Vec<Fix> {
         fixes.push(OpenArchive);
     }
     fixes
+}
+
+/// Failures where the site answered and waiting or asking whether it is down cannot help: the
+/// same steps whatever the checks say (they skip the refetch and the outside checker anyway).
+fn not_an_outage_plan(kind: Kind) -> Option<Vec<Fix>> {
+    use Fix::*;
+    Some(match kind {
+        // The site is up and its bot protection wants to see a real browser.
+        Kind::BotChallenge => vec![
+            Only("stepWaitForCheck"),
+            Only("stepEnableScriptsAndCookies"),
+            DisableVpnOrProxy,
+            TryOtherNetwork,
+        ],
+        Kind::BotBlock => vec![
+            DisableVpnOrProxy,
+            TryOtherNetwork,
+            Only("stepEnableScriptsAndCookies"),
+            Only("stepAskSiteToUnblock"),
+        ],
+        // A stale cookie can keep a login or language redirect going round: worth clearing.
+        Kind::RedirectLoop => vec![ClearSiteData(ClearReason::JustInCase), TellOwner],
+        Kind::Certificate => vec![
+            Only("stepCertificateNoBypass"),
+            Only("stepCheckClock"),
+            TryOtherNetwork,
+            TellOwner,
+        ],
+        // Security software or a VPN that inspects encrypted traffic can break the handshake.
+        Kind::TlsHandshake => vec![DisableVpnOrProxy, TryOtherNetwork, TellOwner],
+        _ => return None,
+    })
 }
 
 fn is_site_side(side: Side) -> bool {
@@ -251,7 +288,10 @@ fn diagnosis_plan(diagnosis: &Diagnosis) -> Vec<Fix> {
             CheckDownForEveryone,
             WaitThenReload,
         ],
-        Kind::ConnectionRefused | Kind::ConnectionDropped => vec![
+        Kind::ConnectionRefused
+        | Kind::ConnectionDropped
+        | Kind::ProtocolError
+        | Kind::Truncated => vec![
             WaitThenReload,
             DisableVpnOrProxy,
             TryOtherNetwork,
@@ -371,6 +411,7 @@ fn render(fix: Fix, context: &StepContext<'_>) -> StepView {
         Fix::OpenArchive => {
             step(Msg::with("stepOpenArchive", host())).action(ActionId::OpenArchive)
         }
+        Fix::Only(key) => step(Msg::with(key, host())),
     }
 }
 

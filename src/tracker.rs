@@ -219,10 +219,20 @@ fn read_page(tab_id: i64, incident: &Incident) -> Option<Action> {
     })
 }
 
+/// The error page of `incident` was just read into it: a bot protection's page (a challenge
+/// served as a plain 503, with no header to say so) changes the badge from the status to `BOT` or
+/// `BLK`. Auto-retry asks `retry::policy::held_back` the same question.
+pub fn after_page_read(tab_id: i64, incident: &Incident) -> Vec<Action> {
+    match crate::diagnosis::protection_of(incident) {
+        Some(_) => vec![badge_for(tab_id, incident)],
+        None => Vec::new(),
+    }
+}
+
 fn badge_for(tab_id: i64, incident: &Incident) -> Action {
     Action::ShowBadge {
         tab_id,
-        text: incident.failure.badge_text(),
+        text: crate::diagnosis::badge_text(incident),
         host: incident.host.clone(),
     }
 }

@@ -93,7 +93,17 @@ fn aborts_and_unrelated_errors_are_never_failures() {
         "NS_BINDING_ABORTED",
         "Error code 2152398850",
         "net::ERR_BLOCKED_BY_CLIENT",
-        "net::ERR_CERT_AUTHORITY_INVALID",
+        "net::ERR_BLOCKED_BY_ADMINISTRATOR",
+        "NS_ERROR_TRACKING_URI",
+        // Client certificates are the visitor's business, not the site failing.
+        "net::ERR_SSL_CLIENT_AUTH_CERT_NEEDED",
+        "net::ERR_BAD_SSL_CLIENT_AUTH_CERT",
+        "SSL_ERROR_BAD_CERT_ALERT",
+        // Family prefixes alone, and look-alikes, name nothing.
+        "net::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED",
+        "net::ERR_SSL_",
+        "NS_ERROR_GENERATE_FAILURE(NS_ERROR_MODULE_SECURITY, ",
+        "NS_ERROR_GENERATE_FAILURE(NS_ERROR_MODULE_SECURITY, NS_BINDING_ABORTED)",
         "net::ERR_UNSAFE_PORT",
         "NS_ERROR_ABORT",
         "Error code 12",
@@ -148,4 +158,73 @@ fn sub_frames_other_types_and_non_web_urls_are_never_failures() {
         ..PAGE
     };
     assert_eq!(classify_status(upper, 502), failed_http(502));
+}
+
+/// The failures the browser reports without a status code beyond the first nine: every spelling
+/// each browser uses, its badge, and what it is.
+#[test]
+fn loops_broken_protocols_truncation_tls_and_certificates_in_both_spellings() {
+    use NetError::*;
+    let table = [
+        // Redirect loops. Chromium net_error_list.h ERR_TOO_MANY_REDIRECTS (-310); Gecko
+        // NS_ERROR_REDIRECT_LOOP, network failure 31 (0x804B001F = 2152398879).
+        ("net::ERR_TOO_MANY_REDIRECTS", TooManyRedirects, "LOOP"),
+        ("NS_ERROR_REDIRECT_LOOP", TooManyRedirects, "LOOP"),
+        ("Error code 2152398879", TooManyRedirects, "LOOP"),
+        // HTTP/2 and QUIC.
+        ("net::ERR_HTTP2_PROTOCOL_ERROR", ProtocolError, "PROT"),
+        ("net::ERR_QUIC_PROTOCOL_ERROR", ProtocolError, "PROT"),
+        ("net::ERR_HTTP2_COMPRESSION_ERROR", ProtocolError, "PROT"),
+        ("net::ERR_INVALID_HTTP_RESPONSE", ProtocolError, "PROT"),
+        ("NS_ERROR_NET_INADEQUATE_SECURITY", ProtocolError, "PROT"),
+        ("NS_ERROR_NET_HTTP3_PROTOCOL_ERROR", ProtocolError, "PROT"),
+        ("NS_ERROR_ILLEGAL_RESPONSE", ProtocolError, "PROT"),
+        // Truncated answers. Gecko: NS_ERROR_NET_PARTIAL_TRANSFER, failure 76.
+        ("net::ERR_INCOMPLETE_CHUNKED_ENCODING", Truncated, "CUT"),
+        ("net::ERR_CONTENT_LENGTH_MISMATCH", Truncated, "CUT"),
+        ("NS_ERROR_NET_PARTIAL_TRANSFER", Truncated, "CUT"),
+        ("Error code 2152398924", Truncated, "CUT"),
+        // TLS handshakes. Plain HTTP on a TLS port: ERR_SSL_PROTOCOL_ERROR in Chromium,
+        // SSL_ERROR_RX_RECORD_TOO_LONG in Firefox.
+        ("net::ERR_SSL_PROTOCOL_ERROR", TlsHandshake, "TLS"),
+        (
+            "net::ERR_SSL_VERSION_OR_CIPHER_MISMATCH",
+            TlsHandshake,
+            "TLS",
+        ),
+        (
+            "net::ERR_SSL_OBSOLETE_VERSION_OR_CIPHER",
+            TlsHandshake,
+            "TLS",
+        ),
+        ("SSL_ERROR_RX_RECORD_TOO_LONG", TlsHandshake, "TLS"),
+        ("SSL_ERROR_NO_CYPHER_OVERLAP", TlsHandshake, "TLS"),
+        ("SSL_ERROR_UNSUPPORTED_VERSION", TlsHandshake, "TLS"),
+        ("SSL_ERROR_PROTOCOL_VERSION_ALERT", TlsHandshake, "TLS"),
+        (
+            "NS_ERROR_GENERATE_FAILURE(NS_ERROR_MODULE_SECURITY, SSL_ERROR_RX_RECORD_TOO_LONG)",
+            TlsHandshake,
+            "TLS",
+        ),
+        // Certificates.
+        ("net::ERR_CERT_AUTHORITY_INVALID", Certificate, "CERT"),
+        ("net::ERR_CERT_DATE_INVALID", Certificate, "CERT"),
+        ("net::ERR_CERT_COMMON_NAME_INVALID", Certificate, "CERT"),
+        ("net::ERR_CERT_REVOKED", Certificate, "CERT"),
+        ("SEC_ERROR_EXPIRED_CERTIFICATE", Certificate, "CERT"),
+        ("SEC_ERROR_UNKNOWN_ISSUER", Certificate, "CERT"),
+        ("MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT", Certificate, "CERT"),
+        ("SSL_ERROR_BAD_CERT_DOMAIN", Certificate, "CERT"),
+        (
+            "NS_ERROR_GENERATE_FAILURE(NS_ERROR_MODULE_SECURITY, SEC_ERROR_EXPIRED_CERTIFICATE)",
+            Certificate,
+            "CERT",
+        ),
+    ];
+    for (raw, error, badge) in table {
+        assert_eq!(net_error_from(raw), Some(error), "{raw}");
+        assert_eq!(classify_error(PAGE, raw), failed_net(error), "{raw}");
+        assert_eq!(Failure::Network { error }.badge_text(), badge, "{raw}");
+        assert!(badge.len() <= 4);
+    }
 }

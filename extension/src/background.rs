@@ -262,6 +262,15 @@ async fn read_error_page(api: &ExtensionApi, tab_id: i64, at_ms: f64) {
     if let Err(error) = storage::save(api, &key, &incident).await {
         web_sys::console::warn_2(&"Gateway Doctor: could not store the page".into(), &error);
     }
+    // A bot protection's page: its own badge, and auto-retry stands down.
+    for action in gateway_doctor::tracker::after_page_read(tab_id, &incident) {
+        let _ = carry_out(api, action).await;
+    }
+    if gateway_doctor::retry::policy::held_back(&incident).is_some() {
+        if let Err(error) = retry::on_failure(api, tab_id, &incident).await {
+            web_sys::console::warn_2(&"Gateway Doctor: auto-retry".into(), &error);
+        }
+    }
     if let Err(error) = banner::show(api, tab_id, &incident).await {
         web_sys::console::debug_2(&"Gateway Doctor: no banner".into(), &error);
     }

@@ -83,7 +83,9 @@ pub async fn on_failure(
         Failure::Http { .. } => settings.retry_server_errors,
         Failure::Network { .. } => settings.retry_network_errors,
     };
-    let note = if !settings.auto_retry || !wanted {
+    let note = if gateway_doctor::retry::policy::held_back(incident).is_some() {
+        Some(RetryNote::BotProtection)
+    } else if !settings.auto_retry || !wanted {
         Some(RetryNote::Off)
     } else if settings.is_excepted(&incident.host) {
         Some(RetryNote::Excepted)

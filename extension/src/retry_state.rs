@@ -22,6 +22,8 @@ pub enum RetryNote {
     Cancelled,
     /// The checks found that the page fails only with the visitor's cookies: waiting won't help.
     YourCookies,
+    /// A bot protection answered for the site (`gateway_doctor::retry::policy::held_back`).
+    BotProtection,
 }
 
 impl RetryNote {
@@ -36,6 +38,7 @@ impl RetryNote {
             RetryNote::GaveUpUnfixable => "retryNoteUnfixable",
             RetryNote::Cancelled => "retryNoteCancelled",
             RetryNote::YourCookies => "retryNoteYourCookies",
+            RetryNote::BotProtection => "retryNoteBotProtection",
         }
     }
 }

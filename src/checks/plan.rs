@@ -25,6 +25,24 @@ pub enum Plan {
     Reach { url: String },
 }
 
+/// The skip reason when the site answered and is not down: a redirect loop, a TLS handshake or
+/// certificate the browser refused, a bot challenge or block. Refetching would meet the same
+/// answer (or, for a loop, an opaque redirect that looks like success) and an outside checker
+/// would only report the site up.
+pub const SKIP_NOT_AN_OUTAGE: &str = "skipNotAnOutage";
+
+/// Whether the failure is the site answering in a way no recheck can change.
+fn is_not_an_outage(incident: &Incident) -> bool {
+    use crate::failure::NetError;
+    match incident.failure {
+        Failure::Network { error } => matches!(
+            error,
+            NetError::TooManyRedirects | NetError::TlsHandshake | NetError::Certificate
+        ),
+        Failure::Http { .. } => crate::diagnosis::protection_of(incident).is_some(),
+    }
+}
+
 /// The longest a refetch waits for a site's `Retry-After`; a site that asks for longer is not
 /// refetched at all (auto-retry, which honours it too, brings the page back).
 pub const MAX_REFETCH_WAIT_MS: u64 = 30_000;
@@ -40,6 +58,9 @@ pub fn plan(
     let host = incident.host.as_str();
     let wait_ms = retry_after_wait_ms(incident, now_ms);
     match check {
+        CheckId::Fresh | CheckId::Stranger | CheckId::Checker if is_not_an_outage(incident) => {
+            Plan::Skip(SKIP_NOT_AN_OUTAGE)
+        }
         CheckId::Fresh | CheckId::Stranger if !settings.refetch_page => {
             Plan::Skip(skip::TURNED_OFF)
         }

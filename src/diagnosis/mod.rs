@@ -57,6 +57,20 @@ pub enum Kind {
     ConnectionTimedOut,
     Offline,
     ProxyFailure,
+    /// The site sends the browser round in a circle of redirects.
+    RedirectLoop,
+    /// HTTP/2 or HTTP/3 broke down between the browser and the server (or a proxy on the way).
+    ProtocolError,
+    /// The answer was cut off before its announced end.
+    Truncated,
+    /// The encrypted connection could not be set up.
+    TlsHandshake,
+    /// The browser refused the site's certificate and shows its own warning.
+    Certificate,
+    /// The site is up: its bot protection is checking this browser (a challenge page).
+    BotChallenge,
+    /// The site is up: its firewall refuses this browser or address.
+    BotBlock,
 }
 
 /// Where the failure sits on the path from the visitor to the site's application.
@@ -74,6 +88,8 @@ pub enum Side {
     OriginUpstream,
     /// Somewhere between the visitor and the site: cannot tell from here.
     Unknown,
+    /// The site's own bot protection, judging this browser: the site itself is up.
+    SiteProtection,
 }
 
 /// Who can usually make the page work again.
@@ -143,6 +159,9 @@ fn kind_of(failure: Failure, headers: &Headers<'_>, page: Option<&Page>) -> Kind
         Failure::Http { status } => status,
     };
     let page_has = |marker: &str| page.is_some_and(|p| p.has(marker));
+    if let Some(kind) = protection_kind(headers, page) {
+        return kind;
+    }
     match headers.get("x-vercel-error").map(str::trim) {
         Some("FUNCTION_INVOCATION_TIMEOUT") | Some("EDGE_FUNCTION_INVOCATION_TIMEOUT") => {
             return Kind::GatewayTimeout
@@ -188,6 +207,9 @@ const WORDPRESS_PATHS: [&str; 2] = ["/wp-content/", "/wp-includes/"];
 /// Every page marker the diagnosis looks for, so the page is indexed for all of them in one pass.
 fn page_markers() -> Vec<&'static str> {
     let mut markers: Vec<&'static str> = catalogue::PAGE_MARKERS.to_vec();
+    markers.extend(CHALLENGE_MARKERS);
+    markers.extend(BLOCK_MARKERS);
+    markers.push(ACCESS_DENIED);
     markers.push(FIRST_BYTE_TIMEOUT);
     markers.extend(BACKEND_FAILED);
     markers.extend(MAINTENANCE_MARKERS);
@@ -220,6 +242,96 @@ fn is_maintenance_page(page: Option<&Page>) -> bool {
         .any(|m| page.has(m) && !(stock && *m == "scheduled maintenance"))
 }
 
+/// The bot protection's verdict on an HTTP failure (`Kind::BotChallenge` or `Kind::BotBlock`),
+/// from the headers and the page read so far; `None` for network failures and outages.
+pub fn protection_of(incident: &Incident) -> Option<Kind> {
+    if !matches!(incident.failure, Failure::Http { .. }) {
+        return None;
+    }
+    let page = incident
+        .page_excerpt
+        .as_deref()
+        .map(|raw| Page::new(raw, page_markers()));
+    protection_kind(&Headers(&incident.headers), page.as_ref())
+}
+
+/// The badge for an incident: `BOT` when a bot protection answered (whatever its status), else
+/// the failure's own code.
+pub fn badge_text(incident: &Incident) -> String {
+    match protection_of(incident) {
+        Some(Kind::BotBlock) => "BLK".to_string(),
+        Some(_) => "BOT".to_string(),
+        None => incident.failure.badge_text(),
+    }
+}
+
+/// Whether a bot protection answered instead of the site: headers first, then the page.
+///
+/// Headers:
+/// - `cf-mitigated: challenge`: Cloudflare marks every challenge response so with this header
+///   (developers.cloudflare.com/cloudflare-challenges/challenge-types/challenge-pages/detect-response/).
+/// - `x-amzn-waf-action: challenge` or `captcha`: AWS WAF's challenge and CAPTCHA interstitials
+///   (docs.aws.amazon.com/waf/latest/developerguide/waf-captcha-and-challenge-how-it-works.html).
+///
+/// Page markers are in `CHALLENGE_MARKERS` and `BLOCK_MARKERS`, each with its source.
+pub fn protection_kind(headers: &Headers<'_>, page: Option<&Page>) -> Option<Kind> {
+    let header_is = |name: &str, values: &[&str]| {
+        headers
+            .get(name)
+            .is_some_and(|v| values.iter().any(|w| v.trim().eq_ignore_ascii_case(w)))
+    };
+    if header_is("cf-mitigated", &["challenge"])
+        || header_is("x-amzn-waf-action", &["challenge", "captcha"])
+    {
+        return Some(Kind::BotChallenge);
+    }
+    let page = page?;
+    if CHALLENGE_MARKERS.iter().any(|m| page.has(m)) {
+        return Some(Kind::BotChallenge);
+    }
+    if BLOCK_MARKERS.iter().any(|m| page.has(m))
+        || (page.has(ACCESS_DENIED) && ACCESS_DENIED_BY.iter().any(|m| page.has(m)))
+    {
+        return Some(Kind::BotBlock);
+    }
+    None
+}
+
+/// Words and script paths only a bot challenge page carries (never a generic phrase alone: an
+/// outage page may well say "just a moment").
+pub const CHALLENGE_MARKERS: [&str; 6] = [
+    // Cloudflare managed / JS challenge: the page loads /cdn-cgi/challenge-platform/... and sets
+    // window._cf_chl_opt (captured "Just a moment..." pages, e.g. FlareSolverr and
+    // cloudscraper issue threads quoting the HTML).
+    "/cdn-cgi/challenge-platform/",
+    "_cf_chl_opt",
+    // DDoS-Guard's browser check page ("Checking your browser before accessing", script
+    // /.well-known/ddos-guard/check), as quoted in scraper issue threads.
+    "/.well-known/ddos-guard/",
+    // Imperva (Incapsula) bot check: the page loads /_Incapsula_Resource?... (lower-cased here).
+    "/_incapsula_resource",
+    // AWS WAF challenge interstitial: its script is served from *.token.awswaf.com and the page
+    // calls AwsWafIntegration.
+    "awswafintegration",
+    // Akamai Bot Manager's challenge loads its sensor from /_sec/cp_challenge/.
+    "/_sec/cp_challenge/",
+];
+
+/// Words of a firewall's block page, each enough alone.
+pub const BLOCK_MARKERS: [&str; 2] = [
+    // Cloudflare's WAF block page (the "Attention Required!" page of 1020 and other custom-rule
+    // blocks) headlines "Sorry, you have been blocked" (captures quoted in scraper projects).
+    "sorry, you have been blocked",
+    // Imperva's block page: "Request unsuccessful. Incapsula incident ID: ...".
+    "request unsuccessful. incapsula incident id",
+];
+
+/// "Access denied" is generic; beside the footer of Cloudflare's 1xxx pages ("Cloudflare Ray
+/// ID", error 1020 "Access denied") or Akamai's reference link (errors.edgesuite.net, on its
+/// "Access Denied ... Reference #18..." page) it is that firewall's refusal.
+const ACCESS_DENIED: &str = "access denied";
+const ACCESS_DENIED_BY: [&str; 2] = ["cloudflare ray id", "errors.edgesuite.net"];
+
 fn network_kind(error: NetError) -> Kind {
     match error {
         NetError::NameNotResolved => Kind::DnsFailure,
@@ -230,6 +342,11 @@ fn network_kind(error: NetError) -> Kind {
         NetError::ConnectionTimedOut | NetError::AddressUnreachable => Kind::ConnectionTimedOut,
         NetError::InternetDisconnected => Kind::Offline,
         NetError::ProxyFailed => Kind::ProxyFailure,
+        NetError::TooManyRedirects => Kind::RedirectLoop,
+        NetError::ProtocolError => Kind::ProtocolError,
+        NetError::Truncated => Kind::Truncated,
+        NetError::TlsHandshake => Kind::TlsHandshake,
+        NetError::Certificate => Kind::Certificate,
     }
 }
 
@@ -243,9 +360,15 @@ fn side_of(
         return match kind {
             Kind::DnsFailure | Kind::ProxyFailure => Side::VisitorNetwork,
             Kind::Offline => Side::VisitorDevice,
-            Kind::ConnectionRefused => Side::Origin,
+            Kind::ConnectionRefused
+            | Kind::RedirectLoop
+            | Kind::TlsHandshake
+            | Kind::Certificate => Side::Origin,
             _ => Side::Unknown,
         };
+    }
+    if matches!(kind, Kind::BotChallenge | Kind::BotBlock) {
+        return Side::SiteProtection;
     }
     // Cloudflare's own pages mark the failing box of browser / Cloudflare / host.
     if print.generator == Some(Generator::Cloudflare) {
@@ -281,7 +404,7 @@ fn fixer_of(kind: Kind, side: Side, headers: &Headers<'_>) -> Fixer {
         .get("x-render-routing")
         .is_some_and(|v| v.contains("hibernate-wake-error"));
     match side {
-        Side::VisitorDevice => Fixer::Visitor,
+        Side::VisitorDevice | Side::SiteProtection => Fixer::Visitor,
         Side::VisitorNetwork => Fixer::VisitorNetwork,
         Side::CdnEdge => Fixer::Cdn,
         _ if platform_waking => Fixer::HostingProvider,
@@ -292,7 +415,15 @@ fn fixer_of(kind: Kind, side: Side, headers: &Headers<'_>) -> Fixer {
 
 fn is_usually_temporary(kind: Kind, failure: Failure) -> bool {
     match kind {
-        Kind::OriginTls | Kind::OriginDns | Kind::DnsFailure | Kind::ProxyFailure => false,
+        Kind::OriginTls
+        | Kind::OriginDns
+        | Kind::DnsFailure
+        | Kind::ProxyFailure
+        | Kind::RedirectLoop
+        | Kind::TlsHandshake
+        | Kind::Certificate
+        | Kind::BotChallenge
+        | Kind::BotBlock => false,
         // 501 Not Implemented and 505 HTTP Version Not Supported do not pass by themselves.
         Kind::ServerError => !matches!(failure, Failure::Http { status: 501 | 505 }),
         _ => true,

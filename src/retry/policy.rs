@@ -120,7 +120,10 @@ pub fn is_get(method: &str) -> bool {
 ///   page is fixed, so retrying would turn into a reload loop), 501 and 505 (permanent),
 ///   525/526 (TLS between CDN and origin: needs the owner's fix), 530 (origin DNS or a
 ///   Cloudflare 1xxx block), and every other 5xx (507, 508, 509, 511...).
+/// - Retried: HTTP/2 or QUIC protocol errors and truncated answers (a proxy or server that
+///   restarted mid-answer). Never: redirect loops, TLS handshake failures, refused certificates.
 /// - Never for a method other than GET, whatever the failure.
+/// - A bot challenge or block is never retried either: see `held_back`.
 pub fn retry_decision(method: &str, failure: Failure) -> RetryDecision {
     if !is_get(method) {
         return RetryDecision::Never(NoRetry::NotGet);
@@ -138,9 +141,32 @@ pub fn retry_decision(method: &str, failure: Failure) -> RetryDecision {
             | NetError::ConnectionTimedOut
             | NetError::AddressUnreachable
             | NetError::EmptyResponse
-            | NetError::InternetDisconnected => RetryDecision::Retry(Pace::Normal),
+            | NetError::InternetDisconnected
+            | NetError::ProtocolError
+            | NetError::Truncated => RetryDecision::Retry(Pace::Normal),
+            // A loop, a botched handshake or a refused certificate is a setting on the site (or
+            // the visitor's clock, or software inspecting the connection): it stays until someone
+            // changes it, and reloading into a certificate warning helps nobody.
+            NetError::TooManyRedirects | NetError::TlsHandshake | NetError::Certificate => {
+                RetryDecision::Never(NoRetry::NotTransient)
+            }
         },
     }
+}
+
+/// Why auto-retry stays away from a failure whatever its status: the site answered, and only the
+/// visitor can change what it said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hold {
+    /// A bot protection is checking or blocking this browser: a reload would only meet it again
+    /// (or, repeated, look even more like a bot).
+    BotProtection,
+}
+
+/// Whether auto-retry must leave `incident` alone, decided from its headers and, once read, its
+/// page (`crate::diagnosis::protection_kind`). The browser layer asks again after the page is read.
+pub fn held_back(incident: &crate::incident::Incident) -> Option<Hold> {
+    crate::diagnosis::protection_of(incident).map(|_| Hold::BotProtection)
 }
 
 impl RetryPolicy {
