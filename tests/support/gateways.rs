@@ -1,7 +1,10 @@
-//! Real gateways from Debian (nginx, Apache httpd with mod_proxy, HAProxy) started on 127.0.0.1
-//! in front of a dead, a silent and a hanging-up upstream, so tests diagnose the pages the
-//! real software writes. Each server runs from its own config in a temporary folder, in its own
-//! process group, and is stopped with that whole group (master, workers, children) when dropped.
+//! Real gateways from Debian started on 127.0.0.1 in front of a dead, a silent and a hanging-up
+//! upstream, so tests diagnose the pages the real software writes: nginx, Apache httpd with
+//! mod_proxy, HAProxy, Varnish, Squid (as an accelerator), lighttpd (mod_proxy), Apache Traffic
+//! Server, H2O and Caddy; and Tomcat 10, which proxies nothing, with JSPs whose backend is one
+//! of those upstreams. Each server runs from its own minimal config in a temporary folder, in its
+//! own process group, and is stopped with that whole group (master, workers, children) when
+//! dropped.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -129,7 +132,7 @@ fn program(name: &str) -> PathBuf {
         .map(|dir| Path::new(dir).join(name))
         .find(|p| p.is_file())
         .unwrap_or_else(|| {
-            panic!("{name} is not installed: `cargo xtask test` installs nginx-light, apache2-bin and haproxy")
+            panic!("{name} is not installed: `cargo xtask test` installs it (GATEWAYS in xtask/src/tools.rs)")
         })
 }
 
@@ -148,25 +151,43 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 fn spawn(name: &'static str, port: u16, dir: PathBuf, cmd: &mut Command) -> Gateway {
+    // What it says on the way out lands in its folder, quoted when it does not start.
+    let log = std::fs::File::create(dir.join("console.log")).expect("console log");
     let child = cmd
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stdout(log.try_clone().expect("console log"))
+        .stderr(log)
         // Its own process group: stopping the group reaches every worker and child it forks.
         .process_group(0)
         .spawn()
-        .expect("start gateway");
-    let gateway = Gateway {
+        .unwrap_or_else(|e| panic!("start {name}: {e}"));
+    let mut gateway = Gateway {
         name,
         port,
         child,
         dir,
     };
-    let deadline = Instant::now() + Duration::from_secs(10);
+    // Tomcat's JVM takes seconds on a busy machine.
+    let deadline = Instant::now() + Duration::from_secs(30);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "{name} did not start listening on {port}"
-        );
+        let exited = gateway.child.try_wait().ok().flatten();
+        if exited.is_some() || Instant::now() >= deadline {
+            let said = std::fs::read_to_string(gateway.dir.join("console.log")).unwrap_or_default();
+            let tail: String = said
+                .lines()
+                .rev()
+                .take(20)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect::<Vec<_>>()
+                .join("\n");
+            match exited {
+                Some(status) => {
+                    panic!("{name} exited ({status}) before listening on {port}:\n{tail}")
+                }
+                None => panic!("{name} did not start listening on {port}:\n{tail}"),
+            }
+        }
         thread::sleep(Duration::from_millis(20));
     }
     gateway
@@ -266,6 +287,362 @@ backend hangup
     let mut cmd = Command::new(program("haproxy"));
     cmd.arg("-f").arg(dir.join("haproxy.cfg")).arg("-db");
     spawn("haproxy", port, dir, &mut cmd)
+}
+
+/// Varnish, with its own working folder and no jail (it stays the user that started it).
+pub fn varnish(up: &Upstreams) -> Gateway {
+    let dir = temp_dir("varnish");
+    let port = free_port();
+    let backend = |name: &str, port: u16| {
+        format!(
+            "backend {name} {{ .host = \"127.0.0.1\"; .port = \"{port}\"; \
+             .connect_timeout = 1s; .first_byte_timeout = 1s; .between_bytes_timeout = 1s; }}\n"
+        )
+    };
+    let vcl = format!(
+        "vcl 4.1;\n{}{}{}sub vcl_recv {{
+  if (req.url ~ \"^/slow/\") {{ set req.backend_hint = slow; }}
+  elsif (req.url ~ \"^/hangup/\") {{ set req.backend_hint = hangup; }}
+  else {{ set req.backend_hint = dead; }}
+}}
+",
+        backend("dead", up.dead),
+        backend("slow", up.silent),
+        backend("hangup", up.hangup)
+    );
+    std::fs::write(dir.join("default.vcl"), vcl).expect("write vcl");
+    let mut cmd = Command::new(program("varnishd"));
+    cmd.arg("-F")
+        .arg("-j")
+        .arg("none")
+        .arg("-a")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("-T")
+        .arg("none")
+        .arg("-n")
+        .arg(dir.join("work"))
+        .arg("-f")
+        .arg(dir.join("default.vcl"))
+        .args(["-s", "malloc,16m", "-l", "2m"]);
+    spawn("varnish", port, dir, &mut cmd)
+}
+
+/// Squid as a reverse proxy (accelerator) with one origin peer per upstream.
+pub fn squid(up: &Upstreams) -> Gateway {
+    let dir = temp_dir("squid");
+    let port = free_port();
+    let d = dir.display();
+    let peer = |name: &str, port: u16| {
+        format!(
+            "cache_peer 127.0.0.1 parent {port} 0 no-query no-digest originserver name={name}
+acl {name}_path urlpath_regex ^/{name}/
+cache_peer_access {name} allow {name}_path
+cache_peer_access {name} deny all
+"
+        )
+    };
+    let conf = format!(
+        "http_port 127.0.0.1:{port} accel defaultsite=shop.example
+visible_hostname gw.example
+pid_filename {d}/squid.pid
+cache_log {d}/cache.log
+access_log none
+cache_store_log none
+coredump_dir {d}
+cache deny all
+http_access allow all
+never_direct allow all
+connect_timeout 1 seconds
+read_timeout 1 seconds
+forward_timeout 2 seconds
+connect_retries 0
+shutdown_lifetime 0 seconds
+{}{}{}",
+        peer("dead", up.dead),
+        peer("slow", up.silent),
+        peer("hangup", up.hangup)
+    );
+    // Squid drops to its own user (proxy) after start: it must still write its logs here.
+    open_to_all(&dir);
+    std::fs::write(dir.join("squid.conf"), conf).expect("write conf");
+    let mut cmd = Command::new(program("squid"));
+    cmd.arg("-N").arg("-f").arg(dir.join("squid.conf"));
+    spawn("squid", port, dir, &mut cmd)
+}
+
+pub fn lighttpd(up: &Upstreams) -> Gateway {
+    let dir = temp_dir("lighttpd");
+    let port = free_port();
+    let d = dir.display();
+    let route = |name: &str, port: u16| {
+        format!(
+            "$HTTP[\"url\"] =~ \"^/{name}/\" {{ proxy.server = ( \"\" => ( ( \"host\" => \"127.0.0.1\", \"port\" => {port}, \"connect-timeout\" => 1, \"read-timeout\" => 1 ) ) ) }}\n"
+        )
+    };
+    let conf = format!(
+        "server.modules = ( \"mod_proxy\" )
+server.bind = \"127.0.0.1\"
+server.port = {port}
+server.document-root = \"{d}\"
+server.errorlog = \"{d}/error.log\"
+server.pid-file = \"{d}/lighttpd.pid\"
+{}{}{}",
+        route("dead", up.dead),
+        route("slow", up.silent),
+        route("hangup", up.hangup)
+    );
+    std::fs::write(dir.join("lighttpd.conf"), conf).expect("write conf");
+    let mut cmd = Command::new(program("lighttpd"));
+    cmd.arg("-D").arg("-f").arg(dir.join("lighttpd.conf"));
+    spawn("lighttpd", port, dir, &mut cmd)
+}
+
+/// Apache Traffic Server from a copy of Debian's configuration, with its records, remap rules
+/// and run-time state in its own folder (environment overrides point it there).
+pub fn traffic_server(up: &Upstreams) -> Gateway {
+    let dir = temp_dir("trafficserver");
+    let port = free_port();
+    let etc = dir.join("etc");
+    for sub in ["etc", "run", "log", "cache"] {
+        std::fs::create_dir_all(dir.join(sub)).expect("ats dirs");
+    }
+    for file in [
+        "cache.config",
+        "hosting.config",
+        "ip_allow.yaml",
+        "logging.yaml",
+        "parent.config",
+        "plugin.config",
+        "sni.yaml",
+        "socks.config",
+        "splitdns.config",
+        "ssl_multicert.config",
+        "strategies.yaml",
+        "volume.config",
+    ] {
+        let _ = std::fs::copy(Path::new("/etc/trafficserver").join(file), etc.join(file));
+    }
+    let d = dir.display();
+    let records = format!(
+        "CONFIG proxy.config.http.server_ports STRING 127.0.0.1:{port}
+CONFIG proxy.config.admin.user_id STRING #-1
+CONFIG proxy.config.local_state_dir STRING {d}/run
+CONFIG proxy.config.log.logfile_dir STRING {d}/log
+CONFIG proxy.config.body_factory.template_sets_dir STRING /etc/trafficserver/body_factory
+CONFIG proxy.config.url_remap.remap_required INT 1
+CONFIG proxy.config.http.connect_attempts_max_retries INT 0
+CONFIG proxy.config.http.connect_attempts_max_retries_down_server INT 0
+CONFIG proxy.config.http.connect_attempts_timeout INT 1
+CONFIG proxy.config.http.transaction_no_activity_timeout_out INT 1
+CONFIG proxy.config.diags.debug.enabled INT 0
+CONFIG proxy.config.http.cache.http INT 0
+CONFIG proxy.config.task_threads INT 1
+CONFIG proxy.config.exec_thread.autoconfig INT 0
+CONFIG proxy.config.exec_thread.limit INT 1
+CONFIG proxy.config.accept_threads INT 0
+"
+    );
+    std::fs::write(etc.join("records.config"), records).expect("write records");
+    let remap = format!(
+        "map http://shop.example/dead/ http://127.0.0.1:{}/dead/
+map http://shop.example/slow/ http://127.0.0.1:{}/slow/
+map http://shop.example/hangup/ http://127.0.0.1:{}/hangup/
+",
+        up.dead, up.silent, up.hangup
+    );
+    std::fs::write(etc.join("remap.config"), remap).expect("write remap");
+    std::fs::write(etc.join("storage.config"), "").expect("write storage");
+    let mut cmd = Command::new(program("traffic_server"));
+    cmd.env("PROXY_CONFIG_CONFIG_DIR", &etc)
+        .env("PROXY_CONFIG_LOCAL_STATE_DIR", dir.join("run"))
+        .env("PROXY_CONFIG_LOG_LOGFILE_DIR", dir.join("log"));
+    spawn("trafficserver", port, dir, &mut cmd)
+}
+
+pub fn h2o(up: &Upstreams) -> Gateway {
+    let dir = temp_dir("h2o");
+    let port = free_port();
+    let d = dir.display();
+    // Started as root, H2O switches to nobody unless told otherwise, and nobody cannot use
+    // this folder.
+    let user = if running_as_root() {
+        "user: root\n"
+    } else {
+        ""
+    };
+    let conf = format!(
+        "listen:
+  host: 127.0.0.1
+  port: {port}
+{user}pid-file: {d}/h2o.pid
+error-log: {d}/error.log
+proxy.timeout.io: 1000
+hosts:
+  default:
+    paths:
+      /dead/:
+        proxy.reverse.url: http://127.0.0.1:{}/
+      /slow/:
+        proxy.reverse.url: http://127.0.0.1:{}/
+      /hangup/:
+        proxy.reverse.url: http://127.0.0.1:{}/
+",
+        up.dead, up.silent, up.hangup
+    );
+    std::fs::write(dir.join("h2o.conf"), conf).expect("write conf");
+    let mut cmd = Command::new(program("h2o"));
+    cmd.arg("-c").arg(dir.join("h2o.conf"));
+    spawn("h2o", port, dir, &mut cmd)
+}
+
+/// Caddy from a Caddyfile, without its admin endpoint (a fixed port) or automatic HTTPS, its
+/// data and config folders (HOME, XDG_*) in its own folder.
+pub fn caddy(up: &Upstreams) -> Gateway {
+    let dir = temp_dir("caddy");
+    let port = free_port();
+    let conf = format!(
+        "{{
+  admin off
+  auto_https off
+}}
+http://:{port} {{
+  bind 127.0.0.1
+  handle /dead/* {{
+    reverse_proxy 127.0.0.1:{}
+  }}
+  handle /slow/* {{
+    reverse_proxy 127.0.0.1:{} {{
+      transport http {{
+        dial_timeout 1s
+        response_header_timeout 1s
+      }}
+    }}
+  }}
+  handle /hangup/* {{
+    reverse_proxy 127.0.0.1:{}
+  }}
+}}
+",
+        up.dead, up.silent, up.hangup
+    );
+    std::fs::write(dir.join("Caddyfile"), conf).expect("write conf");
+    let mut cmd = Command::new(program("caddy"));
+    cmd.arg("run")
+        .arg("--config")
+        .arg(dir.join("Caddyfile"))
+        .arg("--adapter")
+        .arg("caddyfile")
+        .env("HOME", &dir)
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .env("XDG_CONFIG_HOME", dir.join("config"));
+    spawn("caddy", port, dir, &mut cmd)
+}
+
+/// Tomcat 10 from Debian's installation (CATALINA_HOME) with its own CATALINA_BASE here: an
+/// application whose pages fail because the service behind them does. Tomcat proxies nothing,
+/// so its own pages are the application's: a JSP that cannot reach its dead backend (500) and one
+/// that answers 503 when its silent backend times out.
+pub fn tomcat(up: &Upstreams) -> Gateway {
+    let dir = temp_dir("tomcat");
+    let port = free_port();
+    let home = Path::new("/usr/share/tomcat10");
+    assert!(
+        home.join("bin/bootstrap.jar").is_file(),
+        "Tomcat 10 is not installed: `cargo xtask test` installs tomcat10-common (GATEWAYS in xtask/src/tools.rs)"
+    );
+    for sub in [
+        "conf",
+        "logs",
+        "temp",
+        "work",
+        "webapps/ROOT/dead",
+        "webapps/ROOT/slow",
+    ] {
+        std::fs::create_dir_all(dir.join(sub)).expect("tomcat dirs");
+    }
+    let server = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>
+<Server port=\"-1\" shutdown=\"SHUTDOWN\">
+  <Service name=\"Catalina\">
+    <Connector address=\"127.0.0.1\" port=\"{port}\" protocol=\"HTTP/1.1\" connectionTimeout=\"5000\"/>
+    <Engine name=\"Catalina\" defaultHost=\"localhost\">
+      <Host name=\"localhost\" appBase=\"webapps\" unpackWARs=\"false\" autoDeploy=\"false\"/>
+    </Engine>
+  </Service>
+</Server>
+"
+    );
+    std::fs::write(dir.join("conf/server.xml"), server).expect("write server.xml");
+    // Only the JSP servlet: Debian's web.xml comes with the tomcat10 package, whose system
+    // service is not needed here.
+    std::fs::write(
+        dir.join("conf/web.xml"),
+        "<web-app xmlns=\"https://jakarta.ee/xml/ns/jakartaee\" version=\"6.0\">
+  <servlet><servlet-name>jsp</servlet-name>\
+<servlet-class>org.apache.jasper.servlet.JspServlet</servlet-class></servlet>
+  <servlet-mapping><servlet-name>jsp</servlet-name><url-pattern>*.jsp</url-pattern></servlet-mapping>
+</web-app>
+",
+    )
+    .expect("write web.xml");
+    std::fs::write(
+        dir.join("conf/context.xml"),
+        "<Context><JarScanner scanClassPath=\"false\" scanManifest=\"false\"/></Context>\n",
+    )
+    .expect("write context.xml");
+    std::fs::write(
+        dir.join("webapps/ROOT/dead/cart.jsp"),
+        format!(
+            "<% new java.net.Socket(\"127.0.0.1\", {}).close(); %>\n",
+            up.dead
+        ),
+    )
+    .expect("write jsp");
+    std::fs::write(
+        dir.join("webapps/ROOT/slow/cart.jsp"),
+        format!(
+            "<% try (java.net.Socket s = new java.net.Socket(\"127.0.0.1\", {})) {{
+  s.setSoTimeout(1000); s.getInputStream().read();
+}} catch (java.net.SocketTimeoutException e) {{
+  response.sendError(503); return;
+}} %>\n",
+            up.silent
+        ),
+    )
+    .expect("write jsp");
+    // Debian's default-jre-headless, which tomcat10-common depends on.
+    let java = Path::new("/usr/bin/java");
+    assert!(
+        java.is_file(),
+        "no java: `cargo xtask test` installs tomcat10-common, which brings it"
+    );
+    let mut cmd = Command::new(java);
+    cmd.arg("-XX:TieredStopAtLevel=1")
+        .arg("-XX:+UseSerialGC")
+        .arg("-Xss512k")
+        .arg("-cp")
+        .arg(format!(
+            "{0}/bin/bootstrap.jar:{0}/bin/tomcat-juli.jar",
+            home.display()
+        ))
+        .arg(format!("-Dcatalina.home={}", home.display()))
+        .arg(format!("-Dcatalina.base={}", dir.display()))
+        .arg(format!("-Djava.io.tmpdir={}", dir.join("temp").display()))
+        .arg("-Dtomcat.util.scan.StandardJarScanFilter.jarsToSkip=*.jar")
+        .arg("org.apache.catalina.startup.Bootstrap")
+        .arg("start");
+    spawn("tomcat", port, dir, &mut cmd)
+}
+
+fn running_as_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // /proc/self belongs to the process's effective user.
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+fn open_to_all(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777)).expect("chmod");
 }
 
 /// A raw HTTP/1.1 response: status, headers and body, as the browser would have received it.

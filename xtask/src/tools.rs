@@ -96,6 +96,16 @@ pub const GATEWAYS: &[(&str, &str)] = &[
     ("nginx", "nginx-light"),
     ("apache2", "apache2-bin"),
     ("haproxy", "haproxy"),
+    ("varnishd", "varnish"),
+    ("squid", "squid"),
+    ("lighttpd", "lighttpd"),
+    ("traffic_server", "trafficserver"),
+    ("h2o", "h2o"),
+    ("caddy", "caddy"),
+    // Tomcat has no program on the PATH: its launcher jar by absolute path, which `which` finds
+    // as is (joining an absolute path replaces the folder). tomcat10-common is the server
+    // without the tomcat10 system service package, which pulls in systemd.
+    ("/usr/share/tomcat10/bin/bootstrap.jar", "tomcat10-common"),
 ];
 
 /// Installs the Debian packages whose programs are missing (one `apt-get` call for all).
