@@ -357,12 +357,14 @@ read_timeout 1 seconds
 forward_timeout 2 seconds
 connect_retries 0
 shutdown_lifetime 0 seconds
+pinger_enable off
 {}{}{}",
         peer("dead", up.dead),
         peer("slow", up.silent),
         peer("hangup", up.hangup)
     );
-    // Squid drops to its own user (proxy) after start: it must still write its logs here.
+    // Squid drops to its own user (proxy) after start: it must still write its logs here. No
+    // pinger: that helper starts its own session, out of reach of the group's stop.
     open_to_all(&dir);
     std::fs::write(dir.join("squid.conf"), conf).expect("write conf");
     let mut cmd = Command::new(program("squid"));
