@@ -194,6 +194,7 @@ fn spawn(name: &'static str, port: u16, dir: PathBuf, cmd: &mut Command) -> Gate
 }
 
 pub fn nginx(up: &Upstreams) -> Gateway {
+    let bin = program("nginx");
     let dir = temp_dir("nginx");
     let port = free_port();
     let d = dir.display();
@@ -215,7 +216,7 @@ http {{
         up.dead, up.silent, up.hangup
     );
     std::fs::write(dir.join("nginx.conf"), conf).expect("write conf");
-    let mut cmd = Command::new(program("nginx"));
+    let mut cmd = Command::new(bin);
     cmd.arg("-p")
         .arg(&dir)
         .arg("-c")
@@ -226,6 +227,7 @@ http {{
 }
 
 pub fn apache(up: &Upstreams) -> Gateway {
+    let bin = program("apache2");
     let dir = temp_dir("apache");
     let port = free_port();
     let d = dir.display();
@@ -253,7 +255,7 @@ ProxyPass /hangup/ http://127.0.0.1:{}/ retry=0
         up.dead, up.silent, up.hangup
     );
     std::fs::write(dir.join("httpd.conf"), conf).expect("write conf");
-    let mut cmd = Command::new(program("apache2"));
+    let mut cmd = Command::new(bin);
     cmd.arg("-f")
         .arg(dir.join("httpd.conf"))
         .arg("-DFOREGROUND");
@@ -261,6 +263,7 @@ ProxyPass /hangup/ http://127.0.0.1:{}/ retry=0
 }
 
 pub fn haproxy(up: &Upstreams) -> Gateway {
+    let bin = program("haproxy");
     let dir = temp_dir("haproxy");
     let port = free_port();
     let conf = format!(
@@ -284,13 +287,14 @@ backend hangup
         up.dead, up.silent, up.hangup
     );
     std::fs::write(dir.join("haproxy.cfg"), conf).expect("write conf");
-    let mut cmd = Command::new(program("haproxy"));
+    let mut cmd = Command::new(bin);
     cmd.arg("-f").arg(dir.join("haproxy.cfg")).arg("-db");
     spawn("haproxy", port, dir, &mut cmd)
 }
 
 /// Varnish, with its own working folder and no jail (it stays the user that started it).
 pub fn varnish(up: &Upstreams) -> Gateway {
+    let bin = program("varnishd");
     let dir = temp_dir("varnish");
     let port = free_port();
     let backend = |name: &str, port: u16| {
@@ -311,7 +315,7 @@ pub fn varnish(up: &Upstreams) -> Gateway {
         backend("hangup", up.hangup)
     );
     std::fs::write(dir.join("default.vcl"), vcl).expect("write vcl");
-    let mut cmd = Command::new(program("varnishd"));
+    let mut cmd = Command::new(bin);
     cmd.arg("-F")
         .arg("-j")
         .arg("none")
@@ -329,6 +333,7 @@ pub fn varnish(up: &Upstreams) -> Gateway {
 
 /// Squid as a reverse proxy (accelerator) with one origin peer per upstream.
 pub fn squid(up: &Upstreams) -> Gateway {
+    let bin = program("squid");
     let dir = temp_dir("squid");
     let port = free_port();
     let d = dir.display();
@@ -367,12 +372,13 @@ pinger_enable off
     // pinger: that helper starts its own session, out of reach of the group's stop.
     open_to_all(&dir);
     std::fs::write(dir.join("squid.conf"), conf).expect("write conf");
-    let mut cmd = Command::new(program("squid"));
+    let mut cmd = Command::new(bin);
     cmd.arg("-N").arg("-f").arg(dir.join("squid.conf"));
     spawn("squid", port, dir, &mut cmd)
 }
 
 pub fn lighttpd(up: &Upstreams) -> Gateway {
+    let bin = program("lighttpd");
     let dir = temp_dir("lighttpd");
     let port = free_port();
     let d = dir.display();
@@ -394,7 +400,7 @@ server.pid-file = \"{d}/lighttpd.pid\"
         route("hangup", up.hangup)
     );
     std::fs::write(dir.join("lighttpd.conf"), conf).expect("write conf");
-    let mut cmd = Command::new(program("lighttpd"));
+    let mut cmd = Command::new(bin);
     cmd.arg("-D").arg("-f").arg(dir.join("lighttpd.conf"));
     spawn("lighttpd", port, dir, &mut cmd)
 }
@@ -402,6 +408,7 @@ server.pid-file = \"{d}/lighttpd.pid\"
 /// Apache Traffic Server from a copy of Debian's configuration, with its records, remap rules
 /// and run-time state in its own folder (environment overrides point it there).
 pub fn traffic_server(up: &Upstreams) -> Gateway {
+    let bin = program("traffic_server");
     let dir = temp_dir("trafficserver");
     let port = free_port();
     let etc = dir.join("etc");
@@ -454,7 +461,7 @@ map http://shop.example/hangup/ http://127.0.0.1:{}/hangup/
     );
     std::fs::write(etc.join("remap.config"), remap).expect("write remap");
     std::fs::write(etc.join("storage.config"), "").expect("write storage");
-    let mut cmd = Command::new(program("traffic_server"));
+    let mut cmd = Command::new(bin);
     cmd.env("PROXY_CONFIG_CONFIG_DIR", &etc)
         .env("PROXY_CONFIG_LOCAL_STATE_DIR", dir.join("run"))
         .env("PROXY_CONFIG_LOG_LOGFILE_DIR", dir.join("log"));
@@ -462,6 +469,7 @@ map http://shop.example/hangup/ http://127.0.0.1:{}/hangup/
 }
 
 pub fn h2o(up: &Upstreams) -> Gateway {
+    let bin = program("h2o");
     let dir = temp_dir("h2o");
     let port = free_port();
     let d = dir.display();
@@ -492,7 +500,7 @@ hosts:
         up.dead, up.silent, up.hangup
     );
     std::fs::write(dir.join("h2o.conf"), conf).expect("write conf");
-    let mut cmd = Command::new(program("h2o"));
+    let mut cmd = Command::new(bin);
     cmd.arg("-c").arg(dir.join("h2o.conf"));
     spawn("h2o", port, dir, &mut cmd)
 }
@@ -500,6 +508,7 @@ hosts:
 /// Caddy from a Caddyfile, without its admin endpoint (a fixed port) or automatic HTTPS, its
 /// data and config folders (HOME, XDG_*) in its own folder.
 pub fn caddy(up: &Upstreams) -> Gateway {
+    let bin = program("caddy");
     let dir = temp_dir("caddy");
     let port = free_port();
     let conf = format!(
@@ -528,7 +537,7 @@ http://:{port} {{
         up.dead, up.silent, up.hangup
     );
     std::fs::write(dir.join("Caddyfile"), conf).expect("write conf");
-    let mut cmd = Command::new(program("caddy"));
+    let mut cmd = Command::new(bin);
     cmd.arg("run")
         .arg("--config")
         .arg(dir.join("Caddyfile"))
@@ -545,13 +554,19 @@ http://:{port} {{
 /// so its own pages are the application's: a JSP that cannot reach its dead backend (500) and one
 /// that answers 503 when its silent backend times out.
 pub fn tomcat(up: &Upstreams) -> Gateway {
-    let dir = temp_dir("tomcat");
-    let port = free_port();
     let home = Path::new("/usr/share/tomcat10");
     assert!(
         home.join("bin/bootstrap.jar").is_file(),
         "Tomcat 10 is not installed: `cargo xtask test` installs tomcat10-common (GATEWAYS in xtask/src/tools.rs)"
     );
+    // Debian's default-jre-headless, which tomcat10-common depends on.
+    let java = Path::new("/usr/bin/java");
+    assert!(
+        java.is_file(),
+        "no java: `cargo xtask test` installs tomcat10-common, which brings it"
+    );
+    let dir = temp_dir("tomcat");
+    let port = free_port();
     for sub in [
         "conf",
         "logs",
@@ -612,12 +627,6 @@ pub fn tomcat(up: &Upstreams) -> Gateway {
         ),
     )
     .expect("write jsp");
-    // Debian's default-jre-headless, which tomcat10-common depends on.
-    let java = Path::new("/usr/bin/java");
-    assert!(
-        java.is_file(),
-        "no java: `cargo xtask test` installs tomcat10-common, which brings it"
-    );
     let mut cmd = Command::new(java);
     cmd.arg("-XX:TieredStopAtLevel=1")
         .arg("-XX:+UseSerialGC")
