@@ -112,7 +112,10 @@ pub fn net_error_from(raw: &str) -> Option<NetError> {
     let name = raw.trim();
     let name = name.strip_prefix("net::").unwrap_or(name);
     let name = match name.strip_prefix("Error code ") {
-        Some(code) => firefox_name_for_code(code.trim())?,
+        Some(code) => match firefox_security_error(code.trim()) {
+            Some(error) => return Some(error),
+            None => firefox_name_for_code(code.trim())?,
+        },
         None => name,
     };
     let name = name
@@ -186,6 +189,26 @@ pub fn net_error_from(raw: &str) -> Option<NetError> {
         {
             Certificate
         }
+        _ => return None,
+    })
+}
+
+/// Firefox's `webNavigation.onErrorOccurred` reports TLS and certificate failures as a decimal
+/// nsresult of NS_ERROR_MODULE_SECURITY, `0x805A0000 | -nspr_code` (Gecko's
+/// `NSSErrorsService::GetXPCOMFromNSSError`), while its `webRequest` gives only the localised
+/// message ("The certificate is not trusted because it is self-signed."), which cannot be read.
+/// Seen for real (Firefox ESR, tests/e2e/failures.test.mjs): an expired self-signed certificate
+/// is 2153398258 (MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT, -16370), plain HTTP on a TLS port is
+/// 2153394151 (SSL_ERROR_RX_RECORD_TOO_LONG, -12263).
+/// NSS ranges: SEC_ERROR_BASE -8192, SSL_ERROR_BASE -12288, MOZILLA_PKIX_ERROR_BASE -16384, each
+/// at most 1000 codes (secerr.h, sslerr.h, pkixnss.h).
+fn firefox_security_error(code: &str) -> Option<NetError> {
+    let n = code.parse::<u32>().ok()?.checked_sub(0x805A_0000)?;
+    const SSL_ERROR_BAD_CERT_DOMAIN: u32 = 12288 - 12;
+    Some(match n {
+        SSL_ERROR_BAD_CERT_DOMAIN => NetError::Certificate,
+        7193..=8192 | 15385..=16384 => NetError::Certificate,
+        11289..=12288 => NetError::TlsHandshake,
         _ => return None,
     })
 }

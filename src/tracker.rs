@@ -23,6 +23,9 @@ pub enum TabEvent {
         tab_id: i64,
         frame_id: i64,
         url: String,
+        /// The navigation's error. For a redirect loop Chromium's `webRequest` reports only
+        /// `net::ERR_ABORTED`; `webNavigation` names it `net::ERR_TOO_MANY_REDIRECTS`.
+        error: Option<String>,
     },
     /// `tabs.onRemoved`.
     Closed { tab_id: i64 },
@@ -99,15 +102,59 @@ pub fn decide(event: TabEvent, stored: Stored, now_ms: f64) -> Vec<Action> {
             tab_id,
             frame_id,
             url,
-        } => on_page_shown(
-            tab_id,
-            frame_id,
-            &url,
-            stored,
-            now_ms,
-            PageShown::ErrorOrAbort,
-        ),
+            error,
+        } => {
+            if let Some(actions) =
+                navigation_only_failure(tab_id, frame_id, &url, error.as_deref(), &stored, now_ms)
+            {
+                return actions;
+            }
+            on_page_shown(
+                tab_id,
+                frame_id,
+                &url,
+                stored,
+                now_ms,
+                PageShown::ErrorOrAbort,
+            )
+        }
         TabEvent::Closed { tab_id } => vec![Action::Forget { tab_id }],
+    }
+}
+
+/// A failed navigation whose failure `webRequest` did not report (Chromium's redirect loop, seen
+/// there as an abort): it becomes the tab's incident as a `webRequest` error would. When the
+/// failure at this address is already stored (the usual order), the ordinary path rebadges it.
+fn navigation_only_failure(
+    tab_id: i64,
+    frame_id: i64,
+    url: &str,
+    error: Option<&str>,
+    stored: &Stored,
+    now_ms: f64,
+) -> Option<Vec<Action>> {
+    let error = error?;
+    if tab_id < 0 || frame_id != 0 {
+        return None;
+    }
+    let known = |incident: &Option<Incident>| incident.as_ref().is_some_and(|i| i.is_at(url));
+    if known(&stored.tab) || known(&stored.unassigned) {
+        return None;
+    }
+    let details = RequestDetails {
+        url: url.to_string(),
+        tab_id: Some(tab_id),
+        frame_id: Some(0),
+        resource_type: "main_frame".to_string(),
+        // Only a GET follows redirects to the end; the method is not in this event.
+        method: Some("GET".to_string()),
+        error: Some(error.to_string()),
+        time_stamp: Some(now_ms),
+        ..RequestDetails::default()
+    };
+    match classify_error(scope(&details), error) {
+        outcome @ Outcome::Failed(_) => Some(on_outcome(&details, outcome, Stored::default())),
+        _ => None,
     }
 }
 

@@ -107,6 +107,11 @@ fn aborts_and_unrelated_errors_are_never_failures() {
         "net::ERR_UNSAFE_PORT",
         "NS_ERROR_ABORT",
         "Error code 12",
+        // The security module, outside NSS's ranges.
+        "Error code 2153381888",
+        "Error code 2153382888",
+        // Firefox's webRequest gives a localised sentence for these: never read as a name.
+        "The certificate is not trusted because it is self-signed.",
         "Error code 99999999999",
         "",
         "garbage \u{0}\u{202e} <script>",
@@ -206,7 +211,15 @@ fn loops_broken_protocols_truncation_tls_and_certificates_in_both_spellings() {
             TlsHandshake,
             "TLS",
         ),
-        // Certificates.
+        // Firefox's webNavigation, as seen for real: plain HTTP on a TLS port
+        // (SSL_ERROR_RX_RECORD_TOO_LONG, -12263).
+        ("Error code 2153394151", TlsHandshake, "TLS"),
+        // Certificates. Firefox's webNavigation, seen for real: an expired self-signed
+        // certificate (MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT, -16370); SEC_ERROR_UNKNOWN_ISSUER
+        // (-8179); SSL_ERROR_BAD_CERT_DOMAIN (-12276).
+        ("Error code 2153398258", Certificate, "CERT"),
+        ("Error code 2153390067", Certificate, "CERT"),
+        ("Error code 2153394164", Certificate, "CERT"),
         ("net::ERR_CERT_AUTHORITY_INVALID", Certificate, "CERT"),
         ("net::ERR_CERT_DATE_INVALID", Certificate, "CERT"),
         ("net::ERR_CERT_COMMON_NAME_INVALID", Certificate, "CERT"),

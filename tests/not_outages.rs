@@ -6,7 +6,8 @@
 #![allow(clippy::expect_used)]
 
 use gateway_doctor::advice::advise;
-use gateway_doctor::checks::plan::{plan, Plan, SKIP_NOT_AN_OUTAGE};
+use gateway_doctor::checks::plan::{plan, Plan};
+use gateway_doctor::checks::record::skip;
 use gateway_doctor::checks::record::CheckId;
 use gateway_doctor::checks::verdict::{Confidence, Evidence, Verdict, VerdictKind};
 use gateway_doctor::diagnosis::{badge_text, diagnose, protection_of, Fixer, Kind, Side};
@@ -289,10 +290,15 @@ fn no_refetch_and_no_checker_where_the_site_answered() {
         incident(Failure::Http { status: 503 }, &[], Some(CF_BLOCK_PAGE)),
     ];
     for i in &skipped {
-        for check in [CheckId::Fresh, CheckId::Stranger, CheckId::Checker] {
+        for check in [
+            CheckId::Fresh,
+            CheckId::Stranger,
+            CheckId::Checker,
+            CheckId::Connectivity,
+        ] {
             assert_eq!(
                 plan(check, i, &s, false, 2_000.0),
-                Plan::Skip(SKIP_NOT_AN_OUTAGE),
+                Plan::Skip(skip::GATEWAY_ANSWERED),
                 "{:?} {check:?}",
                 i.failure
             );
@@ -526,9 +532,7 @@ fn the_popup_explains_each_in_both_languages() {
         let advice = advise(&diagnose(&i));
         assert_eq!(advice.title_key, title);
     }
-    for key in ["skipNotAnOutage", "retryNoteBotProtection"] {
-        assert_exists(&Msg::new(key));
-    }
+    assert_exists(&Msg::new("retryNoteBotProtection"));
 }
 
 #[test]

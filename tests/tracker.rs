@@ -252,7 +252,78 @@ fn navigation_failed(tab_id: i64, url: &str) -> TabEvent {
         tab_id,
         frame_id: 0,
         url: url.into(),
+        error: Some("net::ERR_ABORTED".into()),
     }
+}
+
+fn navigation_error(tab_id: i64, frame_id: i64, url: &str, error: &str) -> TabEvent {
+    TabEvent::NavigationFailed {
+        tab_id,
+        frame_id,
+        url: url.into(),
+        error: Some(error.into()),
+    }
+}
+
+/// Chromium's `webRequest` sees a redirect loop as `net::ERR_ABORTED`; only `webNavigation`
+/// names it. The navigation's error makes the incident then, and only then.
+#[test]
+fn a_failure_only_the_navigation_names_becomes_the_incident() {
+    let loop_url = "http://127.0.0.1:8080/account/b";
+    let actions = decide(
+        navigation_error(4, 0, loop_url, "net::ERR_TOO_MANY_REDIRECTS"),
+        Stored::default(),
+        5_000.0,
+    );
+    assert_eq!(badge(&actions), Some("LOOP"));
+    let Some(Action::Remember {
+        tab_id: 4,
+        incident: remembered,
+    }) = actions.first()
+    else {
+        panic!("not remembered: {actions:?}")
+    };
+    assert_eq!(remembered.url, loop_url);
+    assert_eq!(remembered.method, "GET");
+    assert_eq!(remembered.at_ms, 5_000.0);
+    assert_eq!(
+        remembered.failure,
+        Failure::Network {
+            error: NetError::TooManyRedirects
+        }
+    );
+    // No page of the site's to read: the browser shows its own.
+    assert!(!actions
+        .iter()
+        .any(|a| matches!(a, Action::ReadErrorPage { .. })));
+
+    // Stopped loads, sub-frames, unknown tabs and unrelated errors make nothing.
+    for (tab, frame, error) in [
+        (4, 0, "net::ERR_ABORTED"),
+        (4, 0, "net::ERR_BLOCKED_BY_CLIENT"),
+        (4, 3, "net::ERR_TOO_MANY_REDIRECTS"),
+        (-1, 0, "net::ERR_TOO_MANY_REDIRECTS"),
+    ] {
+        let actions = decide(
+            navigation_error(tab, frame, loop_url, error),
+            Stored::default(),
+            5_000.0,
+        );
+        assert_eq!(actions, Vec::new(), "{tab} {frame} {error}");
+    }
+
+    // Already stored from webRequest (the usual order): the badge is set again, nothing replaced.
+    let stored = Stored {
+        tab: Some(incident(502)),
+        unassigned: None,
+    };
+    let actions = decide(
+        navigation_error(4, 0, URL, "net::ERR_CONNECTION_REFUSED"),
+        stored,
+        5_000.0,
+    );
+    assert_eq!(badge(&actions), Some("502"));
+    assert!(!actions.iter().any(|a| matches!(a, Action::Remember { .. })));
 }
 
 #[test]

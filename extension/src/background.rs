@@ -23,6 +23,9 @@ struct NavigationDetails {
     frame_id: i64,
     #[serde(default)]
     url: String,
+    /// `webNavigation.onErrorOccurred` only.
+    #[serde(default)]
+    error: Option<String>,
 }
 
 /// Handles one event forwarded by `background.js`. `kind` names the listener:
@@ -156,6 +159,7 @@ pub fn parse_event(kind: &str, details: JsValue) -> Result<TabEvent, JsValue> {
                 tab_id: nav.tab_id,
                 frame_id: nav.frame_id,
                 url: nav.url,
+                error: nav.error,
             }
         }
         "removed" => {

@@ -25,14 +25,12 @@ pub enum Plan {
     Reach { url: String },
 }
 
-/// The skip reason when the site answered and is not down: a redirect loop, a TLS handshake or
-/// certificate the browser refused, a bot challenge or block. Refetching would meet the same
-/// answer (or, for a loop, an opaque redirect that looks like success) and an outside checker
-/// would only report the site up.
-pub const SKIP_NOT_AN_OUTAGE: &str = "skipNotAnOutage";
-
-/// Whether the failure is the site answering in a way no recheck can change.
-fn is_not_an_outage(incident: &Incident) -> bool {
+/// Whether the failure is the site answering in a way no recheck can change: a redirect loop, a
+/// TLS handshake or certificate the browser refused, a bot challenge or block. Refetching would
+/// meet the same answer (or, for a loop, an opaque redirect that looks like success), an outside
+/// checker would only report the site up, and the visitor is plainly online. Those checks are
+/// skipped as `skip::GATEWAY_ANSWERED`: the site's server answered.
+pub fn is_not_an_outage(incident: &Incident) -> bool {
     use crate::failure::NetError;
     match incident.failure {
         Failure::Network { error } => matches!(
@@ -58,8 +56,10 @@ pub fn plan(
     let host = incident.host.as_str();
     let wait_ms = retry_after_wait_ms(incident, now_ms);
     match check {
-        CheckId::Fresh | CheckId::Stranger | CheckId::Checker if is_not_an_outage(incident) => {
-            Plan::Skip(SKIP_NOT_AN_OUTAGE)
+        CheckId::Fresh | CheckId::Stranger | CheckId::Checker | CheckId::Connectivity
+            if is_not_an_outage(incident) =>
+        {
+            Plan::Skip(skip::GATEWAY_ANSWERED)
         }
         CheckId::Fresh | CheckId::Stranger if !settings.refetch_page => {
             Plan::Skip(skip::TURNED_OFF)
