@@ -3,7 +3,7 @@
 
 use crate::advice::{advise, stack_key};
 use crate::diagnosis::fingerprint::ClueSource;
-use crate::diagnosis::{diagnose, Side};
+use crate::diagnosis::{diagnose, Kind, Side};
 use crate::failure::Failure;
 use crate::incident::Incident;
 
@@ -111,10 +111,14 @@ pub fn incident_view(incident: &Incident) -> IncidentView {
         (Some(g), None) => Msg::with("answeredBy", vec![g.name().to_string()]),
         (None, _) => Msg::new("answeredByUnknown"),
     };
-    // (A bot protection's page is no outage: nothing to reassure about.)
+    // (A bot protection's page is no outage: nothing to reassure about.) Nor is a refused
+    // certificate or handshake "no security risk to you", and a loop may be a stale cookie.
     let site_side = matches!(
         diagnosis.side,
         Side::Origin | Side::OriginUpstream | Side::CdnEdge
+    ) && !matches!(
+        diagnosis.kind,
+        Kind::Certificate | Kind::TlsHandshake | Kind::RedirectLoop
     );
     IncidentView {
         code: crate::diagnosis::badge_text(incident),

@@ -502,6 +502,9 @@ fn the_popup_explains_each_in_both_languages() {
         );
         if not_outage {
             assert_eq!(view.outlook.key, "outlookNeedsFix", "{title}");
+            // Never "not your device, no security risk to you" beside a refused certificate,
+            // a failed handshake, a loop a cookie may cause, or a bot check of this browser.
+            assert_eq!(view.reassurance, None, "{title}");
         }
         if matches!(title, "kindBotChallenge" | "kindBotBlock") {
             // The site is up: nothing to reassure about, and "your side" is what it judges.
