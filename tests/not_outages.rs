@@ -241,8 +241,8 @@ fn each_network_failure_has_its_kind_side_fixer_and_retry() {
             Kind::Truncated,
             Side::Unknown,
             Fixer::SiteOwner,
-            true,
-            normal,
+            false,
+            never,
         ),
         (
             TlsHandshake,

@@ -420,6 +420,7 @@ fn is_usually_temporary(kind: Kind, failure: Failure) -> bool {
         | Kind::DnsFailure
         | Kind::ProxyFailure
         | Kind::RedirectLoop
+        | Kind::Truncated
         | Kind::TlsHandshake
         | Kind::Certificate
         | Kind::BotChallenge

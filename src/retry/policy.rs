@@ -120,8 +120,9 @@ pub fn is_get(method: &str) -> bool {
 ///   page is fixed, so retrying would turn into a reload loop), 501 and 505 (permanent),
 ///   525/526 (TLS between CDN and origin: needs the owner's fix), 530 (origin DNS or a
 ///   Cloudflare 1xxx block), and every other 5xx (507, 508, 509, 511...).
-/// - Retried: HTTP/2 or QUIC protocol errors and truncated answers (a proxy or server that
-///   restarted mid-answer). Never: redirect loops, TLS handshake failures, refused certificates.
+/// - Retried: HTTP/2 or QUIC protocol errors (a proxy or server that restarted mid-answer).
+///   Never: redirect loops, TLS handshake failures, refused certificates, and answers cut short
+///   (a probe sees only headers, so it cannot tell when the body comes whole again).
 /// - Never for a method other than GET, whatever the failure.
 /// - A bot challenge or block is never retried either: see `held_back`.
 pub fn retry_decision(method: &str, failure: Failure) -> RetryDecision {
@@ -142,14 +143,17 @@ pub fn retry_decision(method: &str, failure: Failure) -> RetryDecision {
             | NetError::AddressUnreachable
             | NetError::EmptyResponse
             | NetError::InternetDisconnected
-            | NetError::ProtocolError
-            | NetError::Truncated => RetryDecision::Retry(Pace::Normal),
+            | NetError::ProtocolError => RetryDecision::Retry(Pace::Normal),
             // A loop, a botched handshake or a refused certificate is a setting on the site (or
             // the visitor's clock, or software inspecting the connection): it stays until someone
-            // changes it, and reloading into a certificate warning helps nobody.
-            NetError::TooManyRedirects | NetError::TlsHandshake | NetError::Certificate => {
-                RetryDecision::Never(NoRetry::NotTransient)
-            }
+            // changes it, and reloading into a certificate warning helps nobody. A cut answer is
+            // a body that stops short: the probe (a HEAD) gets the headers and says "up" while
+            // the page still breaks, as for a 500, and both browsers already show the part that
+            // came (reloading it under the visitor's eyes, again and again, would not help).
+            NetError::TooManyRedirects
+            | NetError::TlsHandshake
+            | NetError::Certificate
+            | NetError::Truncated => RetryDecision::Never(NoRetry::NotTransient),
         },
     }
 }
