@@ -1,7 +1,7 @@
 //! Turns browser events about a tab into actions: set or clear the badge, remember or forget
 //! the incident. Pure: storage is read by the caller and passed in.
 
-use crate::failure::{classify_error, classify_status, Failure, Outcome, RequestScope};
+use crate::failure::{classify_error, classify_status, Failure, NetError, Outcome, RequestScope};
 use crate::incident::{Incident, RequestDetails};
 
 /// A browser event the background forwards to the core.
@@ -152,8 +152,13 @@ fn navigation_only_failure(
         time_stamp: Some(now_ms),
         ..RequestDetails::default()
     };
+    // Only the failures `webRequest` does not name (Chromium's loop; Firefox's TLS and certificate
+    // errors, a localised sentence there): for the others `webRequest` speaks, with the method
+    // (Firefox's navigation error may come first, and must not make a failed form a GET).
     match classify_error(scope(&details), error) {
-        outcome @ Outcome::Failed(_) => Some(on_outcome(&details, outcome, Stored::default())),
+        outcome @ Outcome::Failed(Failure::Network {
+            error: NetError::TooManyRedirects | NetError::TlsHandshake | NetError::Certificate,
+        }) => Some(on_outcome(&details, outcome, Stored::default())),
         _ => None,
     }
 }

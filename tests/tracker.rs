@@ -297,10 +297,27 @@ fn a_failure_only_the_navigation_names_becomes_the_incident() {
         .iter()
         .any(|a| matches!(a, Action::ReadErrorPage { .. })));
 
+    // Firefox's TLS and certificate errors reach only webNavigation, as numbers.
+    for (error, badge_text) in [
+        ("Error code 2153398258", "CERT"),
+        ("Error code 2153394151", "TLS"),
+    ] {
+        let actions = decide(
+            navigation_error(4, 0, "https://127.0.0.1:8443/", error),
+            Stored::default(),
+            5_000.0,
+        );
+        assert_eq!(badge(&actions), Some(badge_text), "{error}");
+    }
+
     // Stopped loads, sub-frames, unknown tabs and unrelated errors make nothing.
     for (tab, frame, error) in [
         (4, 0, "net::ERR_ABORTED"),
         (4, 0, "net::ERR_BLOCKED_BY_CLIENT"),
+        // webRequest names these itself, with the method: Firefox's navigation error may come
+        // first and must not make a failed form submission a GET.
+        (4, 0, "Error code 2152398861"),
+        (4, 0, "net::ERR_CONNECTION_REFUSED"),
         (4, 3, "net::ERR_TOO_MANY_REDIRECTS"),
         (-1, 0, "net::ERR_TOO_MANY_REDIRECTS"),
     ] {
