@@ -78,8 +78,14 @@ for (const name of BROWSERS) {
       // Nine of them were in the background: one notification says they are back. (Headless
       // Firefox has no notification service to keep one open, so only Chromium can list it.)
       if (name === 'chromium') {
-        const shown = await browser.inExtension(async (api) => Object.keys(await api.notifications.getAll()));
-        const ours = shown.filter((id) => id.startsWith('gateway-doctor-back-'));
+        // It is shown once the reloads have started, which may be after the pages are up.
+        let shown = [];
+        let ours = [];
+        for (let i = 0; i < 50 && ours.length === 0; i++) {
+          if (i > 0) await sleep(100);
+          shown = await browser.inExtension(async (api) => Object.keys(await api.notifications.getAll()));
+          ours = shown.filter((id) => id.startsWith('gateway-doctor-back-'));
+        }
         assert.equal(ours.length, 1, `notifications: ${JSON.stringify(shown)}`);
       }
     });
