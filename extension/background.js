@@ -11,10 +11,14 @@ globalThis.gatewayDoctorReadyMs = ready.then(() => performance.now());
 // Events are handled one at a time, in arrival order: a commit must see the incident that the
 // request before it stored.
 let queue = ready;
+/** Queues one event; the promise says how the core's handling ended. */
+const handle = (kind, details) => {
+  const done = queue.then(() => handle_event(kind, details));
+  queue = done.catch((error) => console.error('Gateway Doctor:', kind, error));
+  return done;
+};
 const forward = (kind) => (details) => {
-  queue = queue
-    .then(() => handle_event(kind, details))
-    .catch((error) => console.error('Gateway Doctor:', kind, error));
+  handle(kind, details);
 };
 
 const pages = { urls: ['http://*/*', 'https://*/*'], types: ['main_frame'] };
@@ -40,9 +44,7 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
     senderTabId: sender.tab?.id,
     senderFrameId: sender.frameId,
   };
-  const done = queue.then(() => handle_event('message', details));
-  queue = done.catch(() => {});
-  done.then(
+  handle('message', details).then(
     () => sendResponse({ ok: true }),
     (error) => sendResponse({ ok: false, error: String(error) }),
   );

@@ -86,9 +86,17 @@ impl Incident {
             page_excerpt: None,
             from_cache: details.from_cache.unwrap_or(false),
             url_hash: url_hash(&details.url),
-            latest_at_ms: details.time_stamp.unwrap_or(0.0),
+            latest_at_ms: 0.0,
             url,
         }
+    }
+
+    /// The site's `Retry-After`, if its answer carried a readable one.
+    pub fn retry_after(&self) -> Option<crate::diagnosis::retry_after::RetryAfter> {
+        self.headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("retry-after"))
+            .and_then(|(_, value)| crate::diagnosis::retry_after::parse(value))
     }
 
     /// When this failure was last seen (`at_ms` for one seen once).

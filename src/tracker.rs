@@ -57,8 +57,6 @@ pub enum Action {
     ReadErrorPage {
         tab_id: i64,
         url: String,
-        /// `Incident::url_hash` of the failed address.
-        url_hash: Option<String>,
         at_ms: f64,
     },
     ClearBadge {
@@ -184,6 +182,7 @@ fn on_outcome(details: &RequestDetails, outcome: Outcome, stored: Stored) -> Vec
             if let Some(previous) = stored.tab.as_ref().filter(|p| is_repeat(p, &incident)) {
                 // The same failure again (an auto-retry reload, the visitor's reload): more
                 // evidence for the same incident, whose checks still stand.
+                incident.latest_at_ms = incident.at_ms;
                 incident.at_ms = previous.at_ms;
             }
             let badge = badge_for(tab_id, &incident);
@@ -266,17 +265,21 @@ fn read_page(tab_id: i64, incident: &Incident) -> Option<Action> {
     wanted.then(|| Action::ReadErrorPage {
         tab_id,
         url: incident.url.clone(),
-        url_hash: incident.url_hash.clone(),
         at_ms: incident.at_ms,
     })
 }
 
 /// The error page of `incident` was just read into it: a bot protection's page (a challenge
 /// served as a plain 503, with no header to say so) changes the badge from the status to `BOT` or
-/// `BLK`. Auto-retry asks `retry::policy::held_back` the same question.
+/// `BLK`. Auto-retry must then stand down (`retry::policy::held_back` says the same): the caller
+/// knows it from a non-empty answer.
 pub fn after_page_read(tab_id: i64, incident: &Incident) -> Vec<Action> {
     match crate::diagnosis::protection_of(incident) {
-        Some(_) => vec![badge_for(tab_id, incident)],
+        Some(protection) => vec![Action::ShowBadge {
+            tab_id,
+            text: crate::diagnosis::badge_with(Some(protection), incident.failure),
+            host: incident.host.clone(),
+        }],
         None => Vec::new(),
     }
 }

@@ -267,10 +267,12 @@ async fn read_error_page(api: &ExtensionApi, tab_id: i64, at_ms: f64) {
         web_sys::console::warn_2(&"Gateway Doctor: could not store the page".into(), &error);
     }
     // A bot protection's page: its own badge, and auto-retry stands down.
-    for action in gateway_doctor::tracker::after_page_read(tab_id, &incident) {
+    let actions = gateway_doctor::tracker::after_page_read(tab_id, &incident);
+    let protected = !actions.is_empty();
+    for action in actions {
         let _ = carry_out(api, action).await;
     }
-    if gateway_doctor::retry::policy::held_back(&incident).is_some() {
+    if protected {
         if let Err(error) = retry::on_failure(api, tab_id, &incident).await {
             web_sys::console::warn_2(&"Gateway Doctor: auto-retry".into(), &error);
         }

@@ -318,7 +318,7 @@ impl LiveView {
     /// Asks for the `proxy` permission (this click is the user gesture the browser requires),
     /// then reads the proxy setting and stores it as the proxy check's result.
     fn check_proxy(self: &Rc<Self>) {
-        let granted = self.request_proxy_permission();
+        let granted = super::actions::request_permission(&self.api, "proxy");
         let view = Rc::clone(self);
         wasm_bindgen_futures::spawn_local(async move {
             let started = js_sys::Date::now();
@@ -352,13 +352,6 @@ impl LiveView {
                 web_sys::console::warn_2(&"Gateway Doctor: proxy check not stored".into(), &error);
             }
         });
-    }
-
-    fn request_proxy_permission(&self) -> Option<js_sys::Promise> {
-        let permissions = self.api.permissions()?;
-        let list: js_sys::Array = std::iter::once(JsValue::from_str("proxy")).collect();
-        let request = object(&[("permissions", list.into())]).ok()?;
-        Some(permissions.request(&request))
     }
 
     async fn read_proxy_mode(&self) -> Result<String, String> {

@@ -99,11 +99,7 @@ pub async fn on_failure(
         with_watchers(api, |w| w.remove_tab(tab_id)).await?;
         return save_note(api, tab_id, note).await;
     }
-    let retry_after = incident
-        .headers
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case("retry-after"))
-        .and_then(|(_, value)| retry_after::parse(value));
+    let retry_after = incident.retry_after();
     let limit_ms = u64::from(settings.retry_limit_minutes) * 60_000;
     let added = with_watchers(api, |w| {
         w.add_tab(

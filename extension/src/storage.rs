@@ -171,57 +171,55 @@ pub async fn remove(api: &ExtensionApi, key: &str) -> Result<(), JsValue> {
 /// tabs), the oldest incidents of other tabs and their check results make room, a few at a time:
 /// the newest failure must always get its badge, popup and auto-retry.
 pub async fn set_making_room(api: &ExtensionApi, items: &JsValue) -> Result<(), JsValue> {
-    let keep: Vec<String> = js_sys::Object::keys(items.unchecked_ref::<js_sys::Object>())
+    // The tabs being written for are never the ones forgotten.
+    let keep: Vec<i64> = js_sys::Object::keys(items.unchecked_ref::<js_sys::Object>())
         .iter()
-        .filter_map(|k| k.as_string())
+        .filter_map(|k| SessionKey::parse(&k.as_string()?)?.tab())
         .collect();
-    let mut attempt = 0;
-    loop {
-        match JsFuture::from(api.storage().session().set(items)).await {
+    for _ in 0..8 {
+        let error = match JsFuture::from(api.storage().session().set(items)).await {
             Ok(_) => return Ok(()),
-            Err(error) if attempt < 8 && is_quota_error(&error) => {
-                attempt += 1;
-                // What is stored now (another worker's start may have left entries unknown here);
-                // the times already known are kept.
-                ensure_index(api).await?;
-                let keys = stored_keys(api).await?;
-                INDEX.with(|i| {
-                    if let Some(index) = i.borrow_mut().as_mut() {
-                        for key in keys.iter().filter_map(|k| SessionKey::parse(k)) {
-                            if let SessionKey::Incident(tab) = key {
-                                index.tabs.entry(tab).or_insert(0.0);
-                            }
-                        }
-                    }
-                });
-                let known: Vec<(i64, f64)> = INDEX.with(|i| {
-                    i.borrow()
-                        .as_ref()
-                        .map(|i| i.tabs.iter().map(|(t, at)| (*t, *at)).collect())
-                        .unwrap_or_default()
-                });
-                let keep_tabs: Vec<i64> = keep
-                    .iter()
-                    .filter_map(|k| SessionKey::parse(k)?.tab())
-                    .collect();
-                let evict = gateway_doctor::incident::eviction_order(&known, &keep_tabs, 10);
-                if evict.is_empty() {
-                    return Err(error);
-                }
-                web_sys::console::warn_1(
-                    &format!(
-                        "Gateway Doctor: session storage full, forgetting {} older failed tabs",
-                        evict.len()
-                    )
-                    .into(),
-                );
-                for tab in evict {
-                    forget_tab(api, tab).await?;
-                }
-            }
+            Err(error) if is_quota_error(&error) => error,
             Err(error) => return Err(error),
+        };
+        let evict =
+            gateway_doctor::incident::eviction_order(&known_incidents(api).await?, &keep, 10);
+        if evict.is_empty() {
+            return Err(error);
+        }
+        web_sys::console::warn_1(
+            &format!(
+                "Gateway Doctor: session storage full, forgetting {} older failed tabs",
+                evict.len()
+            )
+            .into(),
+        );
+        for tab in evict {
+            forget_tab(api, tab).await?;
         }
     }
+    JsFuture::from(api.storage().session().set(items))
+        .await
+        .map(|_| ())
+}
+
+/// Every tab with a stored incident and when it failed (0 when only its key is known): the
+/// index, with what is stored now (another worker's start may have left entries unknown here).
+async fn known_incidents(api: &ExtensionApi) -> Result<Vec<(i64, f64)>, JsValue> {
+    ensure_index(api).await?;
+    let keys = stored_keys(api).await?;
+    Ok(INDEX.with(|i| {
+        let mut slot = i.borrow_mut();
+        let Some(index) = slot.as_mut() else {
+            return Vec::new();
+        };
+        for key in keys.iter().filter_map(|k| SessionKey::parse(k)) {
+            if let SessionKey::Incident(tab) = key {
+                index.tabs.entry(tab).or_insert(0.0);
+            }
+        }
+        index.tabs.iter().map(|(tab, at)| (*tab, *at)).collect()
+    }))
 }
 
 fn is_quota_error(error: &JsValue) -> bool {

@@ -123,17 +123,14 @@ pub fn plan(
     }
 }
 
-/// How long from `now_ms` the site's `Retry-After` (counted from the failure) still holds.
+/// How long from `now_ms` the site's `Retry-After` (counted from the answer that carried it)
+/// still holds.
 fn retry_after_wait_ms(incident: &Incident, now_ms: f64) -> u64 {
-    let Some(retry_after) = incident
-        .headers
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case("retry-after"))
-        .and_then(|(_, value)| crate::diagnosis::retry_after::parse(value))
-    else {
+    let Some(retry_after) = incident.retry_after() else {
         return 0;
     };
-    let until_ms = incident.at_ms + retry_after.wait_seconds(incident.at_ms) as f64 * 1000.0;
+    let answered_ms = incident.last_seen_ms();
+    let until_ms = answered_ms + retry_after.wait_seconds(answered_ms) as f64 * 1000.0;
     (until_ms - now_ms).max(0.0).min(u64::MAX as f64) as u64
 }
 

@@ -258,10 +258,15 @@ pub fn protection_of(incident: &Incident) -> Option<Kind> {
 /// The badge for an incident: `BOT` when a bot protection answered (whatever its status), else
 /// the failure's own code.
 pub fn badge_text(incident: &Incident) -> String {
-    match protection_of(incident) {
+    badge_with(protection_of(incident), incident.failure)
+}
+
+/// The badge once the bot protection (if any) is known.
+pub fn badge_with(protection: Option<Kind>, failure: Failure) -> String {
+    match protection {
         Some(Kind::BotBlock) => "BLK".to_string(),
         Some(_) => "BOT".to_string(),
-        None => incident.failure.badge_text(),
+        None => failure.badge_text(),
     }
 }
 

@@ -4,7 +4,7 @@
 // and, where waiting cannot help, that no auto-retry probe and no checker request follow.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, sleep } from './lib/browsers.mjs';
+import { launch, sleep, until } from './lib/browsers.mjs';
 import {
   startChallenge,
   startCheckerTrap,
@@ -15,18 +15,6 @@ import {
 } from './lib/failing_servers.mjs';
 
 const BROWSERS = (process.env.GD_BROWSERS ?? 'chromium,firefox').split(',');
-
-/** Waits until `check()` is truthy (polled), or throws with `what`. */
-async function until(check, what, timeout = 10000) {
-  const deadline = Date.now() + timeout;
-  let last;
-  while (Date.now() < deadline) {
-    last = await check();
-    if (last) return last;
-    await sleep(100);
-  }
-  throw new Error(`never: ${what} (last: ${JSON.stringify(last)})`);
-}
 
 /** The popup for `tab` once every check has settled: its texts and its check lines. */
 async function settledPopup(browser, tab) {

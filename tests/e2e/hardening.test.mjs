@@ -4,22 +4,10 @@
 // refetches off. Every site is on 127.0.0.1.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, sleep } from './lib/browsers.mjs';
+import { launch, sleep, until } from './lib/browsers.mjs';
 import { HAPROXY_503, startEndlessService, startHostileSite, startTrap } from './lib/hostile.mjs';
 
 const BROWSERS = (process.env.GD_BROWSERS ?? 'chromium,firefox').split(',');
-
-/** Waits until `check()` is truthy (polled), or throws with `what`. */
-async function until(check, what, timeout = 10000) {
-  const deadline = Date.now() + timeout;
-  let last;
-  while (Date.now() < deadline) {
-    last = await check();
-    if (last) return last;
-    await sleep(100);
-  }
-  throw new Error(`never: ${what} (last: ${JSON.stringify(last)})`);
-}
 
 /** The popup's check lines once every check has finished. */
 async function settledLines(popup) {

@@ -251,3 +251,16 @@ export class BrowserUnderTest {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until `check()` is truthy (polled), or throws with `what`. */
+export async function until(check, what, timeout = 10000) {
+  const deadline = Date.now() + timeout;
+  let last;
+  while (Date.now() < deadline) {
+    last = await check();
+    if (last) return last;
+    await sleep(100);
+  }
+  throw new Error(`never: ${what} (last: ${JSON.stringify(last)})`);
+}
+
