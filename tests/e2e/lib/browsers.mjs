@@ -24,7 +24,7 @@ export const LOOPBACK_CHECKS = {
   connectivityUrl: `${NOWHERE}/`,
 };
 
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--no-first-run',

@@ -1,0 +1,98 @@
+// Shared by the browser halves of `cargo xtask bench`: statistics (medians, a seeded bootstrap),
+// the baseline extension, and stopping an extension's service worker between samples.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import puppeteer from 'puppeteer-core';
+import { BrowserUnderTest, CHROMIUM_ARGS, sleep } from './browsers.mjs';
+
+export const MINIMAL_EXTENSION = join(import.meta.dirname, '..', 'bench', 'minimal-extension');
+
+export const median = (xs) => {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** A small seeded PRNG (mulberry32): the same resamples on every run. */
+export function seeded(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The ratio median(a) / median(b) and a percentile bootstrap 95 % interval of it: `resamples`
+ * times, each sample is drawn again with replacement (independently), with a seeded PRNG.
+ */
+export function ratioOfMedians(a, b, resamples = 1000, seed = 13) {
+  const random = seeded(seed);
+  const draw = (xs) => Array.from(xs, () => xs[Math.floor(random() * xs.length)]);
+  const ratios = [];
+  for (let i = 0; i < resamples; i++) ratios.push(median(draw(a)) / median(draw(b)));
+  ratios.sort((x, y) => x - y);
+  const at = (q) => ratios[Math.min(ratios.length - 1, Math.max(0, Math.round(q * (ratios.length - 1))))];
+  return { ratio: median(a) / median(b), low: at(0.025), high: at(0.975), resamples, seed };
+}
+
+/**
+ * Chromium with the baseline extension (tests/e2e/bench/minimal-extension) instead of Gateway
+ * Doctor, same binary and flags as `launch('chromium')`. Its helper page is `page.html`.
+ */
+export async function launchMinimal() {
+  const profile = mkdtempSync(join(tmpdir(), 'gd-bench-minimal-'));
+  const browser = await puppeteer.launch({
+    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
+    headless: true,
+    userDataDir: profile,
+    pipe: true,
+    enableExtensions: [MINIMAL_EXTENSION],
+    args: CHROMIUM_ARGS,
+  });
+  const worker = await browser.waitForTarget(
+    (t) => t.type() === 'service_worker' && t.url().endsWith('/background.js'),
+    { timeout: 15000 },
+  );
+  const handle = new BrowserUnderTest('chromium', browser, profile, worker.url().split('/').slice(0, 3).join('/'));
+  handle.helperPage = await handle.openExtensionPage('page.html');
+  return handle;
+}
+
+/** The extension's service worker target, if it is running. */
+export function workerTarget(handle) {
+  return handle.browser
+    .targets()
+    .find((t) => t.type() === 'service_worker' && t.url().startsWith(`${handle.extensionOrigin}/`));
+}
+
+/** Stops the extension's service worker (as the browser does when idle) and waits until it is gone. */
+export async function stopWorker(handle) {
+  const target = workerTarget(handle);
+  if (target) {
+    const worker = await target.worker();
+    await worker.close().catch(() => {});
+  }
+  const deadline = Date.now() + 10000;
+  while (workerTarget(handle)) {
+    if (Date.now() > deadline) throw new Error('the service worker did not stop');
+    await sleep(20);
+  }
+  // Let the browser finish tearing it down before the next navigation.
+  await sleep(100);
+}
+
+/** Wakes the extension's service worker if it is stopped, and waits until it runs. */
+export async function ensureWorker(handle, wake) {
+  if (workerTarget(handle)) return;
+  await wake();
+  await handle.browser.waitForTarget(
+    (t) => t.type() === 'service_worker' && t.url().startsWith(`${handle.extensionOrigin}/`),
+    { timeout: 10000 },
+  );
+}
