@@ -66,6 +66,10 @@ pub struct Incident {
     /// checks' results belong to.
     #[serde(default)]
     pub latest_at_ms: f64,
+    /// Auto-retry stood down for this failure and why (the checks pinned it on the visitor's
+    /// cookies): a reload that fails again the same way keeps it, so the watch does not resume.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_stopped: Option<crate::retry::RetryNote>,
 }
 
 impl Incident {
@@ -87,6 +91,7 @@ impl Incident {
             from_cache: details.from_cache.unwrap_or(false),
             url_hash: url_hash(&details.url),
             latest_at_ms: 0.0,
+            retry_stopped: None,
             url,
         }
     }

@@ -184,6 +184,7 @@ fn on_outcome(details: &RequestDetails, outcome: Outcome, stored: Stored) -> Vec
                 // evidence for the same incident, whose checks still stand.
                 incident.latest_at_ms = incident.at_ms;
                 incident.at_ms = previous.at_ms;
+                incident.retry_stopped = previous.retry_stopped;
             }
             let badge = badge_for(tab_id, &incident);
             let read = read_page(tab_id, &incident);

@@ -11,7 +11,7 @@ use gateway_doctor::diagnosis::fingerprint::Generator;
 use gateway_doctor::diagnosis::{diagnose, Diagnosis};
 use gateway_doctor::failure::Failure;
 use gateway_doctor::incident::{is_kept_header, Incident};
-use gateway_doctor::owner::owner_checklist;
+use gateway_doctor::view::owner::owner_checklist;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -104,6 +104,7 @@ fn incident(status: u16, headers: &[(String, String)], body: Option<&str>) -> In
         from_cache: false,
         url_hash: None,
         latest_at_ms: 0.0,
+        retry_stopped: None,
     }
 }
 

@@ -26,6 +26,7 @@ fn http(status: u16, headers: &[(&str, &str)], page: Option<&str>) -> Diagnosis 
         from_cache: false,
         url_hash: None,
         latest_at_ms: 0.0,
+        retry_stopped: None,
     };
     let full = diagnose(&incident);
     // What session storage keeps of the page must tell the same story.
@@ -355,6 +356,7 @@ fn network_errors_point_at_the_visitor_or_the_site() {
             from_cache: false,
             url_hash: None,
             latest_at_ms: 0.0,
+            retry_stopped: None,
         });
         assert_eq!((d.kind, d.side, d.fixer), (kind, side, fixer), "{error:?}");
     }

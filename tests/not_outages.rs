@@ -5,7 +5,6 @@
 // Test helpers outside #[test] functions: a failed expectation is the test failing.
 #![allow(clippy::expect_used)]
 
-use gateway_doctor::advice::advise;
 use gateway_doctor::checks::plan::{plan, Plan};
 use gateway_doctor::checks::record::skip;
 use gateway_doctor::checks::record::CheckId;
@@ -13,14 +12,16 @@ use gateway_doctor::checks::verdict::{Confidence, Evidence, Verdict, VerdictKind
 use gateway_doctor::diagnosis::{badge_text, diagnose, protection_of, Fixer, Kind, Side};
 use gateway_doctor::failure::{Failure, NetError};
 use gateway_doctor::incident::{host_of, Incident, RequestDetails};
-use gateway_doctor::owner::owner_checklist;
 use gateway_doctor::platform::{Browser, Os, Platform};
-use gateway_doctor::popup_view::{incident_view, Msg};
 use gateway_doctor::retry::policy::{held_back, Hold};
 use gateway_doctor::retry::{retry_decision, NoRetry, Pace, RetryDecision};
 use gateway_doctor::settings::Settings;
-use gateway_doctor::steps::{visitor_steps, StepContext};
 use gateway_doctor::tracker::{after_page_read, decide, Action, Stored, TabEvent};
+use gateway_doctor::view::advice::advise;
+use gateway_doctor::view::incident::incident_view;
+use gateway_doctor::view::msg::Msg;
+use gateway_doctor::view::owner::owner_checklist;
+use gateway_doctor::view::steps::{visitor_steps, StepContext};
 use serde_json::Value;
 
 const URL: &str = "https://shop.example.com/cart";
@@ -30,6 +31,7 @@ fn incident(failure: Failure, headers: &[(&str, &str)], page: Option<&str>) -> I
         url: URL.into(),
         url_hash: gateway_doctor::incident::url_hash(URL),
         latest_at_ms: 0.0,
+        retry_stopped: None,
         host: host_of(URL).into(),
         failure,
         status_line: None,

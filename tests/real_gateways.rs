@@ -32,6 +32,7 @@ fn incident(captured: &Captured, with_page: bool) -> Incident {
         from_cache: false,
         url_hash: None,
         latest_at_ms: 0.0,
+        retry_stopped: None,
     }
 }
 

@@ -29,6 +29,7 @@ fn down() -> ProbeOutcome {
 fn probe(origin: &str) -> ProbeRequest {
     ProbeRequest {
         origin: origin.to_string(),
+        url: format!("{origin}/"),
     }
 }
 

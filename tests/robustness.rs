@@ -5,7 +5,7 @@ use gateway_doctor::diagnosis::diagnose;
 use gateway_doctor::diagnosis::page::MAX_SCAN;
 use gateway_doctor::failure::Failure;
 use gateway_doctor::incident::Incident;
-use gateway_doctor::popup_view::incident_view;
+use gateway_doctor::view::incident::incident_view;
 
 /// A small deterministic generator (xorshift64*), so every run checks the same cases.
 struct Rng(u64);
@@ -119,6 +119,7 @@ fn any_headers_and_page_bytes_are_diagnosed_without_panic_and_with_bounded_outpu
             from_cache: false,
             url_hash: None,
             latest_at_ms: 0.0,
+            retry_stopped: None,
         };
         let diagnosis = diagnose(&incident);
         for reference in &diagnosis.references {
@@ -156,6 +157,7 @@ fn only_a_bounded_prefix_of_a_huge_page_is_scanned() {
         from_cache: false,
         url_hash: None,
         latest_at_ms: 0.0,
+        retry_stopped: None,
     };
     let d = diagnose(&incident);
     assert_eq!(d.generator, None, "a marker past the scan limit was seen");

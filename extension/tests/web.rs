@@ -159,6 +159,7 @@ fn network_text_is_rendered_as_inert_text() {
         from_cache: false,
         url_hash: None,
         latest_at_ms: 0.0,
+        retry_stopped: None,
     };
     let messages = obj(&[("kindConnectionDropped", "Connection dropped".into())]);
     render_incident(

@@ -183,6 +183,7 @@ mod tests {
             url: url.into(),
             url_hash: crate::incident::url_hash(url),
             latest_at_ms: 0.0,
+            retry_stopped: None,
             host: host_of(url).into(),
             failure,
             status_line: None,

@@ -10,10 +10,12 @@
 //!   auto-reload and a fixed-interval reloader (used by the tests and `cargo xtask bench`).
 
 pub mod after_checks;
+pub mod note;
 pub mod policy;
 pub mod simulate;
 pub mod watchers;
 
+pub use note::RetryNote;
 pub use policy::{is_get, retry_decision, NoRetry, Pace, RetryDecision, RetryPolicy};
 pub use watchers::{
     origin_of, AddResult, GiveUpReason, ProbeOutcome, ProbeRequest, TabId, TabStatus, TabWaitState,

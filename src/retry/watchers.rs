@@ -25,6 +25,9 @@ pub type TabId = i64;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProbeRequest {
     pub origin: String,
+    /// What to ask for: the page a waiting tab wants back, else the origin's root.
+    #[serde(default)]
+    pub url: String,
 }
 
 /// What a probe found.
@@ -158,6 +161,9 @@ pub struct OriginState {
     /// fails every other request answers some probes.
     #[serde(default)]
     pub ups_in_a_row: u32,
+    /// The page a waiting tab wants back: what a probe asks for (`set_page`).
+    #[serde(default)]
+    pub page_url: Option<String>,
 }
 
 /// Probes in a row that must find an origin up before its tabs are reloaded, after `flaps`
@@ -370,6 +376,7 @@ impl Watchers {
                     tabs: Vec::new(),
                     recovered_tabs: Vec::new(),
                     ups_in_a_row: 0,
+                    page_url: None,
                 };
                 if let Some(r) = recent {
                     // It came back and failed again at once: the same outage, slower.
@@ -400,6 +407,16 @@ impl Watchers {
         o.note_retry_after(retry_after, now_ms);
         AddResult::Waiting {
             next_probe_at_ms: o.probe_allowed_at(&policy),
+        }
+    }
+
+    /// Probes of `origin` ask for `url` (a page on it that a tab wants back), when it is on it.
+    pub fn set_page(&mut self, origin: &str, url: &str) {
+        if origin_of(url).as_deref() != Some(origin) {
+            return;
+        }
+        if let Some(o) = self.origin_mut(origin) {
+            o.page_url = Some(url.to_string());
         }
     }
 
@@ -503,6 +520,10 @@ impl Watchers {
             o.probes_sent = o.probes_sent.saturating_add(1);
             probes.push(ProbeRequest {
                 origin: o.origin.clone(),
+                url: o
+                    .page_url
+                    .clone()
+                    .unwrap_or_else(|| format!("{}/", o.origin)),
             });
         }
         probes

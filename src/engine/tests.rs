@@ -1,0 +1,504 @@
+//! The engine's decisions, table-driven, and properties over the orders in which browsers deliver
+//! events (Firefox's `webRequest` and `webNavigation` events come in no fixed order).
+
+use super::*;
+use crate::checks::record::{CheckId, CheckState};
+use crate::checks::FetchResult;
+use crate::incident::{HeaderDetails, RequestDetails};
+use crate::retry::RetryPolicy;
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+
+const PAGE: &str = "https://shop.example/cart";
+const T0: f64 = 1_700_000_000_000.0;
+
+fn answer(tab_id: i64, status: u16, url: &str, at: f64) -> RequestDetails {
+    RequestDetails {
+        url: url.into(),
+        tab_id: Some(tab_id),
+        frame_id: Some(0),
+        resource_type: "main_frame".into(),
+        method: Some("GET".into()),
+        status_code: Some(status),
+        status_line: Some(format!("HTTP/1.1 {status}")),
+        time_stamp: Some(at),
+        ..RequestDetails::default()
+    }
+}
+
+fn failed(tab_id: i64, status: u16, at: f64) -> Event {
+    Event::Tab(TabEvent::Completed(answer(tab_id, status, PAGE, at)))
+}
+
+fn committed(tab_id: i64, url: &str) -> Event {
+    Event::Tab(TabEvent::Committed {
+        tab_id,
+        frame_id: 0,
+        url: url.into(),
+    })
+}
+
+fn world() -> World {
+    World {
+        watchers: Watchers::new(RetryPolicy::default()),
+        ..World::default()
+    }
+}
+
+/// Carries out effects on a model of the browser: what is stored, what the badge says.
+#[derive(Default, Debug)]
+struct Browser {
+    incidents: BTreeMap<i64, Incident>,
+    unassigned: Option<Incident>,
+    badges: BTreeMap<i64, String>,
+    notes: BTreeMap<i64, RetryNote>,
+    probes: Vec<String>,
+    reloads: Vec<i64>,
+    checks_started: usize,
+    holds: Vec<(String, u64)>,
+}
+
+impl Browser {
+    fn send(&mut self, world: &mut World, event: Event, now: f64) -> Vec<Effect> {
+        let tab = match &event {
+            Event::Tab(TabEvent::Completed(d)) | Event::Tab(TabEvent::Errored(d)) => d.tab_id,
+            Event::Tab(TabEvent::Committed { tab_id, .. })
+            | Event::Tab(TabEvent::NavigationFailed { tab_id, .. })
+            | Event::PageRead { tab_id, .. }
+            | Event::ChecksAnswered { tab_id, .. } => Some(*tab_id),
+            Event::Message(Request::RunChecks { tab_id }) => Some(*tab_id),
+            _ => None,
+        };
+        world.tab = tab.and_then(|t| self.incidents.get(&t).cloned());
+        world.unassigned = self.unassigned.clone();
+        let effects = handle(world, event, now);
+        for effect in &effects {
+            match effect {
+                Effect::SetBadge { tab_id, text, .. } => {
+                    self.badges.insert(*tab_id, text.clone());
+                }
+                Effect::ClearBadge { tab_id } => {
+                    self.badges.remove(tab_id);
+                }
+                Effect::StoreIncident { tab_id, incident } => {
+                    self.incidents.insert(*tab_id, (**incident).clone());
+                }
+                Effect::StoreUnassigned { incident } => {
+                    self.unassigned = Some((**incident).clone())
+                }
+                Effect::ForgetUnassigned => self.unassigned = None,
+                Effect::ForgetTab { tab_id } => {
+                    self.incidents.remove(tab_id);
+                    self.notes.remove(tab_id);
+                }
+                Effect::SaveNote { tab_id, note } => {
+                    self.notes.insert(*tab_id, *note);
+                }
+                Effect::ClearNote { tab_id } => {
+                    self.notes.remove(tab_id);
+                }
+                Effect::Probe { url, .. } => self.probes.push(url.clone()),
+                Effect::Reload { tab_ids, .. } => self.reloads.extend(tab_ids),
+                Effect::StartChecks { .. } => self.checks_started += 1,
+                Effect::HoldOrigin { origin, until_ms } => {
+                    self.holds.push((origin.clone(), *until_ms))
+                }
+                _ => {}
+            }
+        }
+        effects
+    }
+}
+
+fn refetch(check: CheckId, at_ms: f64, status: u16) -> CheckRecord {
+    let mut record = CheckRecord::running(check, at_ms, at_ms + 5.0, String::new());
+    record.state = CheckState::Done;
+    record.fetch = Some(FetchResult {
+        status: Some(status),
+        error: None,
+        elapsed_ms: 20,
+        redirected: false,
+    });
+    record
+}
+
+#[test]
+fn a_bad_gateway_sets_the_badge_first_then_stores_checks_reads_and_watches() {
+    let (mut browser, mut world) = (Browser::default(), world());
+    let effects = browser.send(&mut world, failed(4, 502, T0), T0);
+    assert!(
+        matches!(&effects[0], Effect::SetBadge { tab_id: 4, text, .. } if text == "502"),
+        "{effects:?}"
+    );
+    let kinds: Vec<_> = effects
+        .iter()
+        .map(|e| {
+            format!("{e:?}")
+                .split([' ', '{', '('])
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    for wanted in [
+        "StoreIncident",
+        "StartChecks",
+        "ReadErrorPage",
+        "ClearNote",
+        "SaveRetryState",
+        "WakeAt",
+    ] {
+        assert!(kinds.iter().any(|k| k == wanted), "{wanted} in {kinds:?}");
+    }
+    assert!(world.watchers.tab_status(4).is_some());
+    // The state is saved before the wake-up that relies on it.
+    let save = kinds.iter().position(|k| k == "SaveRetryState");
+    let wake = kinds.iter().position(|k| k == "WakeAt");
+    assert!(save < wake);
+}
+
+#[test]
+fn an_ordinary_navigation_reads_no_settings_and_does_nothing() {
+    let (mut browser, mut world) = (Browser::default(), world());
+    for event in [
+        Event::Tab(TabEvent::Completed(answer(3, 200, PAGE, T0))),
+        committed(3, PAGE),
+        Event::Tab(TabEvent::Completed(answer(3, 304, PAGE, T0))),
+        Event::Tab(TabEvent::Closed { tab_id: 3 }),
+    ] {
+        if !matches!(event, Event::Tab(TabEvent::Closed { .. })) {
+            assert!(!needs_settings(&event, false), "{event:?}");
+        }
+        let effects = browser.send(&mut world, event.clone(), T0);
+        let quiet = effects.iter().all(|e| {
+            matches!(
+                e,
+                Effect::WakeAt { at_ms: None }
+                    | Effect::ForgetTab { .. }
+                    | Effect::ClearNote { .. }
+            )
+        });
+        assert!(quiet, "{event:?} gave {effects:?}");
+    }
+    assert!(needs_settings(&failed(3, 502, T0), false));
+    assert!(needs_settings(&committed(3, PAGE), true));
+}
+
+#[test]
+fn a_repeat_failure_keeps_its_checks() {
+    let (mut browser, mut world) = (Browser::default(), world());
+    browser.send(&mut world, failed(4, 502, T0), T0);
+    browser.send(&mut world, failed(4, 502, T0 + 5_000.0), T0 + 5_000.0);
+    assert_eq!(browser.checks_started, 1);
+    assert_eq!(browser.incidents[&4].at_ms, T0);
+    // A different failure is a new incident with its own checks.
+    browser.send(&mut world, failed(4, 504, T0 + 6_000.0), T0 + 6_000.0);
+    assert_eq!(browser.checks_started, 2);
+}
+
+#[test]
+fn the_cookie_verdict_stops_auto_retry_and_says_why() {
+    let (mut browser, mut world) = (Browser::default(), world());
+    browser.send(&mut world, failed(4, 502, T0), T0);
+    // With the visitor's cookies the page fails; without them it works.
+    let records = vec![
+        refetch(CheckId::Fresh, T0, 502),
+        refetch(CheckId::Stranger, T0, 200),
+    ];
+    let at = T0 + 50.0;
+    let effects = browser.send(
+        &mut world,
+        Event::ChecksAnswered {
+            tab_id: 4,
+            at_ms: T0,
+            records,
+        },
+        at,
+    );
+    assert_eq!(browser.notes.get(&4), Some(&RetryNote::YourCookies));
+    assert!(effects.contains(&Effect::RefreshBanners { tab_ids: vec![4] }));
+    assert!(world.watchers.tab_status(4).is_none());
+    // No probe, no reload, however long the engine runs.
+    for second in 1..120 {
+        let now = at + f64::from(second) * 1000.0;
+        browser.send(&mut world, Event::Tick { online: true }, now);
+    }
+    assert!(browser.probes.is_empty(), "{:?}", browser.probes);
+    assert!(browser.reloads.is_empty());
+    // The same failure reloaded by the visitor is the same incident: still no watch.
+    browser.send(&mut world, failed(4, 502, at + 2_000.0), at + 2_000.0);
+    assert_eq!(browser.checks_started, 1);
+}
+
+#[test]
+fn a_verdict_for_an_older_failure_changes_nothing() {
+    let (mut browser, mut world) = (Browser::default(), world());
+    browser.send(&mut world, failed(4, 502, T0), T0);
+    let records = vec![
+        refetch(CheckId::Fresh, T0 - 1.0, 502),
+        refetch(CheckId::Stranger, T0 - 1.0, 200),
+    ];
+    let effects = browser.send(
+        &mut world,
+        Event::ChecksAnswered {
+            tab_id: 4,
+            at_ms: T0 - 1.0,
+            records,
+        },
+        T0 + 10.0,
+    );
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(world.watchers.tab_status(4).is_some());
+}
+
+#[test]
+fn retry_after_holds_every_request_to_the_origin() {
+    let (mut browser, mut world) = (Browser::default(), world());
+    let mut details = answer(4, 503, PAGE, T0);
+    details.response_headers = Some(vec![HeaderDetails {
+        name: "Retry-After".into(),
+        value: Some("5".into()),
+    }]);
+    browser.send(&mut world, Event::Tab(TabEvent::Completed(details)), T0);
+    assert_eq!(
+        browser.holds,
+        vec![("https://shop.example:443".to_string(), T0 as u64 + 5_000)]
+    );
+    // Auto-retry's own probes wait too.
+    for step in 0..50 {
+        let now = T0 + f64::from(step) * 100.0;
+        browser.send(&mut world, Event::Tick { online: true }, now);
+    }
+    assert!(browser.probes.is_empty(), "{:?}", browser.probes);
+}
+
+#[test]
+fn probes_ask_for_the_page_the_tab_wants_back_and_reload_it() {
+    let (mut browser, mut world) = (Browser::default(), world());
+    browser.send(&mut world, failed(4, 502, T0), T0);
+    let mut now = T0;
+    while browser.probes.is_empty() && now < T0 + 60_000.0 {
+        now += 100.0;
+        browser.send(&mut world, Event::Tick { online: true }, now);
+    }
+    assert_eq!(browser.probes, vec![PAGE.to_string()]);
+    browser.send(
+        &mut world,
+        Event::ProbeAnswered {
+            origin: "https://shop.example:443".into(),
+            outcome: ProbeOutcome::Up,
+            jitter: 0.5,
+        },
+        now + 30.0,
+    );
+    assert_eq!(browser.reloads, vec![4]);
+}
+
+#[test]
+fn a_bot_challenge_read_from_the_page_changes_the_badge_and_stands_retry_down() {
+    let (mut browser, mut world) = (Browser::default(), world());
+    browser.send(&mut world, failed(4, 503, T0), T0);
+    let page = "<!DOCTYPE html><html><head><title>Just a moment...</title></head>\
+                <body><div id=\"challenge-error-text\">Enable JavaScript and cookies to continue</div>\
+                <script src=\"/cdn-cgi/challenge-platform/h/g/orchestrate/chl_page/v1\"></script></body></html>";
+    let effects = browser.send(
+        &mut world,
+        Event::PageRead {
+            tab_id: 4,
+            at_ms: T0,
+            text: page.into(),
+        },
+        T0 + 500.0,
+    );
+    assert_eq!(
+        browser.badges.get(&4).map(String::as_str),
+        Some("BOT"),
+        "{effects:?}"
+    );
+    assert_eq!(browser.notes.get(&4), Some(&RetryNote::BotProtection));
+    assert!(world.watchers.tab_status(4).is_none());
+    assert!(effects
+        .iter()
+        .any(|e| matches!(e, Effect::ShowBanner { tab_id: 4, .. })));
+    assert!(browser.incidents[&4].page_excerpt.is_some());
+}
+
+#[test]
+fn settings_decide_whether_a_failure_is_watched() {
+    type Change = fn(&mut Settings);
+    let cases: [(Change, Option<RetryNote>); 4] = [
+        (|_| {}, None),
+        (|s| s.auto_retry = false, Some(RetryNote::Off)),
+        (|s| s.retry_server_errors = false, Some(RetryNote::Off)),
+        (
+            |s| s.never_retry = vec!["shop.example".into()],
+            Some(RetryNote::Excepted),
+        ),
+    ];
+    for (change, note) in cases {
+        let (mut browser, mut world) = (Browser::default(), world());
+        change(&mut world.settings);
+        browser.send(&mut world, failed(4, 502, T0), T0);
+        assert_eq!(browser.notes.get(&4).copied(), note);
+        assert_eq!(world.watchers.tab_status(4).is_some(), note.is_none());
+    }
+    // A form post is never reloaded.
+    let (mut browser, mut world) = (Browser::default(), world());
+    let mut post = answer(4, 502, PAGE, T0);
+    post.method = Some("POST".into());
+    browser.send(&mut world, Event::Tab(TabEvent::Completed(post)), T0);
+    assert_eq!(browser.notes.get(&4), Some(&RetryNote::NotGet));
+}
+
+#[test]
+fn messages_are_carried_out_or_refused() {
+    let (mut browser, mut world) = (Browser::default(), world());
+    let effects = browser.send(
+        &mut world,
+        Event::Message(Request::RunChecks { tab_id: 9 }),
+        T0,
+    );
+    assert!(
+        matches!(effects.as_slice(), [Effect::Refuse { .. }]),
+        "{effects:?}"
+    );
+    browser.send(&mut world, failed(9, 502, T0), T0);
+    let effects = browser.send(
+        &mut world,
+        Event::Message(Request::RunChecks { tab_id: 9 }),
+        T0 + 1.0,
+    );
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::StartChecks {
+            tab_id: 9,
+            again: true,
+            ..
+        }
+    )));
+    browser.send(
+        &mut world,
+        Event::Message(Request::CancelRetry { tab_id: 9 }),
+        T0 + 2.0,
+    );
+    assert_eq!(browser.notes.get(&9), Some(&RetryNote::Cancelled));
+    let effects = browser.send(
+        &mut world,
+        Event::Message(Request::OpenDetails { tab_id: 9 }),
+        T0,
+    );
+    assert_eq!(effects, vec![Effect::OpenDetails { tab_id: 9 }]);
+}
+
+/// The events one failed navigation produces in Firefox, which come in any order; the request
+/// may carry `tabId: -1`.
+fn failing_navigation(tab_id: i64, unassigned: bool) -> Vec<Event> {
+    let mut request = answer(tab_id, 502, PAGE, T0);
+    if unassigned {
+        request.tab_id = Some(-1);
+    }
+    vec![
+        Event::Tab(TabEvent::Completed(request)),
+        committed(tab_id, PAGE),
+        Event::Tab(TabEvent::NavigationFailed {
+            tab_id,
+            frame_id: 0,
+            url: PAGE.into(),
+            error: None,
+        }),
+    ]
+}
+
+fn shuffled(mut events: Vec<Event>, order: &[usize]) -> Vec<Event> {
+    let mut out = Vec::new();
+    for pick in order {
+        if events.is_empty() {
+            break;
+        }
+        out.push(events.remove(pick % events.len()));
+    }
+    out.extend(events);
+    out
+}
+
+proptest! {
+    /// Whatever the order of its events, a failed page ends badged and stored, with one set of
+    /// checks. (A request without its tab, `tabId: -1`, is placed by the commit that follows it.)
+    #[test]
+    fn a_failure_ends_badged_whatever_the_order(order in prop::collection::vec(0usize..3, 3), unassigned: bool) {
+        let (mut browser, mut world) = (Browser::default(), world());
+        let all = if unassigned {
+            let mut events = failing_navigation(4, true);
+            let request = events.remove(0);
+            let mut all = vec![request];
+            all.extend(shuffled(events, &order));
+            all
+        } else {
+            shuffled(failing_navigation(4, false), &order)
+        };
+        for (i, event) in all.into_iter().enumerate() {
+            browser.send(&mut world, event, T0 + i as f64);
+        }
+        prop_assert_eq!(browser.badges.get(&4).map(String::as_str), Some("502"));
+        prop_assert!(browser.incidents.contains_key(&4));
+        prop_assert!(browser.unassigned.is_none());
+        prop_assert_eq!(browser.checks_started, 1);
+        prop_assert!(world.watchers.tab_status(4).is_some());
+    }
+
+    /// Whatever the order of the next page's events, a good page clears the badge, the incident
+    /// and the watch.
+    #[test]
+    fn a_good_page_after_a_failure_clears_everything(order in prop::collection::vec(0usize..3, 3)) {
+        let (mut browser, mut world) = (Browser::default(), world());
+        for event in failing_navigation(4, false) {
+            browser.send(&mut world, event, T0);
+        }
+        let next = "https://other.example/";
+        let events = vec![
+            Event::Tab(TabEvent::Completed(answer(4, 200, next, T0 + 10.0))),
+            committed(4, next),
+            Event::Tab(TabEvent::Completed(answer(4, 200, next, T0 + 20.0))),
+        ];
+        for (i, event) in shuffled(events, &order).into_iter().enumerate() {
+            browser.send(&mut world, event, T0 + 100.0 + i as f64);
+        }
+        prop_assert!(!browser.badges.contains_key(&4));
+        prop_assert!(!browser.incidents.contains_key(&4));
+        prop_assert!(world.watchers.tab_status(4).is_none());
+    }
+
+    /// Auto-retry never probes a tab whose failure the verdict pinned on the visitor's cookies,
+    /// whenever the verdict comes and whatever ticks and repeats happen around it.
+    #[test]
+    fn the_cookie_verdict_wins_at_any_moment(
+        steps in prop::collection::vec(0u8..3, 1..40),
+        verdict_at in 0usize..40,
+    ) {
+        let (mut browser, mut world) = (Browser::default(), world());
+        browser.send(&mut world, failed(4, 502, T0), T0);
+        let mut now = T0;
+        let mut decided = false;
+        for (i, step) in steps.iter().enumerate() {
+            now += 700.0;
+            if i == verdict_at.min(steps.len() - 1) {
+                let records = vec![refetch(CheckId::Fresh, T0, 502), refetch(CheckId::Stranger, T0, 200)];
+                browser.send(&mut world, Event::ChecksAnswered { tab_id: 4, at_ms: T0, records }, now);
+                decided = true;
+                browser.probes.clear();
+            }
+            match step {
+                0 => { browser.send(&mut world, Event::Tick { online: true }, now); }
+                1 => { browser.send(&mut world, failed(4, 502, now), now); }
+                _ => {
+                    let origin = "https://shop.example:443".to_string();
+                    browser.send(&mut world, Event::ProbeAnswered { origin, outcome: ProbeOutcome::Up, jitter: 0.3 }, now);
+                }
+            }
+            if decided {
+                prop_assert!(browser.probes.is_empty());
+                prop_assert_eq!(browser.notes.get(&4), Some(&RetryNote::YourCookies));
+            }
+        }
+    }
+}
