@@ -2,22 +2,18 @@
 //! dependency on any target) and are tested natively. The browser layer is the
 //! `gateway-doctor-web` crate in `extension/`, which only carries out what these decide.
 
-pub mod advice;
 pub mod checks;
-pub mod checks_view;
 pub mod diagnosis;
+pub mod engine;
 pub mod failure;
 pub mod incident;
 pub mod json;
 pub mod messages;
-pub mod owner;
 pub mod page_excerpt;
 pub mod platform;
 pub mod politeness;
-pub mod popup_view;
-pub mod report;
 pub mod retry;
 pub mod session_keys;
 pub mod settings;
-pub mod steps;
 pub mod tracker;
+pub mod view;
