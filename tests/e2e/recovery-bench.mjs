@@ -2,21 +2,27 @@
 // in front of an application that is stopped for an outage and started again. Three strategies go
 // through the same harness: the extension's auto-retry, Chromium's own reload schedule, and a
 // fixed 5 s reloader per tab (both driven by the harness, with auto-retry off). Prints JSON.
-// Usage: node recovery-bench.mjs [SECONDSxTRIALS...], e.g. 5x4 30x1
-import { launch, sleep } from './lib/browsers.mjs';
+// Usage: node recovery-bench.mjs [--baseline-trials=N] [SECONDSxTRIALS...], e.g. 5x10 60x10
+//   --baseline-trials=N  outages per length for the two baselines (default: as many as ours)
+// Delay: from the moment the application listens again to the moment the tab shows the page's own
+// content (its title, as tabs.onUpdated reports it in an extension page). Requests in the first
+// minute: everything nginx received for the ten tabs' addresses, their first visits included,
+// from the first tab opening until a minute later or the upstream's return, whichever is first.
+import { DNS_TEST_HOST, launch, sleep } from './lib/browsers.mjs';
+import { median } from './lib/bench-tools.mjs';
 import { startNginx, startSilentUpstream, startSwitchableApp } from './lib/servers.mjs';
 
-const outages = (process.argv.slice(2).length ? process.argv.slice(2) : ['5x4', '30x1']).map((arg) => {
+const args = process.argv.slice(2);
+const baselineArg = args.find((a) => a.startsWith('--baseline-trials='));
+const lengthArgs = args.filter((a) => !a.startsWith('--'));
+const outages = (lengthArgs.length ? lengthArgs : ['5x4', '30x1']).map((arg) => {
   const [seconds, trials = '1'] = arg.split('x');
   return { seconds: Number(seconds), trials: Number(trials) };
 });
+const baselineTrials = baselineArg ? Number(baselineArg.split('=')[1]) : null;
 const TABS = 10;
+const GIVE_UP_AFTER_MS = 120000;
 const CHROMIUM_SCHEDULE_MS = [1000, 5000, 30000, 60000, 300000, 600000, 1800000];
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 const slow = await startSilentUpstream();
 const app = await startSwitchableApp();
@@ -28,68 +34,87 @@ async function setAutoRetry(on) {
   await browser.inExtension((api, value) => api.storage.sync.set({ autoRetry: value }).then(() => null), on);
 }
 
-async function titles(tabs) {
-  return browser.inExtension(async (api, ids) => Promise.all(ids.map(async (id) => (await api.tabs.get(id)).title)), tabs);
-}
+// When each tab first showed a page titled "App ...", by the browser's own event.
+await browser.inExtension((api) => {
+  globalThis.benchShown = {};
+  api.tabs.onUpdated.addListener((id, change, tab) => {
+    if (!(id in globalThis.benchShown) && typeof tab.title === 'string' && tab.title.startsWith('App ')) {
+      globalThis.benchShown[id] = { at: Date.now(), title: tab.title };
+    }
+  });
+  return null;
+});
+const shownSoFar = () => browser.inExtension(() => globalThis.benchShown);
 
 /** One outage: returns recovery delays (ms) per tab and the requests nginx saw meanwhile. */
 async function outage(strategy, seconds) {
-  const base = nginx.baseOn(origin++);
-  const path = (i) => `/app/${strategy}${seconds}x${i}`;
+  // An origin of its own per outage (auto-retry remembers an origin's recent outage): a name
+  // the test browsers resolve to 127.0.0.1, so there are as many as outages.
+  const n = origin++;
+  const base = `http://o${n}.${DNS_TEST_HOST}:${nginx.port}`;
+  const path = (i) => `/app/${strategy}${seconds}x${n}x${i}`;
+  const ours = (uri) => uri.startsWith(`/app/${strategy}${seconds}x${n}x`);
   await setAutoRetry(strategy === 'ours');
   await app.stop();
+  const start = Date.now();
   const failedAt = [];
   const tabs = [];
   for (let i = 0; i < TABS; i++) {
     tabs.push(await browser.openTab(base + path(i)));
     failedAt.push(Date.now());
   }
-  const start = Date.now();
-  const upAt = start + seconds * 1000;
-  const shownAt = new Array(TABS).fill(null);
+  const upPlanned = start + seconds * 1000;
+  let upAt = null;
   // The harness's own reloaders for the baselines.
   const nextReload = failedAt.map((t, i) => ({ at: t + (strategy === 'fixed' ? 5000 : CHROMIUM_SCHEDULE_MS[0]), step: 0, i }));
-  let upstreamUp = false;
-  while (shownAt.some((t) => t === null) && Date.now() - upAt < 120000) {
+  let shown = {};
+  const recovered = () => tabs.every((id, i) => shown[id]?.title === `App ${path(i).slice(5).replace(/[^a-z0-9-]/gi, '')}`);
+  while (upAt === null || (!recovered() && Date.now() - upAt < GIVE_UP_AFTER_MS)) {
     const now = Date.now();
-    if (!upstreamUp && now >= upAt) {
+    if (upAt === null && now >= upPlanned) {
       await app.start();
-      upstreamUp = true;
+      upAt = Date.now();
     }
     if (strategy !== 'ours') {
       for (const r of nextReload) {
-        if (shownAt[r.i] === null && now >= r.at) {
+        if (!shown[tabs[r.i]] && now >= r.at) {
           await browser.inExtension((api, id) => api.tabs.reload(id).then(() => null), tabs[r.i]);
           r.step += 1;
           r.at = now + (strategy === 'fixed' ? 5000 : CHROMIUM_SCHEDULE_MS[Math.min(r.step, CHROMIUM_SCHEDULE_MS.length - 1)] - CHROMIUM_SCHEDULE_MS[Math.min(r.step - 1, CHROMIUM_SCHEDULE_MS.length - 1)]);
         }
       }
     }
-    if (upstreamUp) {
-      const shown = await titles(tabs);
-      shown.forEach((title, i) => {
-        if (shownAt[i] === null && title === `App ${path(i).slice(5).replace(/[^a-z0-9-]/gi, '')}`) shownAt[i] = Date.now();
-      });
-    }
-    await sleep(50);
+    shown = await shownSoFar();
+    await sleep(upAt === null ? 200 : 50);
   }
-  const during = nginx.requests().filter((r) => r.at >= start && r.at < upAt && r.uri.startsWith(`/app/${strategy}${seconds}x`));
-  const firstMinute = nginx.requests().filter((r) => r.at >= start && r.at < start + 60000 && r.at < upAt && r.uri.startsWith(`/app/${strategy}${seconds}x`));
+  const log = nginx.requests().filter((r) => ours(r.uri));
+  const during = log.filter((r) => r.at >= start && r.at < upAt);
+  const firstMinute = log.filter((r) => r.at >= start && r.at < Math.min(start + 60000, upAt));
   await browser.inExtension((api, ids) => api.tabs.remove(ids).then(() => null), tabs);
-  const delays = shownAt.map((t) => (t === null ? null : t - upAt));
+  const delays = tabs.map((id, i) => {
+    const s = shown[id];
+    return s && s.title === `App ${path(i).slice(5).replace(/[^a-z0-9-]/gi, '')}` ? Math.max(0, s.at - upAt) : null;
+  });
   return { delays, during: during.length, firstMinute: firstMinute.length };
 }
 
 /** Several outages of one length for one strategy, pooled. */
 async function trials(strategy, seconds, count) {
   const delays = [];
+  const perOutage = [];
   let during = 0;
   let firstMinute = 0;
   for (let trial = 0; trial < count; trial++) {
     const one = await outage(strategy, seconds);
     delays.push(...one.delays);
+    const got = one.delays.filter((d) => d !== null);
+    perOutage.push(got.length ? median(got) : null);
     during = Math.max(during, one.during);
     firstMinute = Math.max(firstMinute, one.firstMinute);
+    process.stderr.write(
+      `  recovery: ${seconds} s outage ${trial + 1}/${count}, ${strategy}: median delay ${got.length ? (median(got) / 1000).toFixed(2) + ' s' : '-'}, ` +
+        `${one.firstMinute} requests in the first minute${got.length < TABS ? `, ${TABS - got.length} tabs not back` : ''}\n`,
+    );
   }
   const got = delays.filter((d) => d !== null);
   return {
@@ -98,6 +123,7 @@ async function trials(strategy, seconds, count) {
     outages: count,
     median_delay_ms: got.length ? median(got) : null,
     worst_delay_ms: got.length ? Math.max(...got) : null,
+    per_outage_median_ms: perOutage,
     unrecovered: delays.length - got.length,
     requests_during_outage: during,
     requests_first_minute: firstMinute,
@@ -107,7 +133,9 @@ async function trials(strategy, seconds, count) {
 const rows = [];
 try {
   for (const { seconds, trials: count } of outages) {
-    for (const strategy of ['ours', 'chromium', 'fixed']) rows.push(await trials(strategy, seconds, count));
+    for (const strategy of ['ours', 'chromium', 'fixed']) {
+      rows.push(await trials(strategy, seconds, strategy === 'ours' ? count : (baselineTrials ?? count)));
+    }
   }
 } finally {
   await browser.close();
