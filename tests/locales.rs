@@ -10,11 +10,12 @@ use gateway_doctor::checks::FetchResult;
 use gateway_doctor::diagnosis::{diagnose, Diagnosis};
 use gateway_doctor::failure::{Failure, NetError};
 use gateway_doctor::incident::Incident;
-use gateway_doctor::owner::owner_checklist;
 use gateway_doctor::platform::{Browser, Os, Platform};
-use gateway_doctor::popup_view::{incident_view, Msg};
-use gateway_doctor::report::{build_report, report_text, ReportInput};
-use gateway_doctor::steps::{visitor_steps, StepContext};
+use gateway_doctor::view::incident::incident_view;
+use gateway_doctor::view::msg::Msg;
+use gateway_doctor::view::owner::owner_checklist;
+use gateway_doctor::view::report::{build_report, report_text, ReportInput};
+use gateway_doctor::view::steps::{visitor_steps, StepContext};
 use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -100,6 +101,7 @@ fn sample_incidents() -> Vec<Incident> {
             from_cache: false,
             url_hash: None,
             latest_at_ms: 0.0,
+            retry_stopped: None,
         })
         .collect()
 }
@@ -136,7 +138,7 @@ fn used_messages() -> Vec<(String, usize)> {
         "extension/src/actions.rs",
         "extension/src/banner.rs",
         "extension/src/retry_state.rs",
-        "src/checks_view.rs",
+        "src/view/checks.rs",
     ] {
         let text = std::fs::read_to_string(format!("{}/{source}", env!("CARGO_MANIFEST_DIR")))
             .expect("source");
@@ -169,11 +171,11 @@ fn used_messages() -> Vec<(String, usize)> {
             used.push((key.to_string(), 0));
         }
     }
-    for action in gateway_doctor::steps::ActionId::ALL {
+    for action in gateway_doctor::view::steps::ActionId::ALL {
         used.push((action.label_key().to_string(), 0));
     }
     for kind in VERDICT_KINDS {
-        let (title, explanation) = gateway_doctor::checks_view::verdict_keys(kind);
+        let (title, explanation) = gateway_doctor::view::checks::verdict_keys(kind);
         used.push((title.to_string(), 0));
         used.push((explanation.to_string(), usize::MAX));
     }

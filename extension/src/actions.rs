@@ -1,11 +1,11 @@
 //! The popup's one-click fixes. Each returns what it did, or why it could not, in the visitor's
-//! words; nothing here decides which fix to offer (that is `gateway_doctor::steps`).
+//! words; nothing here decides which fix to offer (that is `gateway_doctor::view::steps`).
 
 use super::api::{message, object, ExtensionApi};
 use super::net::describe_error;
 use gateway_doctor::checks::providers::Provider;
 use gateway_doctor::platform::{Browser, Platform};
-use gateway_doctor::steps::{archive_url, ActionId};
+use gateway_doctor::view::steps::{archive_url, ActionId};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 

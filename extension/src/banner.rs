@@ -7,8 +7,8 @@ use super::retry;
 use super::settings_store;
 use gateway_doctor::failure::Failure;
 use gateway_doctor::incident::Incident;
-use gateway_doctor::popup_view::incident_view;
 use gateway_doctor::retry::TabWaitState;
+use gateway_doctor::view::incident::incident_view;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 

@@ -4,7 +4,7 @@
 use super::actions::{perform, ActionContext, Click};
 use super::api::{message, ExtensionApi};
 use super::dom::{append, element, text};
-use gateway_doctor::steps::{ActionId, StepView};
+use gateway_doctor::view::steps::{ActionId, StepView};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

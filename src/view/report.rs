@@ -651,6 +651,7 @@ mod tests {
             from_cache: false,
             url_hash: None,
             latest_at_ms: 0.0,
+            retry_stopped: None,
         }
     }
 

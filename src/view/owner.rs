@@ -2,11 +2,11 @@
 //! wrote the error page and lists that box's usual causes first, then the site's software, then
 //! the checks that apply to any gateway.
 
-use crate::advice::stack_key;
 use crate::diagnosis::catalogue::Check;
 use crate::diagnosis::fingerprint::Generator;
 use crate::diagnosis::{Diagnosis, Kind, Side, StackHint};
-use crate::popup_view::Msg;
+use crate::view::advice::stack_key;
+use crate::view::msg::Msg;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OwnerChecklist {
@@ -244,6 +244,7 @@ mod tests {
             from_cache: false,
             url_hash: None,
             latest_at_ms: 0.0,
+            retry_stopped: None,
         }))
     }
 

@@ -6,7 +6,7 @@ use crate::checks::record::{evidence, CheckId, CheckRecord, CheckState};
 use crate::checks::verdict::{decide, Confidence, Evidence, Reason, Verdict, VerdictKind};
 use crate::checks::FetchResult;
 use crate::incident::{truncate, Incident};
-use crate::popup_view::Msg;
+use crate::view::msg::Msg;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckLine {
@@ -274,6 +274,7 @@ mod tests {
             from_cache: false,
             url_hash: None,
             latest_at_ms: 0.0,
+            retry_stopped: None,
         }
     }
 

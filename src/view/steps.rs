@@ -3,14 +3,13 @@
 //! system (the menu to clear this site's data, the private-window shortcut, the DNS command).
 //! The verdict may be provisional while checks run: the steps follow it as it firms up.
 
-use crate::advice::Step;
 use crate::checks::dns::DnsComparison;
 use crate::checks::scope::is_private_host;
 use crate::checks::verdict::{Confidence, Evidence, Reason, Verdict, VerdictKind};
 use crate::checks::FetchResult;
 use crate::diagnosis::{Diagnosis, Kind, Side};
 use crate::platform::{Browser, Os, Platform};
-use crate::popup_view::Msg;
+use crate::view::msg::Msg;
 
 /// A one-click action the popup can run for a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -356,18 +355,18 @@ fn render(fix: Fix, context: &StepContext<'_>) -> StepView {
         Fix::NotYourSide => step(Msg::with("stepNotYourSide", host())),
         Fix::ReloadNow => step(Msg::with("stepReloadNow", host())).action(ActionId::RetryNow),
         Fix::WaitThenReload => {
-            let wait = if context.diagnosis.retry_after.is_some() {
-                Step::WaitForRetryAfter
+            let key = if context.diagnosis.retry_after.is_some() {
+                "stepWaitForRetryAfter"
             } else {
-                Step::WaitAndRefresh
+                "stepWaitAndRefresh"
             };
-            step(Msg::new(wait.message_key())).action(ActionId::RetryNow)
+            step(Msg::new(key)).action(ActionId::RetryNow)
         }
         Fix::ClearSiteData(reason) => {
             let key = match reason {
                 ClearReason::StaleCopy => "stepClearStaleCopy",
                 ClearReason::Cookies => "stepClearSiteCookies",
-                ClearReason::JustInCase => Step::ClearSiteCache.message_key(),
+                ClearReason::JustInCase => "stepClearSiteCache",
             };
             StepView {
                 menu_path: site_data_menu(platform),
@@ -378,7 +377,7 @@ fn render(fix: Fix, context: &StepContext<'_>) -> StepView {
             let key = match platform.browser {
                 Browser::Chrome => "stepIncognitoWindow",
                 Browser::Edge => "stepInPrivateWindow",
-                _ => Step::PrivateWindow.message_key(),
+                _ => "stepPrivateWindow",
             };
             StepView {
                 shortcut: private_window_shortcut(platform).map(str::to_string),
@@ -391,23 +390,21 @@ fn render(fix: Fix, context: &StepContext<'_>) -> StepView {
             let key = if context.evidence.checker.is_some() {
                 "stepSeeCheckerAnswer"
             } else {
-                Step::CheckDownForEveryone.message_key()
+                "stepCheckDownForEveryone"
             };
             step(Msg::with(key, host())).action(ActionId::OpenCheckerPage)
         }
-        Fix::CheckAddress => step(Msg::with(Step::CheckAddress.message_key(), host())),
+        Fix::CheckAddress => step(Msg::with("stepCheckAddress", host())),
         Fix::FlushDns => flush_dns_step(platform.os),
         Fix::DisableVpnOrProxy => match context.evidence.proxy_configured {
             // No browser proxy: only a VPN (invisible to the browser) is left to try.
             Some(false) => step(Msg::new("stepDisableVpn")),
             Some(true) => step(Msg::new("stepTurnOffProxy")).action(ActionId::CheckProxy),
-            None => {
-                step(Msg::new(Step::DisableVpnOrProxy.message_key())).action(ActionId::CheckProxy)
-            }
+            None => step(Msg::new("stepDisableVpnOrProxy")).action(ActionId::CheckProxy),
         },
-        Fix::CheckConnection => step(Msg::new(Step::CheckConnection.message_key())),
-        Fix::TryOtherNetwork => step(Msg::new(Step::TryOtherNetwork.message_key())),
-        Fix::TellOwner => step(Msg::with(Step::TellOwner.message_key(), host())),
+        Fix::CheckConnection => step(Msg::new("stepCheckConnection")),
+        Fix::TryOtherNetwork => step(Msg::new("stepTryOtherNetwork")),
+        Fix::TellOwner => step(Msg::with("stepTellOwner", host())),
         Fix::OpenArchive => {
             step(Msg::with("stepOpenArchive", host())).action(ActionId::OpenArchive)
         }
@@ -453,7 +450,7 @@ fn flush_dns_step(os: Os) -> StepView {
         // No terminal: reconnecting makes the device look names up afresh.
         Os::ChromeOs => "stepRenewNetworkChromeOs",
         Os::Android | Os::Ios => "stepRenewNetworkPhone",
-        Os::Other => Step::FlushDns.message_key(),
+        Os::Other => "stepFlushDns",
     };
     match dns_flush_command(os) {
         Some(command) => StepView {

@@ -1,41 +1,8 @@
-//! Plain-words advice for a diagnosis: what it means, where it failed, who can fix it, and the
-//! visitor's first steps. Texts live in `_locales`; this module only picks message keys.
+//! Plain-words advice for a diagnosis: what it means, where it failed and who can fix it (the
+//! visitor's steps are `super::steps`). Texts live in `_locales`; this module only picks message
+//! keys.
 
 use crate::diagnosis::{Diagnosis, Fixer, Kind, Side, StackHint};
-
-/// One visitor step, by message key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
-    WaitAndRefresh,
-    WaitForRetryAfter,
-    CheckDownForEveryone,
-    ClearSiteCache,
-    PrivateWindow,
-    CheckAddress,
-    FlushDns,
-    DisableVpnOrProxy,
-    CheckConnection,
-    TryOtherNetwork,
-    TellOwner,
-}
-
-impl Step {
-    pub fn message_key(self) -> &'static str {
-        match self {
-            Step::WaitAndRefresh => "stepWaitAndRefresh",
-            Step::WaitForRetryAfter => "stepWaitForRetryAfter",
-            Step::CheckDownForEveryone => "stepCheckDownForEveryone",
-            Step::ClearSiteCache => "stepClearSiteCache",
-            Step::PrivateWindow => "stepPrivateWindow",
-            Step::CheckAddress => "stepCheckAddress",
-            Step::FlushDns => "stepFlushDns",
-            Step::DisableVpnOrProxy => "stepDisableVpnOrProxy",
-            Step::CheckConnection => "stepCheckConnection",
-            Step::TryOtherNetwork => "stepTryOtherNetwork",
-            Step::TellOwner => "stepTellOwner",
-        }
-    }
-}
 
 /// The advice shown for one diagnosis.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,31 +1,13 @@
 //! What the popup shows for a tab, as message keys and plain strings. The web layer renders it,
 //! always as text.
 
-use crate::advice::{advise, stack_key};
 use crate::diagnosis::fingerprint::ClueSource;
 use crate::diagnosis::{diagnose, Kind, Side};
 use crate::failure::Failure;
 use crate::incident::Incident;
-
-/// A localised message: a `_locales` key and its substitutions.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Msg {
-    pub key: &'static str,
-    pub args: Vec<String>,
-}
-
-impl Msg {
-    pub fn new(key: &'static str) -> Msg {
-        Msg {
-            key,
-            args: Vec::new(),
-        }
-    }
-
-    pub fn with(key: &'static str, args: Vec<String>) -> Msg {
-        Msg { key, args }
-    }
-}
+use crate::view::advice::{advise, stack_key};
+use crate::view::msg::Msg;
+use crate::view::steps::{visitor_steps, StepContext};
 
 /// One labelled fact ("Server address: 127.0.0.1").
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,7 +151,7 @@ pub fn incident_view(incident: &Incident) -> IncidentView {
 }
 
 /// The steps before any check has answered, for no particular browser: the popup replaces them
-/// with the tailored ones (`crate::steps`) as the checks come in.
+/// with the tailored ones (`super::steps`) as the checks come in.
 fn first_steps(incident: &Incident, diagnosis: &crate::diagnosis::Diagnosis) -> Vec<Msg> {
     use crate::checks::verdict::{Confidence, Evidence, Verdict, VerdictKind};
     use crate::platform::{Browser, Os, Platform};
@@ -178,7 +160,7 @@ fn first_steps(incident: &Incident, diagnosis: &crate::diagnosis::Diagnosis) -> 
         confidence: Confidence::Low,
         reasons: Vec::new(),
     };
-    crate::steps::visitor_steps(&crate::steps::StepContext {
+    visitor_steps(&StepContext {
         host: &incident.host,
         diagnosis,
         verdict: &verdict,
