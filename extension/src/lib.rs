@@ -5,7 +5,6 @@
 //! `ui` (popup, options) for the extension pages, so the background, which starts again and again,
 //! loads only its own code. Tests build both.
 #![cfg(target_arch = "wasm32")]
-#![cfg_attr(not(all(feature = "background", feature = "ui")), allow(dead_code))]
 
 #[cfg(feature = "ui")]
 mod actions;
@@ -17,6 +16,7 @@ mod banner;
 mod check_store;
 #[cfg(feature = "background")]
 mod checks;
+#[cfg(feature = "ui")]
 mod dom;
 #[cfg(feature = "background")]
 mod failed_page;

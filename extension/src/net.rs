@@ -2,8 +2,10 @@
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+#[cfg(feature = "background")]
 use wasm_bindgen_futures::JsFuture;
 
+#[cfg(feature = "background")]
 /// `fetch` on whichever global this is: a service worker (Chromium), an event page (Firefox)
 /// or an extension page.
 pub fn global_fetch(url: &str, init: &web_sys::RequestInit) -> Option<js_sys::Promise> {
@@ -16,6 +18,7 @@ pub fn global_fetch(url: &str, init: &web_sys::RequestInit) -> Option<js_sys::Pr
         .map(|worker| worker.fetch_with_str_and_init(url, init))
 }
 
+#[cfg(feature = "background")]
 /// A request init aborted after `timeout_ms`.
 pub fn request(method: &str, timeout_ms: u32) -> web_sys::RequestInit {
     let init = web_sys::RequestInit::new();
@@ -25,6 +28,7 @@ pub fn request(method: &str, timeout_ms: u32) -> web_sys::RequestInit {
     init
 }
 
+#[cfg(feature = "background")]
 /// Sends the request; an error is a short description (the browser's own words, or "timed
 /// out after N s").
 pub async fn send(
@@ -41,6 +45,7 @@ pub async fn send(
     }
 }
 
+#[cfg(feature = "background")]
 /// Reads a response body of at most `max_bytes` as text, through its stream: it stops reading
 /// (and cancels the download) as soon as the answer is larger, whatever its declared length.
 pub async fn read_text(response: &web_sys::Response, max_bytes: usize) -> Result<String, String> {
@@ -86,6 +91,7 @@ pub async fn read_text(response: &web_sys::Response, max_bytes: usize) -> Result
     String::from_utf8(bytes).map_err(|_| "answer is not UTF-8 text".to_string())
 }
 
+#[cfg(feature = "background")]
 /// Stops a body we will not read from downloading.
 pub fn cancel_body(response: &web_sys::Response) {
     if let Some(body) = response.body() {
@@ -93,6 +99,7 @@ pub fn cancel_body(response: &web_sys::Response) {
     }
 }
 
+#[cfg(feature = "background")]
 /// The answer was a redirect that `redirect: "manual"` did not follow (an opaque redirect).
 pub fn is_unfollowed_redirect(response: &web_sys::Response) -> bool {
     response.type_() == web_sys::ResponseType::Opaqueredirect
@@ -118,6 +125,7 @@ pub fn describe_error(error: &JsValue, timeout_ms: u32) -> String {
 pub struct Json(pub JsValue);
 
 impl Json {
+    #[cfg(feature = "background")]
     pub fn parse(body: &str) -> Result<Json, String> {
         js_sys::JSON::parse(body)
             .map(Json)

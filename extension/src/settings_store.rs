@@ -4,6 +4,7 @@
 use super::api::ExtensionApi;
 use super::net::Json;
 use gateway_doctor::settings::Settings;
+#[cfg(feature = "ui")]
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -23,6 +24,7 @@ pub async fn load(api: &ExtensionApi) -> Settings {
     Settings::read(&Json(items))
 }
 
+#[cfg(feature = "ui")]
 pub async fn save(api: &ExtensionApi, settings: &Settings) -> Result<(), JsValue> {
     let items = settings.serialize(&serde_wasm_bindgen::Serializer::json_compatible())?;
     JsFuture::from(api.storage().sync().set(&items)).await?;

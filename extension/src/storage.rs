@@ -1,6 +1,8 @@
 //! Incidents in `storage.session`: they outlive a stopped service worker, not the browser session.
 
-use super::api::{object, ExtensionApi};
+#[cfg(feature = "background")]
+use super::api::object;
+use super::api::ExtensionApi;
 use gateway_doctor::incident::Incident;
 use gateway_doctor::session_keys::SessionKey;
 use js_sys::Reflect;
@@ -11,6 +13,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
+#[cfg(feature = "background")]
 /// Where the failure waiting for its tab is kept.
 pub fn unassigned_key() -> String {
     SessionKey::Unassigned.name()
@@ -89,6 +92,7 @@ fn update_index(key: &str, failed_at: Option<f64>) {
     });
 }
 
+#[cfg(feature = "background")]
 /// The tab's incident, reading storage only when there is one.
 pub async fn load_tab(api: &ExtensionApi, tab_id: i64) -> Result<Option<Incident>, JsValue> {
     ensure_index(api).await?;
@@ -102,6 +106,7 @@ pub async fn load_tab(api: &ExtensionApi, tab_id: i64) -> Result<Option<Incident
     load(api, &tab_key(tab_id)).await
 }
 
+#[cfg(feature = "background")]
 /// The incident still waiting for its tab, reading storage only when there is one.
 pub async fn load_unassigned(api: &ExtensionApi) -> Result<Option<Incident>, JsValue> {
     ensure_index(api).await?;
@@ -143,6 +148,7 @@ pub fn from_stored(value: JsValue) -> Result<Incident, serde_wasm_bindgen::Error
     serde_wasm_bindgen::from_value(value)
 }
 
+#[cfg(feature = "background")]
 pub async fn save(api: &ExtensionApi, key: &str, incident: &Incident) -> Result<(), JsValue> {
     let items = object(&[(key, to_stored(incident)?)])?;
     set_making_room(api, &items).await?;
@@ -161,6 +167,7 @@ pub async fn forget_tab(api: &ExtensionApi, tab: i64) -> Result<(), JsValue> {
     Ok(())
 }
 
+#[cfg(feature = "background")]
 pub async fn remove(api: &ExtensionApi, key: &str) -> Result<(), JsValue> {
     JsFuture::from(api.storage().session().remove(&JsValue::from_str(key))).await?;
     update_index(key, None);
