@@ -264,9 +264,11 @@ async fn refetch(url: &str, with_cookies: bool, timeout_ms: u32) -> FetchResult 
     } else {
         web_sys::RequestCredentials::Omit
     });
-    let started = js_sys::Date::now();
-    let outcome = net::send(url, &init, timeout_ms).await;
-    let elapsed_ms = (js_sys::Date::now() - started).max(0.0) as u64;
+    // Through the one gate of every request to a site: the site's Retry-After and its budget
+    // hold for the refetches as for the probes. 30 s: `checks::plan`'s Retry-After wait cap.
+    const MAX_WAIT_MS: u64 = 30_000;
+    let (outcome, elapsed_ms) =
+        super::polite::send_timed(url, &init, timeout_ms, MAX_WAIT_MS).await;
     match outcome {
         Ok(response) => {
             // Only the status matters: stop the body from downloading.

@@ -23,6 +23,8 @@ mod failed_page;
 mod net;
 #[cfg(feature = "ui")]
 mod options;
+#[cfg(feature = "background")]
+mod polite;
 #[cfg(feature = "ui")]
 mod popup;
 #[cfg(feature = "ui")]

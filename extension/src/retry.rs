@@ -17,7 +17,6 @@ use js_sys::Reflect;
 use serde::Serialize;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 const ALARM: &str = "gateway-doctor-retry";
@@ -100,6 +99,11 @@ pub async fn on_failure(
         return save_note(api, tab_id, note).await;
     }
     let retry_after = incident.retry_after();
+    if let Some(wait) = retry_after {
+        // The site's Retry-After holds every request to it: the checks' refetches too.
+        let wait_ms = wait.wait_seconds(now() as f64).saturating_mul(1000);
+        super::polite::hold(&origin, now().saturating_add(wait_ms)).await;
+    }
     let limit_ms = u64::from(settings.retry_limit_minutes) * 60_000;
     let added = with_watchers(api, |w| {
         w.add_tab(
@@ -268,16 +272,12 @@ async fn probe(url: &str, timeout_ms: u64) -> ProbeOutcome {
     init.set_cache(web_sys::RequestCache::NoStore);
     init.set_credentials(web_sys::RequestCredentials::Omit);
     init.set_redirect(web_sys::RequestRedirect::Manual);
-    let signal = web_sys::AbortSignal::timeout_with_u32(timeout_ms.min(u64::from(u32::MAX)) as u32);
-    init.set_signal(Some(&signal));
-    let fetch = match super::net::global_fetch(url, &init) {
-        Some(promise) => promise,
-        None => return ProbeOutcome::Down { retry_after: None },
-    };
-    let Ok(response) = JsFuture::from(fetch).await else {
-        return ProbeOutcome::Down { retry_after: None };
-    };
-    let Ok(response) = response.dyn_into::<web_sys::Response>() else {
+    // Through the one gate of every request to a site (its timeout starts when it is sent).
+    // The schedule already waited: a probe the gate holds back more than briefly is not sent,
+    // and counts as the site still down.
+    const MAX_WAIT_MS: u64 = 2_000;
+    let timeout_ms = timeout_ms.min(u64::from(u32::MAX)) as u32;
+    let Ok(response) = super::polite::send(url, &init, timeout_ms, MAX_WAIT_MS).await else {
         return ProbeOutcome::Down { retry_after: None };
     };
     let retry_after = response
