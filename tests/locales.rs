@@ -175,9 +175,13 @@ fn used_messages() -> Vec<(String, usize)> {
         used.push((action.label_key().to_string(), 0));
     }
     for kind in VERDICT_KINDS {
-        let (title, explanation) = gateway_doctor::view::checks::verdict_keys(kind);
-        used.push((title.to_string(), 0));
-        used.push((explanation.to_string(), usize::MAX));
+        let names = gateway_doctor::view::checks::verdict_names(kind);
+        used.push((names.title.to_string(), 0));
+        used.push((names.explanation.to_string(), usize::MAX));
+    }
+    for confidence in [Confidence::Low, Confidence::Medium, Confidence::High] {
+        let names = gateway_doctor::view::checks::confidence_names(confidence);
+        used.push((names.popup.to_string(), 0));
     }
     used
 }

@@ -13,7 +13,9 @@ use gateway_doctor::checks::verdict::VerdictKind;
 use gateway_doctor::diagnosis::Diagnosis;
 use gateway_doctor::incident::{truncate, Incident};
 use gateway_doctor::session_keys::SessionKey;
-use gateway_doctor::view::checks::{check_lines, current_verdict, verdict_view, visitor_side};
+use gateway_doctor::view::checks::{
+    check_lines, check_state_id, current_verdict, verdict_names, verdict_view,
+};
 use gateway_doctor::view::steps::{visitor_steps, StepContext, StepView};
 use js_sys::Reflect;
 use std::cell::RefCell;
@@ -130,7 +132,7 @@ impl LiveView {
         for line in check_lines(records, self.incident.at_ms) {
             let item = element(doc, "li", "")?;
             item.set_attribute("data-check", line.id.as_str())?;
-            item.set_attribute("data-state", state_name(line.state))?;
+            item.set_attribute("data-state", check_state_id(line.state))?;
             let label = text(doc, "span", "", &self.say(line.label.key, &line.label.args))?;
             label.set_class_name("check-label");
             let status = text(
@@ -152,7 +154,7 @@ impl LiveView {
         };
         self.follow_verdict(verdict.kind)?;
         self.verdict
-            .set_attribute("data-verdict", verdict_name(verdict.kind))?;
+            .set_attribute("data-verdict", verdict_names(verdict.kind).attribute)?;
         self.verdict.set_attribute(
             "data-settled",
             if verdict.settled { "true" } else { "false" },
@@ -209,7 +211,7 @@ impl LiveView {
     /// side, they say so; otherwise what the page's diagnosis said is shown (again).
     fn follow_verdict(&self, kind: VerdictKind) -> Result<(), JsValue> {
         let doc = self.verdict.owner_document().ok_or("no document")?;
-        let side = visitor_side(kind);
+        let side = verdict_names(kind).visitor_side;
         for (id, key) in [
             ("side", side.map(|s| s.side)),
             ("meaning", side.map(|s| s.meaning)),
@@ -370,26 +372,5 @@ impl LiveView {
             .find_map(|field| Reflect::get(&value, &(*field).into()).ok()?.as_string())
             .map(|mode| truncate(&mode, 40))
             .ok_or_else(|| "unreadable proxy setting".to_string())
-    }
-}
-
-fn state_name(state: CheckState) -> &'static str {
-    match state {
-        CheckState::Running => "running",
-        CheckState::Done => "done",
-        CheckState::Skipped => "skipped",
-        CheckState::Failed => "failed",
-    }
-}
-
-fn verdict_name(kind: VerdictKind) -> &'static str {
-    match kind {
-        VerdictKind::DownForEveryone => "down-for-everyone",
-        VerdictKind::CachedCopy => "cached-copy",
-        VerdictKind::CookiesOrSession => "cookies-or-session",
-        VerdictKind::NetworkOrDns => "network-or-dns",
-        VerdictKind::ProxyOrVpn => "proxy-or-vpn",
-        VerdictKind::WorksAgain => "works-again",
-        VerdictKind::Unknown => "unknown",
     }
 }

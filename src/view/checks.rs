@@ -28,8 +28,8 @@ pub struct VerdictView {
 }
 
 /// What "Where it broke" and "Who can fix it" say once the checks put the failure on the
-/// visitor's side (message keys); `None` when the diagnosis of the page itself stands. The
-/// popup's every section follows the verdict: "your cookies" is never next to "the site's team".
+/// visitor's side (message keys), instead of the diagnosis of the page itself. The popup's every
+/// section follows the verdict: "your cookies" is never next to "the site's team".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VisitorSide {
     pub side: &'static str,
@@ -38,21 +38,141 @@ pub struct VisitorSide {
     pub outlook: &'static str,
 }
 
-pub fn visitor_side(kind: VerdictKind) -> Option<VisitorSide> {
+/// The visitor's browser: its cache or its cookies.
+const YOUR_BROWSER: VisitorSide = VisitorSide {
+    side: "sideVisitorDevice",
+    meaning: "meaningYourBrowser",
+    fixer: "fixerVisitor",
+    outlook: "outlookNeedsYou",
+};
+
+/// The visitor's way to the site: network, DNS, proxy or VPN.
+const YOUR_WAY: VisitorSide = VisitorSide {
+    side: "sideVisitorNetwork",
+    meaning: "meaningYourWay",
+    fixer: "fixerVisitorNetwork",
+    outlook: "outlookNeedsYou",
+};
+
+/// A verdict's names wherever it is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerdictNames {
+    /// The popup's heading (message key).
+    pub title: &'static str,
+    /// The popup's explanation (message key; the host is its `$1`).
+    pub explanation: &'static str,
+    /// The text report's verdict (message key).
+    pub report: &'static str,
+    /// The JSON report's stable id.
+    pub id: &'static str,
+    /// The popup's `data-verdict` value, which the stylesheet and the end-to-end tests select on.
+    pub attribute: &'static str,
+    /// Set when the verdict puts the failure on the visitor's side: the diagnosis' own words
+    /// give way to these.
+    pub visitor_side: Option<VisitorSide>,
+}
+
+/// Each verdict's names: the one place a `VerdictKind` becomes words.
+pub fn verdict_names(kind: VerdictKind) -> VerdictNames {
     match kind {
-        VerdictKind::CookiesOrSession | VerdictKind::CachedCopy => Some(VisitorSide {
-            side: "sideVisitorDevice",
-            meaning: "meaningYourBrowser",
-            fixer: "fixerVisitor",
-            outlook: "outlookNeedsYou",
-        }),
-        VerdictKind::NetworkOrDns | VerdictKind::ProxyOrVpn => Some(VisitorSide {
-            side: "sideVisitorNetwork",
-            meaning: "meaningYourWay",
-            fixer: "fixerVisitorNetwork",
-            outlook: "outlookNeedsYou",
-        }),
-        VerdictKind::DownForEveryone | VerdictKind::WorksAgain | VerdictKind::Unknown => None,
+        VerdictKind::DownForEveryone => VerdictNames {
+            title: "verdictDownForEveryone",
+            explanation: "explainDownForEveryone",
+            report: "reportVerdictDownForEveryone",
+            id: "downForEveryone",
+            attribute: "down-for-everyone",
+            visitor_side: None,
+        },
+        VerdictKind::CachedCopy => VerdictNames {
+            title: "verdictCachedCopy",
+            explanation: "explainCachedCopy",
+            report: "reportVerdictCachedCopy",
+            id: "cachedCopy",
+            attribute: "cached-copy",
+            visitor_side: Some(YOUR_BROWSER),
+        },
+        VerdictKind::CookiesOrSession => VerdictNames {
+            title: "verdictCookiesOrSession",
+            explanation: "explainCookiesOrSession",
+            report: "reportVerdictCookiesOrSession",
+            id: "cookiesOrSession",
+            attribute: "cookies-or-session",
+            visitor_side: Some(YOUR_BROWSER),
+        },
+        VerdictKind::NetworkOrDns => VerdictNames {
+            title: "verdictNetworkOrDns",
+            explanation: "explainNetworkOrDns",
+            report: "reportVerdictNetworkOrDns",
+            id: "networkOrDns",
+            attribute: "network-or-dns",
+            visitor_side: Some(YOUR_WAY),
+        },
+        VerdictKind::ProxyOrVpn => VerdictNames {
+            title: "verdictProxyOrVpn",
+            explanation: "explainProxyOrVpn",
+            report: "reportVerdictProxyOrVpn",
+            id: "proxyOrVpn",
+            attribute: "proxy-or-vpn",
+            visitor_side: Some(YOUR_WAY),
+        },
+        VerdictKind::WorksAgain => VerdictNames {
+            title: "verdictWorksAgain",
+            explanation: "explainWorksAgain",
+            report: "reportVerdictWorksAgain",
+            id: "worksAgain",
+            attribute: "works-again",
+            visitor_side: None,
+        },
+        VerdictKind::Unknown => VerdictNames {
+            title: "verdictUnknown",
+            explanation: "explainUnknown",
+            report: "reportVerdictUnknown",
+            id: "unknown",
+            attribute: "unknown",
+            visitor_side: None,
+        },
+    }
+}
+
+/// A confidence's names wherever it is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConfidenceNames {
+    /// The popup's line (message key).
+    pub popup: &'static str,
+    /// The text report's (message key).
+    pub report: &'static str,
+    /// The JSON report's stable id.
+    pub id: &'static str,
+}
+
+/// Each confidence's names: the one place a `Confidence` becomes words.
+pub fn confidence_names(confidence: Confidence) -> ConfidenceNames {
+    match confidence {
+        Confidence::Low => ConfidenceNames {
+            popup: "confidenceLow",
+            report: "reportConfidenceLow",
+            id: "low",
+        },
+        Confidence::Medium => ConfidenceNames {
+            popup: "confidenceMedium",
+            report: "reportConfidenceMedium",
+            id: "medium",
+        },
+        Confidence::High => ConfidenceNames {
+            popup: "confidenceHigh",
+            report: "reportConfidenceHigh",
+            id: "high",
+        },
+    }
+}
+
+/// A check state's stable id: the JSON report's, and the popup's `data-state` value.
+pub fn check_state_id(state: CheckState) -> &'static str {
+    match state {
+        CheckState::Running => "running",
+        CheckState::Done => "done",
+        CheckState::Skipped => "skipped",
+        CheckState::Failed => "failed",
     }
 }
 
@@ -86,16 +206,12 @@ pub fn verdict_view(incident: &Incident, records: &[CheckRecord]) -> Option<Verd
     let settled = current.iter().all(|r| r.is_finished());
     let (_, verdict) = current_verdict(incident, records);
     let host = incident.host.clone();
-    let (title, explanation) = verdict_keys(verdict.kind);
+    let names = verdict_names(verdict.kind);
     Some(VerdictView {
         kind: verdict.kind,
-        title: Msg::new(title),
-        explanation: Msg::with(explanation, vec![host]),
-        confidence: Msg::new(match verdict.confidence {
-            Confidence::High => "confidenceHigh",
-            Confidence::Medium => "confidenceMedium",
-            Confidence::Low => "confidenceLow",
-        }),
+        title: Msg::new(names.title),
+        explanation: Msg::with(names.explanation, vec![host]),
+        confidence: Msg::new(confidence_names(verdict.confidence).popup),
         reasons: verdict.reasons.iter().map(|r| reason_msg(*r)).collect(),
         settled,
     })
@@ -106,18 +222,6 @@ pub fn current_verdict(incident: &Incident, records: &[CheckRecord]) -> (Evidenc
     let evidence = evidence(incident.from_cache, incident.at_ms, records);
     let verdict = decide(incident.failure, &evidence);
     (evidence, verdict)
-}
-
-pub fn verdict_keys(kind: VerdictKind) -> (&'static str, &'static str) {
-    match kind {
-        VerdictKind::DownForEveryone => ("verdictDownForEveryone", "explainDownForEveryone"),
-        VerdictKind::CachedCopy => ("verdictCachedCopy", "explainCachedCopy"),
-        VerdictKind::CookiesOrSession => ("verdictCookiesOrSession", "explainCookiesOrSession"),
-        VerdictKind::NetworkOrDns => ("verdictNetworkOrDns", "explainNetworkOrDns"),
-        VerdictKind::ProxyOrVpn => ("verdictProxyOrVpn", "explainProxyOrVpn"),
-        VerdictKind::WorksAgain => ("verdictWorksAgain", "explainWorksAgain"),
-        VerdictKind::Unknown => ("verdictUnknown", "explainUnknown"),
-    }
 }
 
 fn reason_msg(reason: Reason) -> Msg {
@@ -347,6 +451,10 @@ mod tests {
 mod visitor_side_tests {
     use super::*;
 
+    fn visitor_side(kind: VerdictKind) -> Option<VisitorSide> {
+        verdict_names(kind).visitor_side
+    }
+
     #[test]
     fn sections_follow_a_verdict_on_the_visitors_side_only() {
         assert_eq!(
@@ -359,5 +467,32 @@ mod visitor_side_tests {
         );
         assert_eq!(visitor_side(VerdictKind::DownForEveryone), None);
         assert_eq!(visitor_side(VerdictKind::Unknown), None);
+    }
+
+    #[test]
+    fn every_verdict_has_names_of_its_own() {
+        let kinds = [
+            VerdictKind::DownForEveryone,
+            VerdictKind::CachedCopy,
+            VerdictKind::CookiesOrSession,
+            VerdictKind::NetworkOrDns,
+            VerdictKind::ProxyOrVpn,
+            VerdictKind::WorksAgain,
+            VerdictKind::Unknown,
+        ];
+        let names: Vec<VerdictNames> = kinds.into_iter().map(verdict_names).collect();
+        let fields: [fn(&VerdictNames) -> &'static str; 5] = [
+            |n| n.title,
+            |n| n.explanation,
+            |n| n.report,
+            |n| n.id,
+            |n| n.attribute,
+        ];
+        for field in fields {
+            let mut seen: Vec<&str> = names.iter().map(field).collect();
+            seen.sort_unstable();
+            seen.dedup();
+            assert_eq!(seen.len(), kinds.len());
+        }
     }
 }

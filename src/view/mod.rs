@@ -1,11 +1,11 @@
 //! What the extension shows, as `_locales` keys and plain strings: the web layer only renders
-//! these, always as text. No view module imports one that imports it back: `msg`, `advice` and
-//! `report` import no other view, `checks`, `steps` and `owner` only `msg` and `advice`, and
-//! `incident` those and `steps`.
+//! these, always as text. No view module imports one that imports it back: `msg` and `advice`
+//! import no other view; `checks`, `steps` and `owner` only those; `incident` those and
+//! `steps`; `report` only `checks` (for the verdict's names).
 
 /// The diagnosis in message keys: what happened, what it means, where it failed, who can fix it.
 pub mod advice;
-/// The checks' lines and the verdict as the popup shows them, and each verdict's names.
+/// The checks' lines and the verdict for the popup, and every verdict's and confidence's names.
 pub mod checks;
 /// The popup's incident view: the failure, its facts and clues, and the first steps.
 pub mod incident;

@@ -12,6 +12,7 @@ use crate::diagnosis::{Diagnosis, Headers};
 use crate::failure::Failure;
 use crate::incident::{truncate, Incident};
 use crate::platform::Platform;
+use crate::view::checks::{check_state_id, confidence_names, verdict_names};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -347,8 +348,8 @@ pub fn report_text(report: &Report, translate: Translate<'_>) -> String {
     lines.push(say(
         "reportVerdict",
         &[
-            say(verdict_key(report.verdict), &[]),
-            say(confidence_key(report.confidence), &[]),
+            say(verdict_names(report.verdict).report, &[]),
+            say(confidence_names(report.confidence).report, &[]),
         ],
     ));
     let browser = match (report.browser, report.browser_major_version) {
@@ -435,56 +436,6 @@ fn check_name_key(check: CheckId) -> &'static str {
         CheckId::Dns => "reportCheckDns",
         CheckId::Connectivity => "reportCheckConnectivity",
         CheckId::Proxy => "reportCheckProxy",
-    }
-}
-
-fn verdict_key(kind: VerdictKind) -> &'static str {
-    match kind {
-        VerdictKind::DownForEveryone => "reportVerdictDownForEveryone",
-        VerdictKind::CachedCopy => "reportVerdictCachedCopy",
-        VerdictKind::CookiesOrSession => "reportVerdictCookiesOrSession",
-        VerdictKind::NetworkOrDns => "reportVerdictNetworkOrDns",
-        VerdictKind::ProxyOrVpn => "reportVerdictProxyOrVpn",
-        VerdictKind::WorksAgain => "reportVerdictWorksAgain",
-        VerdictKind::Unknown => "reportVerdictUnknown",
-    }
-}
-
-fn confidence_key(confidence: Confidence) -> &'static str {
-    match confidence {
-        Confidence::Low => "reportConfidenceLow",
-        Confidence::Medium => "reportConfidenceMedium",
-        Confidence::High => "reportConfidenceHigh",
-    }
-}
-
-/// Stable ids for the JSON report.
-fn verdict_id(kind: VerdictKind) -> &'static str {
-    match kind {
-        VerdictKind::DownForEveryone => "downForEveryone",
-        VerdictKind::CachedCopy => "cachedCopy",
-        VerdictKind::CookiesOrSession => "cookiesOrSession",
-        VerdictKind::NetworkOrDns => "networkOrDns",
-        VerdictKind::ProxyOrVpn => "proxyOrVpn",
-        VerdictKind::WorksAgain => "worksAgain",
-        VerdictKind::Unknown => "unknown",
-    }
-}
-
-fn confidence_id(confidence: Confidence) -> &'static str {
-    match confidence {
-        Confidence::Low => "low",
-        Confidence::Medium => "medium",
-        Confidence::High => "high",
-    }
-}
-
-fn state_id(state: CheckState) -> &'static str {
-    match state {
-        CheckState::Running => "running",
-        CheckState::Done => "done",
-        CheckState::Skipped => "skipped",
-        CheckState::Failed => "failed",
     }
 }
 
@@ -590,7 +541,7 @@ pub fn report_document(report: &Report) -> ReportDocument<'_> {
             .iter()
             .map(|check| CheckDocument {
                 check: check.check.as_str(),
-                state: state_id(check.state),
+                state: check_state_id(check.state),
                 status: check.status,
                 error: check.error.as_deref(),
                 elapsed_ms: check.elapsed_ms,
@@ -606,8 +557,8 @@ pub fn report_document(report: &Report) -> ReportDocument<'_> {
             })
             .collect(),
         verdict: VerdictDocument {
-            kind: verdict_id(report.verdict),
-            confidence: confidence_id(report.confidence),
+            kind: verdict_names(report.verdict).id,
+            confidence: confidence_names(report.confidence).id,
         },
         browser: BrowserDocument {
             name: report.browser,
