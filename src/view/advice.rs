@@ -57,7 +57,8 @@ fn kind_keys(kind: Kind) -> (&'static str, &'static str) {
     }
 }
 
-fn side_key(side: Side) -> &'static str {
+/// Where it failed, by message key.
+pub const fn side_key(side: Side) -> &'static str {
     match side {
         Side::VisitorDevice => "sideVisitorDevice",
         Side::VisitorNetwork => "sideVisitorNetwork",
@@ -69,7 +70,8 @@ fn side_key(side: Side) -> &'static str {
     }
 }
 
-fn fixer_key(fixer: Fixer) -> &'static str {
+/// Who can fix it, by message key.
+pub const fn fixer_key(fixer: Fixer) -> &'static str {
     match fixer {
         Fixer::Visitor => "fixerVisitor",
         Fixer::VisitorNetwork => "fixerVisitorNetwork",

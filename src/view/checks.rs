@@ -5,7 +5,9 @@ use crate::checks::dns::DnsComparison;
 use crate::checks::record::{evidence, CheckId, CheckRecord, CheckState};
 use crate::checks::verdict::{decide, Confidence, Evidence, Reason, Verdict, VerdictKind};
 use crate::checks::FetchResult;
+use crate::diagnosis::{Fixer, Side};
 use crate::incident::{truncate, Incident};
+use crate::view::advice::{fixer_key, side_key};
 use crate::view::msg::Msg;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,17 +42,17 @@ pub struct VisitorSide {
 
 /// The visitor's browser: its cache or its cookies.
 const YOUR_BROWSER: VisitorSide = VisitorSide {
-    side: "sideVisitorDevice",
+    side: side_key(Side::VisitorDevice),
     meaning: "meaningYourBrowser",
-    fixer: "fixerVisitor",
+    fixer: fixer_key(Fixer::Visitor),
     outlook: "outlookNeedsYou",
 };
 
 /// The visitor's way to the site: network, DNS, proxy or VPN.
 const YOUR_WAY: VisitorSide = VisitorSide {
-    side: "sideVisitorNetwork",
+    side: side_key(Side::VisitorNetwork),
     meaning: "meaningYourWay",
-    fixer: "fixerVisitorNetwork",
+    fixer: fixer_key(Fixer::VisitorNetwork),
     outlook: "outlookNeedsYou",
 };
 
