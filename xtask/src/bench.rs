@@ -192,7 +192,9 @@ fn startup(starts: u32) -> Result {
     eprintln!("\nmeasuring background start-up in Chromium ({starts} cold starts)...");
     let figures = node_figures("bench.mjs", &[&starts.to_string(), "0"])?;
     let number = |path: &[&str]| figure(&figures, path);
-    println!("\nbackground start-up, Chromium (the worker's own clock: not what the visitor feels)");
+    println!(
+        "\nbackground start-up, Chromium (the worker's own clock: not what the visitor feels)"
+    );
     let median = number(&["wasm_ready_ms", "median"]);
     println!(
         "{:<44} {:>9.1} ms {:>12}  {}",
@@ -258,7 +260,10 @@ fn failure_to_badge(samples: u32) -> Result {
                 number(&["failure_to_badge", state, "minimal_max"])
             ),
         );
-        for (who, key) in [("Gateway Doctor", "ours_extra"), ("baseline", "minimal_extra")] {
+        for (who, key) in [
+            ("Gateway Doctor", "ours_extra"),
+            ("baseline", "minimal_extra"),
+        ] {
             let extra = |name: &str| {
                 figures
                     .pointer(&format!("/failure_to_badge/{state}/{key}/{name}"))
@@ -289,8 +294,8 @@ fn page_load_overhead(loads: u32) -> Result {
          the ratio of medians (1000 resamples, seeded)"
     );
     println!(
-        "{:<30} {:>10} {:>10} {:>7} {:>16}  {}",
-        "browser, measure", "with", "without", "ratio", "95 % interval", "target: median <= 1.02, upper <= 1.05"
+        "{:<36} {:>10} {:>10} {:>7} {:>16}  target: median <= 1.02, upper <= 1.05",
+        "browser, measure", "with", "without", "ratio", "95 % interval",
     );
     let loads_figures = figures.get("load").cloned().unwrap_or(Value::Null);
     for browser in ["chromium", "firefox"] {
@@ -298,7 +303,7 @@ fn page_load_overhead(loads: u32) -> Result {
             continue;
         };
         if let Some(error) = one.get("error").and_then(Value::as_str) {
-            println!("{browser:<30} not measured: {error}");
+            println!("{browser:<36} not measured: {error}");
             continue;
         }
         for (measure, key) in [
@@ -313,7 +318,7 @@ fn page_load_overhead(loads: u32) -> Result {
                 ""
             };
             println!(
-                "{:<30} {:>7.2} ms {:>7.2} ms {:>7.3} {:>16}  {}",
+                "{:<36} {:>7.2} ms {:>7.2} ms {:>7.3} {:>16}  {}",
                 format!("{browser}, {measure}"),
                 n("with_extension"),
                 n("without_extension"),
@@ -400,12 +405,19 @@ fn real_browser_recovery(lengths: &[&str], baseline_trials: u32) -> Result {
          tabs' pages, first visits included, until the application is back or a minute has passed)"
     );
     println!(
-        "{:>7}  {:<10} {:>8} {:>10} {:>10} {:>9} {:>12} {:>10}  {}",
-        "outage", "strategy", "outages", "median", "worst", "tabs not", "requests in", "in first", "targets (ours):"
+        "{:>7}  {:<10} {:>8} {:>10} {:>10} {:>9} {:>12} {:>10}  targets (ours):",
+        "outage", "strategy", "outages", "median", "worst", "tabs not", "requests in", "in first",
     );
     println!(
-        "{:>7}  {:<10} {:>8} {:>10} {:>10} {:>9} {:>12} {:>10}  {}",
-        "", "", "", "delay", "delay", "back", "outage (max)", "min (max)", "median <= 1.5 s, first minute <= 30"
+        "{:>7}  {:<10} {:>8} {:>10} {:>10} {:>9} {:>12} {:>10}  median <= 1.5 s, first minute <= 30",
+        "",
+        "",
+        "",
+        "delay",
+        "delay",
+        "back",
+        "outage (max)",
+        "min (max)",
     );
     let rows = figures
         .get("rows")
