@@ -37,13 +37,8 @@ globalThis.addEventListener('offline', () => forward('offline')({}));
 // says whether it was done.
 api.runtime.onMessage.addListener((message, sender, sendResponse) => {
   if (sender.id !== api.runtime.id || typeof message !== 'object' || message === null) return false;
-  const details = {
-    type: message.type,
-    tabId: message.tabId,
-    senderUrl: sender.url,
-    senderTabId: sender.tab?.id,
-    senderFrameId: sender.frameId,
-  };
+  const from = { url: sender.url, tabId: sender.tab?.id, frameId: sender.frameId };
+  const details = { message, sender: from };
   handle('message', details).then(
     () => sendResponse({ ok: true }),
     (error) => sendResponse({ ok: false, error: String(error) }),

@@ -2,6 +2,27 @@
 //! page, which can reach it; it may only open the details for its own tab (the banner's button).
 //! Everything else comes only from the extension's own pages (the popup).
 
+use serde::{Deserialize, Serialize};
+
+/// Every runtime message the popup and the banner send the background, as they send it
+/// (`{"type": "run-checks", "tabId": 4}`): one type, built and read by serde on both sides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Message {
+    /// The banner's button: open the details for the tab the banner is in.
+    OpenDetails,
+    /// The popup: stop auto-retry for the tab.
+    CancelRetry {
+        #[serde(rename = "tabId")]
+        tab_id: i64,
+    },
+    /// The popup: run the checks again now.
+    RunChecks {
+        #[serde(rename = "tabId")]
+        tab_id: i64,
+    },
+}
+
 /// What the background was asked to do, once admitted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Request {
@@ -11,7 +32,8 @@ pub enum Request {
 }
 
 /// Who sent a message, as the browser reports it (`runtime.MessageSender`).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct Sender {
     /// The sender's document address.
     pub url: Option<String>,
@@ -20,10 +42,10 @@ pub struct Sender {
     pub frame_id: Option<f64>,
 }
 
-/// Decides whether to carry out a message. `extension_base` is `runtime.getURL("")`.
+/// Decides whether to carry out a message (`None`: it was not one of ours, or unreadable).
+/// `extension_base` is `runtime.getURL("")`.
 pub fn admit(
-    kind: Option<&str>,
-    tab_id: Option<f64>,
+    message: Option<Message>,
     sender: &Sender,
     extension_base: &str,
 ) -> Result<Request, &'static str> {
@@ -32,23 +54,28 @@ pub fn admit(
             .url
             .as_deref()
             .is_some_and(|url| url.starts_with(extension_base));
-    let whole = |id: Option<f64>| {
-        id.filter(|id| id.fract() == 0.0 && *id >= 0.0 && *id <= 9.0e15)
-            .map(|id| id as i64)
-    };
+    let message = message.ok_or("not a message Gateway Doctor knows")?;
     if from_extension_page {
-        let tab_id = whole(tab_id).ok_or("no tab named")?;
-        return match kind {
-            Some("cancel-retry") => Ok(Request::CancelRetry { tab_id }),
-            Some("run-checks") => Ok(Request::RunChecks { tab_id }),
-            _ => Err("unknown request from an extension page"),
+        let valid = |tab_id: i64| (tab_id >= 0).then_some(tab_id).ok_or("no tab named");
+        return match message {
+            Message::CancelRetry { tab_id } => Ok(Request::CancelRetry {
+                tab_id: valid(tab_id)?,
+            }),
+            Message::RunChecks { tab_id } => Ok(Request::RunChecks {
+                tab_id: valid(tab_id)?,
+            }),
+            Message::OpenDetails => Err("unknown request from an extension page"),
         };
     }
     // A content script: its own tab's top frame, and only the banner's one request.
     let top_frame = sender.frame_id == Some(0.0);
-    match (kind, whole(sender.tab_id)) {
-        (Some("open-details"), Some(tab_id)) if top_frame => Ok(Request::OpenDetails { tab_id }),
-        (Some("open-details"), _) => Err("open-details only from a tab's top frame"),
+    let own_tab = sender
+        .tab_id
+        .filter(|id| id.fract() == 0.0 && *id >= 0.0 && *id <= 9.0e15)
+        .map(|id| id as i64);
+    match (message, own_tab) {
+        (Message::OpenDetails, Some(tab_id)) if top_frame => Ok(Request::OpenDetails { tab_id }),
+        (Message::OpenDetails, _) => Err("open-details only from a tab's top frame"),
         _ => Err("a web page's script may only open the details"),
     }
 }
@@ -56,6 +83,13 @@ pub fn admit(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn message(kind: &str, tab_id: i64) -> Option<Message> {
+        match kind {
+            "cancel-retry" => Some(Message::CancelRetry { tab_id }),
+            _ => Some(Message::RunChecks { tab_id }),
+        }
+    }
 
     const BASE: &str = "chrome-extension://abcdef/";
 
@@ -77,48 +111,73 @@ mod tests {
         );
         for sender in [popup, as_tab] {
             assert_eq!(
-                admit(Some("cancel-retry"), Some(4.0), &sender, BASE),
+                admit(Some(Message::CancelRetry { tab_id: 4 }), &sender, BASE),
                 Ok(Request::CancelRetry { tab_id: 4 })
             );
             assert_eq!(
-                admit(Some("run-checks"), Some(4.0), &sender, BASE),
+                admit(Some(Message::RunChecks { tab_id: 4 }), &sender, BASE),
                 Ok(Request::RunChecks { tab_id: 4 })
             );
-            assert!(admit(Some("cancel-retry"), Some(4.5), &sender, BASE).is_err());
-            assert!(admit(Some("cancel-retry"), None, &sender, BASE).is_err());
-            assert!(admit(Some("delete-everything"), Some(4.0), &sender, BASE).is_err());
+            assert!(admit(Some(Message::CancelRetry { tab_id: -1 }), &sender, BASE).is_err());
+            assert!(admit(Some(Message::OpenDetails), &sender, BASE).is_err());
+            assert!(admit(None, &sender, BASE).is_err());
         }
+    }
+
+    #[test]
+    fn messages_are_read_as_sent_and_anything_else_is_none() {
+        let read = |json: &str| serde_json::from_str::<Message>(json).ok();
+        assert_eq!(
+            read(r#"{"type":"run-checks","tabId":4}"#),
+            Some(Message::RunChecks { tab_id: 4 })
+        );
+        assert_eq!(
+            read(r#"{"type":"open-details","tabId":3}"#),
+            Some(Message::OpenDetails)
+        );
+        for bad in [
+            r#"{"type":"run-checks","tabId":4.5}"#,
+            r#"{"type":"run-checks"}"#,
+            r#"{"type":"delete-everything","tabId":1}"#,
+            r#"{"tabId":1}"#,
+            "null",
+            "[]",
+        ] {
+            assert_eq!(read(bad), None, "{bad}");
+        }
+        // Built by the popup the same way.
+        let sent = serde_json::to_string(&Message::CancelRetry { tab_id: 9 }).unwrap_or_default();
+        assert_eq!(sent, r#"{"type":"cancel-retry","tabId":9}"#);
     }
 
     #[test]
     fn a_web_page_may_only_open_its_own_details() {
         let script = page("https://shop.example/cart", Some(7.0), Some(0.0));
         for kind in ["cancel-retry", "run-checks"] {
-            assert!(
-                admit(Some(kind), Some(7.0), &script, BASE).is_err(),
-                "{kind}"
-            );
-            assert!(
-                admit(Some(kind), Some(3.0), &script, BASE).is_err(),
-                "{kind}"
-            );
+            assert!(admit(message(kind, 7), &script, BASE).is_err(), "{kind}");
+            assert!(admit(message(kind, 3), &script, BASE).is_err(), "{kind}");
         }
         // The tab named in the message is ignored: the sender's own tab is used.
         assert_eq!(
-            admit(Some("open-details"), Some(3.0), &script, BASE),
+            admit(Some(Message::OpenDetails), &script, BASE),
             Ok(Request::OpenDetails { tab_id: 7 })
         );
         let frame = page("https://ads.example/", Some(7.0), Some(12.0));
-        assert!(admit(Some("open-details"), None, &frame, BASE).is_err());
+        assert!(admit(Some(Message::OpenDetails), &frame, BASE).is_err());
         // A page whose address merely mentions the extension is still a page.
         let sneaky = page(
             "https://evil.example/?chrome-extension://abcdef/",
             Some(7.0),
             Some(0.0),
         );
-        assert!(admit(Some("cancel-retry"), Some(7.0), &sneaky, BASE).is_err());
+        assert!(admit(Some(Message::CancelRetry { tab_id: 7 }), &sneaky, BASE).is_err());
         let no_tab = page("https://shop.example/", None, Some(0.0));
-        assert!(admit(Some("open-details"), None, &no_tab, BASE).is_err());
-        assert!(admit(Some("cancel-retry"), Some(1.0), &Sender::default(), "").is_err());
+        assert!(admit(Some(Message::OpenDetails), &no_tab, BASE).is_err());
+        assert!(admit(
+            Some(Message::CancelRetry { tab_id: 1 }),
+            &Sender::default(),
+            ""
+        )
+        .is_err());
     }
 }

@@ -309,7 +309,7 @@ fn until(retry_after: RetryAfter, now_ms: u64) -> u64 {
     now_ms.saturating_add(wait_ms)
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use proptest::prelude::*;

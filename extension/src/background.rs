@@ -1,14 +1,14 @@
 //! The background entry point: one browser event in, the core's actions carried out.
 
 use super::api::{extension_api, message, object, ExtensionApi};
-use super::retry;
 use super::storage::{self, tab_key, unassigned_key};
-use super::{banner, checks, failed_page};
+use super::{banner, checks, failed_page, polite, retry, settings_store};
+use gateway_doctor::engine::{self, needs_settings, Effect, Event, World};
 use gateway_doctor::incident::RequestDetails;
-use gateway_doctor::messages::{admit, Request, Sender};
-use gateway_doctor::page_excerpt::compact as compact_page;
-use gateway_doctor::tracker::{decide, Action, Stored, TabEvent};
+use gateway_doctor::messages::{admit, Message, Request, Sender};
+use gateway_doctor::tracker::TabEvent;
 use serde::Deserialize;
+use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -29,112 +29,101 @@ struct NavigationDetails {
 }
 
 /// Handles one event forwarded by `background.js`. `kind` names the listener:
-/// `completed`, `error` (webRequest), `committed`, `navigation-failed` (webNavigation) or
-/// `removed` (tabs).
+/// `completed`, `error` (webRequest), `committed`, `navigation-failed` (webNavigation),
+/// `removed` (tabs), `alarm`, `online`, `offline` or `message`.
 #[wasm_bindgen]
 pub async fn handle_event(kind: String, details: JsValue) -> Result<(), JsValue> {
+    let event = match kind.as_str() {
+        "alarm" => Event::Tick {
+            online: retry::online(),
+        },
+        "online" => Event::Connectivity { online: true },
+        "offline" => Event::Connectivity { online: false },
+        "message" => Event::Message(read_message(&details)?),
+        _ => Event::Tab(parse_event(&kind, details)?),
+    };
+    dispatch(event).await
+}
+
+thread_local! {
+    /// The end of the queue: events are handled one at a time, in arrival order (a commit must
+    /// see the incident that the request before it stored), whether the browser or one of our
+    /// own checks, probes or timers sent them.
+    static QUEUE: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };
+}
+
+/// Queues `event` and waits until it has been handled.
+pub async fn dispatch(event: Event) -> Result<(), JsValue> {
+    let previous = QUEUE.with(|q| q.borrow_mut().take());
+    let done = wasm_bindgen_futures::future_to_promise(async move {
+        if let Some(previous) = previous {
+            let _ = JsFuture::from(previous).await;
+        }
+        // Never rejects: the queue goes on; the caller hears the outcome.
+        Ok(match run(event).await {
+            Ok(()) => JsValue::NULL,
+            Err(error) => error,
+        })
+    });
+    QUEUE.with(|q| *q.borrow_mut() = Some(done.clone()));
+    let outcome = JsFuture::from(done).await?;
+    if outcome.is_null() {
+        Ok(())
+    } else {
+        Err(outcome)
+    }
+}
+
+/// Queues `event` from inside an effect (a check, a probe, a timer): never waited for there,
+/// which would wait for itself.
+pub fn dispatch_later(event: Event) {
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(error) = dispatch(event).await {
+            web_sys::console::warn_2(&"Gateway Doctor:".into(), &error);
+        }
+    });
+}
+
+/// Loads what the event concerns, asks the engine, carries out its effects in order.
+async fn run(event: Event) -> Result<(), JsValue> {
     let api = extension_api()?;
-    match kind.as_str() {
-        "alarm" => return retry::pump(&api).await,
-        "online" => return retry::on_online(&api, true).await,
-        "offline" => return retry::on_online(&api, false).await,
-        "message" => return on_message(&api, details).await,
-        _ => {}
+    let mut world = World::default();
+    if let Some(tab_id) = event.tab_id() {
+        world.tab = storage::load_tab(&api, tab_id).await?;
     }
-    let event = parse_event(&kind, details)?;
-    let stored = match &event {
-        TabEvent::Committed { tab_id, .. } | TabEvent::NavigationFailed { tab_id, .. } => Stored {
-            tab: storage::load_tab(&api, *tab_id).await?,
-            unassigned: storage::load_unassigned(&api).await?,
-        },
-        TabEvent::Completed(details) | TabEvent::Errored(details) => Stored {
-            tab: match details.tab_id.filter(|id| *id >= 0) {
-                Some(tab_id) => storage::load_tab(&api, tab_id).await?,
-                None => None,
-            },
-            unassigned: None,
-        },
-        TabEvent::Closed { .. } => Stored::default(),
-    };
-    // A good load (not a commit of another page) is what proves a retried site is back.
-    let loaded_url = match &event {
-        TabEvent::Completed(details) => Some(details.url.clone()),
-        _ => None,
-    };
-    for action in decide(event, stored, js_sys::Date::now()) {
-        let follow_up = retry_follow_up(&action, loaded_url.as_deref());
-        let new_failure = match &action {
-            Action::Remember { tab_id, incident } => Some((*tab_id, incident.clone())),
-            _ => None,
-        };
-        carry_out(&api, action).await?;
-        if let Some((tab_id, incident)) = new_failure {
-            checks::start(tab_id, incident, false);
-        }
-        if let Some(follow_up) = follow_up {
-            // Auto-retry trouble must not stop the badge and the popup from working.
-            if let Err(error) = follow_up.run(&api).await {
-                web_sys::console::warn_2(&"Gateway Doctor: auto-retry".into(), &error);
+    if event.concerns_unassigned() {
+        world.unassigned = storage::load_unassigned(&api).await?;
+    }
+    if needs_settings(&event, world.unassigned.is_some()) {
+        world.settings = settings_store::load(&api).await;
+    }
+    world.watchers = retry::take_watchers(&api).await?;
+    let effects = engine::handle(&mut world, event, js_sys::Date::now());
+    retry::put_back(world.watchers);
+    let mut outcome = Ok(());
+    for effect in effects {
+        if let Err(error) = carry_out(&api, effect).await {
+            // One effect that failed (a full storage, a closed tab) must not stop the others.
+            web_sys::console::warn_2(&"Gateway Doctor:".into(), &error);
+            if outcome.is_ok() {
+                outcome = Err(error);
             }
         }
     }
-    Ok(())
+    outcome
 }
 
-/// What auto-retry must hear about after a tracker action.
-enum RetryFollowUp {
-    Failed(i64, Box<gateway_doctor::incident::Incident>),
-    Loaded(i64, String),
-    Gone(i64),
-}
-
-impl RetryFollowUp {
-    async fn run(self, api: &ExtensionApi) -> Result<(), JsValue> {
-        match self {
-            RetryFollowUp::Failed(tab_id, incident) => {
-                retry::on_failure(api, tab_id, &incident).await
-            }
-            RetryFollowUp::Loaded(tab_id, url) => retry::on_loaded(api, tab_id, &url).await,
-            RetryFollowUp::Gone(tab_id) => retry::on_gone(api, tab_id).await,
-        }
-    }
-}
-
-fn retry_follow_up(action: &Action, loaded_url: Option<&str>) -> Option<RetryFollowUp> {
-    match action {
-        Action::Remember { tab_id, incident } => {
-            Some(RetryFollowUp::Failed(*tab_id, Box::new(incident.clone())))
-        }
-        Action::Forget { tab_id } => Some(match loaded_url {
-            Some(url) => RetryFollowUp::Loaded(*tab_id, url.to_string()),
-            None => RetryFollowUp::Gone(*tab_id),
-        }),
-        _ => None,
-    }
-}
-
-/// Runtime messages: `{type, tabId}` plus who sent it (`senderUrl`, `senderTabId`,
-/// `senderFrameId`, added by background.js from the browser's own sender record). What may be
-/// asked, and by whom, is `gateway_doctor::messages::admit`'s decision; a refusal is an error with the
-/// reason.
-async fn on_message(api: &ExtensionApi, details: JsValue) -> Result<(), JsValue> {
-    let field = |name: &str| js_sys::Reflect::get(&details, &name.into()).ok();
-    let sender = Sender {
-        url: field("senderUrl").and_then(|v| v.as_string()),
-        tab_id: field("senderTabId").and_then(|v| v.as_f64()),
-        frame_id: field("senderFrameId").and_then(|v| v.as_f64()),
-    };
-    let kind = field("type").and_then(|v| v.as_string());
-    let tab_id = field("tabId").and_then(|v| v.as_f64());
-    let base = api.runtime().get_url("");
-    match admit(kind.as_deref(), tab_id, &sender, &base) {
-        Ok(Request::OpenDetails { tab_id }) => banner::open_details(api, tab_id).await,
-        Ok(Request::CancelRetry { tab_id }) => retry::on_cancel(api, tab_id).await,
-        Ok(Request::RunChecks { tab_id }) => checks::run_again(api, tab_id).await,
-        Err(reason) => Err(JsValue::from_str(&format!(
-            "Gateway Doctor: refused {kind:?}: {reason}"
-        ))),
-    }
+/// A runtime message: `{message, sender}`, the message as sent (`gateway_doctor::messages::Message`)
+/// and who sent it as the browser reports it (never what the message says of itself). What may be
+/// asked, and by whom, is `gateway_doctor::messages::admit`'s decision; a refusal is an error with
+/// the reason.
+fn read_message(details: &JsValue) -> Result<Request, JsValue> {
+    let field = |name: &str| js_sys::Reflect::get(details, &name.into()).unwrap_or(JsValue::NULL);
+    let message = serde_wasm_bindgen::from_value::<Message>(field("message")).ok();
+    let sender = serde_wasm_bindgen::from_value::<Sender>(field("sender")).unwrap_or_default();
+    let base = extension_api()?.runtime().get_url("");
+    admit(message, &sender, &base)
+        .map_err(|reason| JsValue::from_str(&format!("Gateway Doctor: refused: {reason}")))
 }
 
 /// Reads a forwarded browser event; malformed details give a clear error, never a panic.
@@ -178,32 +167,68 @@ fn parse_request(details: JsValue) -> Result<RequestDetails, serde_wasm_bindgen:
     serde_wasm_bindgen::from_value(details)
 }
 
-async fn carry_out(api: &ExtensionApi, action: Action) -> Result<(), JsValue> {
-    match action {
-        Action::Remember { tab_id, incident } => {
-            storage::save(api, &tab_key(tab_id), &incident).await
-        }
-        Action::RememberUnassigned { incident } => {
-            storage::save(api, &unassigned_key(), &incident).await
-        }
-        Action::ForgetUnassigned => storage::remove(api, &unassigned_key()).await,
-        Action::Forget { tab_id } => storage::forget_tab(api, tab_id).await,
-        Action::ShowBadge { tab_id, text, host } => {
+async fn carry_out(api: &ExtensionApi, effect: Effect) -> Result<(), JsValue> {
+    match effect {
+        Effect::SetBadge { tab_id, text, host } => {
             let title = message(api, "badgeTitle", &[text.clone(), host]);
             set_badge(api, tab_id, &text, &title).await
         }
-        Action::ReadErrorPage { tab_id, at_ms, .. } => {
-            // Off the event queue: it waits for the page to finish loading.
-            let api = extension_api()?;
-            wasm_bindgen_futures::spawn_local(async move {
-                read_error_page(&api, tab_id, at_ms).await;
-            });
-            Ok(())
-        }
-        Action::ClearBadge { tab_id } => {
+        Effect::ClearBadge { tab_id } => {
             let title = message(api, "extName", &[]);
             set_badge(api, tab_id, "", &title).await
         }
+        Effect::StoreIncident { tab_id, incident } => {
+            storage::save(api, &tab_key(tab_id), &incident).await
+        }
+        Effect::StoreUnassigned { incident } => {
+            storage::save(api, &unassigned_key(), &incident).await
+        }
+        Effect::ForgetUnassigned => storage::remove(api, &unassigned_key()).await,
+        Effect::ForgetTab { tab_id } => storage::forget_tab(api, tab_id).await,
+        Effect::ReadErrorPage { tab_id, at_ms, .. } => {
+            // Off the queue: it waits for the page to finish loading.
+            wasm_bindgen_futures::spawn_local(read_error_page(tab_id, at_ms));
+            Ok(())
+        }
+        Effect::StartChecks {
+            tab_id,
+            incident,
+            again,
+        } => {
+            checks::start(tab_id, *incident, again);
+            Ok(())
+        }
+        Effect::HoldOrigin { origin, until_ms } => {
+            polite::hold(&origin, until_ms).await;
+            Ok(())
+        }
+        Effect::SaveNote { tab_id, note } => retry::save_note(api, tab_id, note).await,
+        Effect::ClearNote { tab_id } => retry::clear_note(api, tab_id).await,
+        Effect::SaveRetryState => retry::save_state(api).await,
+        Effect::Probe { origin, url } => {
+            retry::start_probe(origin, url);
+            Ok(())
+        }
+        Effect::Reload { tab_ids, notify } => {
+            let api = extension_api()?;
+            wasm_bindgen_futures::spawn_local(async move {
+                retry::reload_all(&api, &tab_ids, notify).await;
+            });
+            Ok(())
+        }
+        Effect::WakeAt { at_ms } => retry::wake_at(api, at_ms).await,
+        Effect::ShowBanner { tab_id, incident } => {
+            if let Err(error) = banner::show(api, tab_id, &incident).await {
+                web_sys::console::debug_2(&"Gateway Doctor: no banner".into(), &error);
+            }
+            Ok(())
+        }
+        Effect::RefreshBanners { tab_ids } => {
+            banner::refresh(api, &tab_ids).await;
+            Ok(())
+        }
+        Effect::OpenDetails { tab_id } => banner::open_details(api, tab_id).await,
+        Effect::Refuse { reason } => Err(JsValue::from_str(&format!("Gateway Doctor: {reason}"))),
     }
 }
 
@@ -234,51 +259,34 @@ async fn set_badge(
     Ok(())
 }
 
-/// Reads the first 64 KB of the error page shown in `tab_id` once it has loaded, and adds it to
-/// the tab's incident if that is still the one stamped `at_ms`. Best effort: a tab that moved on,
-/// or a page the browser will not let us read, leaves the diagnosis to the headers.
-async fn read_error_page(api: &ExtensionApi, tab_id: i64, at_ms: f64) {
-    let key = tab_key(tab_id);
-    let current = |incident: &Option<gateway_doctor::incident::Incident>| {
-        incident.as_ref().filter(|i| i.at_ms == at_ms).cloned()
-    };
-    let Ok(Some(incident)) = storage::load(api, &key).await.map(|i| current(&i)) else {
+/// Reads the first 64 KB of the error page shown in `tab_id` once it has loaded, and hands it to
+/// the engine for the incident stamped `at_ms`. Best effort: a tab that moved on, or a page the
+/// browser will not let us read, leaves the diagnosis to the headers.
+async fn read_error_page(tab_id: i64, at_ms: f64) {
+    let Ok(api) = extension_api() else {
         return;
     };
-    let excerpt = match wait_until_loaded(api, tab_id, &incident).await {
-        Ok(true) => failed_page::run(api, tab_id, &incident, None).await,
+    let current = |incident: Option<gateway_doctor::incident::Incident>| {
+        incident.filter(|i| i.at_ms == at_ms)
+    };
+    let Ok(Some(incident)) = storage::load_tab(&api, tab_id).await.map(current) else {
+        return;
+    };
+    let text = match wait_until_loaded(&api, tab_id, &incident).await {
+        Ok(true) => failed_page::run(&api, tab_id, &incident, None).await,
         Ok(false) => return,
         Err(error) => Err(error),
     };
-    let excerpt = match excerpt {
-        Ok(Some(excerpt)) => excerpt.as_string().unwrap_or_default(),
-        Ok(None) => return,
+    match text {
+        Ok(Some(text)) => dispatch_later(Event::PageRead {
+            tab_id,
+            at_ms,
+            text: text.as_string().unwrap_or_default(),
+        }),
+        Ok(None) => {}
         Err(error) => {
             web_sys::console::debug_2(&"Gateway Doctor: error page not read".into(), &error);
-            return;
         }
-    };
-    // The tab may have moved on while the page was read.
-    let Ok(Some(mut incident)) = storage::load(api, &key).await.map(|i| current(&i)) else {
-        return;
-    };
-    incident.page_excerpt = Some(compact_page(&excerpt));
-    if let Err(error) = storage::save(api, &key, &incident).await {
-        web_sys::console::warn_2(&"Gateway Doctor: could not store the page".into(), &error);
-    }
-    // A bot protection's page: its own badge, and auto-retry stands down.
-    let actions = gateway_doctor::tracker::after_page_read(tab_id, &incident);
-    let protected = !actions.is_empty();
-    for action in actions {
-        let _ = carry_out(api, action).await;
-    }
-    if protected {
-        if let Err(error) = retry::on_failure(api, tab_id, &incident).await {
-            web_sys::console::warn_2(&"Gateway Doctor: auto-retry".into(), &error);
-        }
-    }
-    if let Err(error) = banner::show(api, tab_id, &incident).await {
-        web_sys::console::debug_2(&"Gateway Doctor: no banner".into(), &error);
     }
 }
 

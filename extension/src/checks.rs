@@ -27,42 +27,14 @@ const CHECKER_TIMEOUT_MS: u32 = 6_000;
 const DNS_TIMEOUT_MS: u32 = 4_000;
 const CONNECTIVITY_TIMEOUT_MS: u32 = 4_000;
 
-thread_local! {
-    /// Failures whose checks were started (tab, time stamp): the browser may report one failure
-    /// more than once, and it is checked once.
-    static STARTED: RefCell<Vec<(i64, f64)>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Starts the checks for a new failure on `tab_id` (once per failure unless `again`).
+/// Starts the checks for the tab's failure (the engine decides when: once per failure, or
+/// again on the visitor's request).
 pub fn start(tab_id: i64, incident: Incident, again: bool) {
-    let first = STARTED.with(|started| {
-        let mut started = started.borrow_mut();
-        let key = (tab_id, incident.at_ms);
-        let first = !started.contains(&key);
-        if first {
-            started.push(key);
-            let excess = started.len().saturating_sub(200);
-            started.drain(..excess);
-        }
-        first
-    });
-    if !first && !again {
-        return;
-    }
     wasm_bindgen_futures::spawn_local(async move {
         if let Err(error) = start_all(tab_id, incident, again).await {
             web_sys::console::warn_2(&"Gateway Doctor: checks did not start".into(), &error);
         }
     });
-}
-
-/// Runs them again on the visitor's request (from the popup).
-pub async fn run_again(api: &ExtensionApi, tab_id: i64) -> Result<(), JsValue> {
-    let incident = storage::load_tab(api, tab_id)
-        .await?
-        .ok_or_else(|| JsValue::from_str("Gateway Doctor: no failed page in this tab"))?;
-    start(tab_id, incident, true);
-    Ok(())
 }
 
 /// `again`: the visitor asked; refetch now rather than share a recent refetch of the site.
@@ -159,18 +131,20 @@ async fn run_one(
     Ok(())
 }
 
-/// Auto-retry obeys the verdict: once the refetches have answered, what they prove decides
-/// whether waiting can fix this failure.
+/// Once a refetch has answered, the engine hears every record so far: the verdict they make
+/// decides whether auto-retry goes on.
 async fn follow_verdict(
     api: &ExtensionApi,
     tab_id: i64,
     incident: &Incident,
 ) -> Result<(), JsValue> {
     let records = check_store::load(api, tab_id).await?;
-    let evidence =
-        gateway_doctor::checks::record::evidence(incident.from_cache, incident.at_ms, &records);
-    let verdict = gateway_doctor::checks::verdict::decide(incident.failure, &evidence);
-    super::retry::on_verdict(api, tab_id, &verdict).await
+    super::background::dispatch_later(gateway_doctor::engine::Event::ChecksAnswered {
+        tab_id,
+        at_ms: incident.at_ms,
+        records,
+    });
+    Ok(())
 }
 
 fn fail(record: &mut CheckRecord, error: String) {

@@ -18,6 +18,7 @@ use gateway_doctor::view::checks::{
 };
 use gateway_doctor::view::steps::{visitor_steps, StepContext, StepView};
 use js_sys::Reflect;
+use serde::Serialize;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -303,13 +304,13 @@ impl LiveView {
     fn run_again(self: &Rc<Self>) {
         let view = Rc::clone(self);
         wasm_bindgen_futures::spawn_local(async move {
-            let request = object(&[
-                ("type", "run-checks".into()),
-                ("tabId", JsValue::from_f64(view.tab_id as f64)),
-            ]);
+            let request = gateway_doctor::messages::Message::RunChecks {
+                tab_id: view.tab_id,
+            }
+            .serialize(&serde_wasm_bindgen::Serializer::json_compatible());
             let sent = match request {
                 Ok(request) => JsFuture::from(view.api.runtime().send_message(&request)).await,
-                Err(error) => Err(error),
+                Err(error) => Err(error.into()),
             };
             if let Err(error) = sent {
                 web_sys::console::warn_2(&"Gateway Doctor: checks not restarted".into(), &error);

@@ -1,11 +1,12 @@
 //! The popup's auto-retry line: a live countdown with a stop button while the tab is being
 //! retried, or why it is not (a form, a failure waiting cannot fix, the settings...).
 
-use super::api::{message, object, ExtensionApi};
+use super::api::{message, ExtensionApi};
 use super::dom::{append, element, text};
 use super::retry_state::{note_key, state_key, RetryNote};
 use gateway_doctor::retry::{RetryPolicy, TabStatus, TabWaitState, Watchers, WatchersState};
 use js_sys::Reflect;
+use serde::Serialize;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -130,10 +131,8 @@ fn on_stop(
         let line = line.clone();
         let target = target.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let request = object(&[
-                ("type", "cancel-retry".into()),
-                ("tabId", JsValue::from_f64(tab_id as f64)),
-            ]);
+            let request = gateway_doctor::messages::Message::CancelRetry { tab_id }
+                .serialize(&serde_wasm_bindgen::Serializer::json_compatible());
             let sent = match request {
                 Ok(request) => JsFuture::from(api.runtime().send_message(&request))
                     .await

@@ -9,7 +9,7 @@
 //! auto-retry keeps watching a tab, and the popup and banner read the same records.
 
 mod retry;
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
 
 use crate::checks::record::CheckRecord;
@@ -50,6 +50,31 @@ pub enum Event {
     Connectivity { online: bool },
     /// An admitted runtime message (`crate::messages::admit`).
     Message(Request),
+}
+
+impl Event {
+    /// The tab whose stored incident the engine needs for this event.
+    pub fn tab_id(&self) -> Option<i64> {
+        match self {
+            Event::Tab(TabEvent::Completed(d)) | Event::Tab(TabEvent::Errored(d)) => {
+                d.tab_id.filter(|id| *id >= 0)
+            }
+            Event::Tab(TabEvent::Committed { tab_id, .. })
+            | Event::Tab(TabEvent::NavigationFailed { tab_id, .. })
+            | Event::PageRead { tab_id, .. }
+            | Event::ChecksAnswered { tab_id, .. }
+            | Event::Message(Request::RunChecks { tab_id }) => Some(*tab_id),
+            _ => None,
+        }
+    }
+
+    /// Whether the engine needs the failure still waiting for its tab: a page shown may be its.
+    pub fn concerns_unassigned(&self) -> bool {
+        matches!(
+            self,
+            Event::Tab(TabEvent::Committed { .. }) | Event::Tab(TabEvent::NavigationFailed { .. })
+        )
+    }
 }
 
 /// What the engine needs to know, loaded by the browser layer before the call: only what the
@@ -267,6 +292,9 @@ fn on_tab_event(world: &mut World, event: TabEvent, now_ms: f64, out: &mut Out) 
                     tab_id,
                     incident: Box::new(incident.clone()),
                 });
+                // Auto-retry first: a Retry-After it holds must be in place before any check
+                // sends a request.
+                retry::on_failure(world, tab_id, &incident, now_ms, out);
                 if new_failure {
                     out.push(Effect::StartChecks {
                         tab_id,
@@ -274,7 +302,6 @@ fn on_tab_event(world: &mut World, event: TabEvent, now_ms: f64, out: &mut Out) 
                         again: false,
                     });
                 }
-                retry::on_failure(world, tab_id, &incident, now_ms, out);
                 world.tab = Some(incident);
             }
             Action::RememberUnassigned { incident } => out.push(Effect::StoreUnassigned {

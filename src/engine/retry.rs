@@ -231,10 +231,10 @@ pub(super) fn pump(world: &mut World, now_ms: f64, out: &mut Out) {
         });
     }
     let watchers = &world.watchers;
+    let recheck = now.saturating_add(OFFLINE_RECHECK_MS);
     let at_ms = match watchers.next_wake_ms() {
-        None if !watchers.is_online() && !watchers.is_idle() => {
-            Some(now.saturating_add(OFFLINE_RECHECK_MS))
-        }
+        // Offline nothing is due, but look again soon: the `online` event may never come.
+        next if !watchers.is_online() => Some(next.map_or(recheck, |at| at.min(recheck))),
         next => next,
     };
     out.push(Effect::WakeAt { at_ms });

@@ -60,17 +60,13 @@ struct Browser {
 
 impl Browser {
     fn send(&mut self, world: &mut World, event: Event, now: f64) -> Vec<Effect> {
-        let tab = match &event {
-            Event::Tab(TabEvent::Completed(d)) | Event::Tab(TabEvent::Errored(d)) => d.tab_id,
-            Event::Tab(TabEvent::Committed { tab_id, .. })
-            | Event::Tab(TabEvent::NavigationFailed { tab_id, .. })
-            | Event::PageRead { tab_id, .. }
-            | Event::ChecksAnswered { tab_id, .. } => Some(*tab_id),
-            Event::Message(Request::RunChecks { tab_id }) => Some(*tab_id),
-            _ => None,
-        };
+        let tab = event.tab_id();
         world.tab = tab.and_then(|t| self.incidents.get(&t).cloned());
-        world.unassigned = self.unassigned.clone();
+        world.unassigned = if event.concerns_unassigned() {
+            self.unassigned.clone()
+        } else {
+            None
+        };
         let effects = handle(world, event, now);
         for effect in &effects {
             match effect {
@@ -259,7 +255,14 @@ fn retry_after_holds_every_request_to_the_origin() {
         name: "Retry-After".into(),
         value: Some("5".into()),
     }]);
-    browser.send(&mut world, Event::Tab(TabEvent::Completed(details)), T0);
+    let effects = browser.send(&mut world, Event::Tab(TabEvent::Completed(details)), T0);
+    let hold = effects
+        .iter()
+        .position(|e| matches!(e, Effect::HoldOrigin { .. }));
+    let checks = effects
+        .iter()
+        .position(|e| matches!(e, Effect::StartChecks { .. }));
+    assert!(hold.is_some() && hold < checks, "{effects:?}");
     assert_eq!(
         browser.holds,
         vec![("https://shop.example:443".to_string(), T0 as u64 + 5_000)]
@@ -348,6 +351,21 @@ fn settings_decide_whether_a_failure_is_watched() {
     post.method = Some("POST".into());
     browser.send(&mut world, Event::Tab(TabEvent::Completed(post)), T0);
     assert_eq!(browser.notes.get(&4), Some(&RetryNote::NotGet));
+}
+
+#[test]
+fn offline_looks_again_every_second_and_probes_once_back_online() {
+    let (mut browser, mut world) = (Browser::default(), world());
+    browser.send(&mut world, failed(4, 502, T0), T0);
+    let effects = browser.send(&mut world, Event::Connectivity { online: false }, T0 + 10.0);
+    let wake = effects.iter().find_map(|e| match e {
+        Effect::WakeAt { at_ms } => *at_ms,
+        _ => None,
+    });
+    assert_eq!(wake, Some(T0 as u64 + 1_010));
+    // The `online` event never came: the next tick sees the browser online, and probes.
+    browser.send(&mut world, Event::Tick { online: true }, T0 + 20_000.0);
+    assert_eq!(browser.probes, vec![PAGE.to_string()]);
 }
 
 #[test]

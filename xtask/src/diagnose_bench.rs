@@ -36,6 +36,7 @@ pub fn run() -> Figures {
         from_cache: false,
         url_hash: None,
         latest_at_ms: 0.0,
+        retry_stopped: None,
     };
     for _ in 0..50 {
         black_box(diagnose(black_box(&incident)));
