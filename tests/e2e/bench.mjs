@@ -49,6 +49,9 @@ async function wasmReady() {
 async function loadOverhead(name, base) {
   const withExt = await launch(name);
   const without = await launch(name, { withExtension: false });
+  // The extension page that wrote the settings is closed: a visitor has no extension page open.
+  await withExt.helperPage?.close();
+  withExt.helperPage = null;
   try {
     const tabs = [await withExt.browser.newPage(), await without.browser.newPage()];
     const nav = [[], []];
