@@ -110,6 +110,11 @@ impl Incident {
     }
 
     /// Whether the browser's `url` (uncut) is the address that failed.
+    /// The failed address, split (`None` if it is not http(s)).
+    pub fn page(&self) -> Option<crate::page_url::PageUrl<'_>> {
+        crate::page_url::PageUrl::parse(&self.url)
+    }
+
     pub fn is_at(&self, url: &str) -> bool {
         truncate(url, MAX_URL) == self.url && url_hash(url) == self.url_hash
     }
@@ -216,19 +221,7 @@ pub fn truncate(text: &str, max_bytes: usize) -> String {
     text[..end].to_string()
 }
 
-/// The host part of an http(s) URL, without credentials or port; empty when there is none.
-pub fn host_of(url: &str) -> &str {
-    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = after_scheme
-        .split(['/', '?', '#'])
-        .next()
-        .unwrap_or_default();
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    if let Some(bracketed) = host_port.strip_prefix('[') {
-        return bracketed.split(']').next().unwrap_or_default();
-    }
-    host_port.split(':').next().unwrap_or_default()
-}
+pub use crate::page_url::host_of;
 
 /// Which tabs' incidents to forget first when storage is full: the oldest failures (unknown
 /// times, 0, first), never one of `keep`, at most `count`.

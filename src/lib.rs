@@ -10,6 +10,7 @@ pub mod incident;
 pub mod json;
 pub mod messages;
 pub mod page_excerpt;
+pub mod page_url;
 pub mod platform;
 pub mod politeness;
 pub mod retry;

@@ -22,7 +22,7 @@ pub(super) fn on_failure(
     now_ms: f64,
     out: &mut Out,
 ) {
-    let Some(origin) = origin_of(&incident.url) else {
+    let Some(origin) = incident.page().map(|page| page.origin()) else {
         return;
     };
     let now = ms(now_ms);

@@ -20,6 +20,18 @@ pub enum RetryNote {
 }
 
 impl RetryNote {
+    pub const ALL: [RetryNote; 9] = [
+        RetryNote::NotGet,
+        RetryNote::NotRetryable,
+        RetryNote::Off,
+        RetryNote::Excepted,
+        RetryNote::GaveUpTimeLimit,
+        RetryNote::GaveUpUnfixable,
+        RetryNote::Cancelled,
+        RetryNote::YourCookies,
+        RetryNote::BotProtection,
+    ];
+
     /// The `_locales` message that says it.
     pub fn message_key(self) -> &'static str {
         match self {

@@ -727,33 +727,5 @@ impl Watchers {
 /// `scheme://host:port` of an http(s) URL, lower-cased, with the default port filled in:
 /// the key of a watcher. `None` for other schemes or a URL without a host.
 pub fn origin_of(url: &str) -> Option<String> {
-    let (scheme, rest) = url.trim().split_once("://")?;
-    let scheme = scheme.to_ascii_lowercase();
-    let default_port = match scheme.as_str() {
-        "http" => "80",
-        "https" => "443",
-        _ => return None,
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let (host, port) = if let Some(bracketed) = host_port.strip_prefix('[') {
-        let (host, after) = bracketed.split_once(']')?;
-        (format!("[{host}]"), after.strip_prefix(':'))
-    } else {
-        match host_port.split_once(':') {
-            Some((host, port)) => (host.to_string(), Some(port)),
-            None => (host_port.to_string(), None),
-        }
-    };
-    if host.is_empty() || host == "[]" {
-        return None;
-    }
-    let port = port.filter(|p| !p.is_empty()).unwrap_or(default_port);
-    if !port.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some(format!(
-        "{scheme}://{}:{port}",
-        host.trim_end_matches('.').to_ascii_lowercase()
-    ))
+    crate::page_url::PageUrl::parse(url).map(|page| page.origin())
 }

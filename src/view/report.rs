@@ -92,7 +92,7 @@ const MAX_ADDRESSES: usize = 8;
 
 pub fn build_report(input: &ReportInput<'_>) -> Report {
     let incident = input.incident;
-    let (path, query) = path_and_query(&incident.url);
+    let (path, query) = crate::page_url::path_and_query(&incident.url);
     let clean = Scrubber {
         hidden_query: (!input.include_query && !query.is_empty()).then(|| format!("?{query}")),
     };
@@ -236,20 +236,6 @@ pub fn inert(text: &str) -> String {
             }
         })
         .collect()
-}
-
-/// The path (from its first `/`, `/` when empty) and the query of an http(s) URL; the fragment
-/// is dropped.
-fn path_and_query(url: &str) -> (&str, &str) {
-    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let rest = after_scheme
-        .find(['/', '?', '#'])
-        .map_or("", |at| &after_scheme[at..]);
-    let without_fragment = rest.split('#').next().unwrap_or_default();
-    let (path, query) = without_fragment
-        .split_once('?')
-        .unwrap_or((without_fragment, ""));
-    (if path.is_empty() { "/" } else { path }, query)
 }
 
 /// Milliseconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SSZ`; `None` outside years 1970-9999.
