@@ -9,6 +9,8 @@ use gateway_doctor::messages::{admit, Message, Request, Sender};
 use gateway_doctor::tracker::TabEvent;
 use serde::Deserialize;
 use std::cell::RefCell;
+use std::future::Future;
+use std::task::Poll;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -88,16 +90,33 @@ pub fn dispatch_later(event: Event) {
 async fn run(event: Event) -> Result<(), JsValue> {
     let api = extension_api()?;
     let mut world = World::default();
-    if let Some(tab_id) = event.tab_id() {
-        world.tab = storage::load_tab(&api, tab_id).await?;
-    }
+    // At a worker's start each of these waits for storage: wait for them together.
+    let tab = async {
+        match event.tab_id() {
+            Some(tab_id) => storage::load_tab(&api, tab_id).await,
+            None => Ok(None),
+        }
+    };
+    let settings = async {
+        match needs_settings(&event, false) {
+            true => Some(settings_store::cached(&api).await),
+            false => None,
+        }
+    };
+    let (tab, settings, watchers) = all3(tab, settings, retry::take_watchers(&api)).await;
+    world.tab = tab?;
+    world.watchers = watchers?;
     if event.concerns_unassigned() {
         world.unassigned = storage::load_unassigned(&api).await?;
     }
-    if needs_settings(&event, world.unassigned.is_some()) {
-        world.settings = settings_store::load(&api).await;
-    }
-    world.watchers = retry::take_watchers(&api).await?;
+    world.settings = match settings {
+        Some(settings) => settings,
+        // A commit that places a waiting failure needs them too.
+        None if needs_settings(&event, world.unassigned.is_some()) => {
+            settings_store::cached(&api).await
+        }
+        None => Default::default(),
+    };
     let effects = engine::handle(&mut world, event, js_sys::Date::now());
     retry::put_back(world.watchers);
     let mut outcome = Ok(());
@@ -111,6 +130,41 @@ async fn run(event: Event) -> Result<(), JsValue> {
         }
     }
     outcome
+}
+
+/// Polls three futures together until all are done.
+async fn all3<A, B, C>(
+    a: impl Future<Output = A>,
+    b: impl Future<Output = B>,
+    c: impl Future<Output = C>,
+) -> (A, B, C) {
+    let (mut a, mut b, mut c) = (Box::pin(a), Box::pin(b), Box::pin(c));
+    let (mut done_a, mut done_b, mut done_c) = (None, None, None);
+    std::future::poll_fn(move |cx| {
+        if done_a.is_none() {
+            if let Poll::Ready(value) = a.as_mut().poll(cx) {
+                done_a = Some(value);
+            }
+        }
+        if done_b.is_none() {
+            if let Poll::Ready(value) = b.as_mut().poll(cx) {
+                done_b = Some(value);
+            }
+        }
+        if done_c.is_none() {
+            if let Poll::Ready(value) = c.as_mut().poll(cx) {
+                done_c = Some(value);
+            }
+        }
+        match (done_a.take(), done_b.take(), done_c.take()) {
+            (Some(a), Some(b), Some(c)) => Poll::Ready((a, b, c)),
+            (a, b, c) => {
+                (done_a, done_b, done_c) = (a, b, c);
+                Poll::Pending
+            }
+        }
+    })
+    .await
 }
 
 /// A runtime message: `{message, sender}`, the message as sent (`gateway_doctor::messages::Message`)

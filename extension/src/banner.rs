@@ -18,7 +18,7 @@ pub async fn show(api: &ExtensionApi, tab_id: i64, incident: &Incident) -> Resul
     if !matches!(incident.failure, Failure::Http { .. }) {
         return Ok(());
     }
-    if !settings_store::load(api).await.show_banner {
+    if !settings_store::cached(api).await.show_banner {
         return Ok(());
     }
     draw(api, tab_id, incident, false).await

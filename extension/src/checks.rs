@@ -40,7 +40,7 @@ pub fn start(tab_id: i64, incident: Incident, again: bool) {
 /// `again`: the visitor asked; refetch now rather than share a recent refetch of the site.
 async fn start_all(tab_id: i64, incident: Incident, again: bool) -> Result<(), JsValue> {
     let api = extension_api()?;
-    let settings = settings_store::load(&api).await;
+    let settings = settings_store::cached(&api).await;
     for check in [
         CheckId::Fresh,
         CheckId::Stranger,

@@ -100,6 +100,19 @@ pub async fn send_timed(
     (outcome, elapsed_ms)
 }
 
+/// Until when the site of `url` is held by a Retry-After (0: it is not).
+pub fn held_until(url: &str) -> u64 {
+    let Some(origin) = origin_of(url) else {
+        return 0;
+    };
+    POLICY.with(|p| {
+        p.borrow()
+            .as_ref()
+            .and_then(|p| p.origin(&origin).map(|o| o.hold_until_ms))
+            .unwrap_or(0)
+    })
+}
+
 /// The failed page itself carried a Retry-After: nothing goes to `origin` before `until_ms`.
 pub async fn hold(origin: &str, until_ms: u64) {
     ensure_loaded().await;

@@ -107,7 +107,14 @@ async fn probe(url: &str, timeout_ms: u64) -> ProbeOutcome {
     const MAX_WAIT_MS: u64 = 2_000;
     let timeout_ms = timeout_ms.min(u64::from(u32::MAX)) as u32;
     let Ok(response) = super::polite::send(url, &init, timeout_ms, MAX_WAIT_MS).await else {
-        return ProbeOutcome::Down { retry_after: None };
+        // Not sent, or no answer. Held by the site's Retry-After (a check's answer carried one):
+        // the next probe waits for it rather than for the backoff.
+        let now = js_sys::Date::now() as u64;
+        let held_ms = super::polite::held_until(url).saturating_sub(now);
+        let retry_after = (held_ms > 0).then(|| retry_after::RetryAfter::Seconds {
+            seconds: held_ms.div_ceil(1000),
+        });
+        return ProbeOutcome::Down { retry_after };
     };
     let retry_after = response
         .headers()
