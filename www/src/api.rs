@@ -1,69 +1,118 @@
-//! Routing and the JSON API: `/api/v1/check`, `/api/v1/health`, and the static pages.
+//! Routing and the JSON API: `/api/v1/check`, `/api/v1/health`, the operations endpoints
+//! (`/healthz`, `/readyz`, `/metrics`) and the static pages.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
 
-use crate::cache::Cache;
-use crate::check::{self, ResolveError};
-use crate::config::Config;
+use crate::check::{self, Lookup, ResolveError};
+use crate::config::{Config, DEFAULT_PORTS};
+use crate::metrics;
 use crate::query::parse_query;
-use crate::rate::{Decision, RateLimiter};
-use crate::server::{Request, Response};
+use crate::rate::{client_key, Decision};
+use crate::request::{Request, Response};
 use crate::static_files;
+use crate::store::Store;
 use crate::target::{self, Host, Scheme};
 
-/// Answers remembered at once.
-const CACHE_ENTRIES: usize = 1000;
+/// Checks running at once, from all clients; more get 503.
+const MAX_CHECKS: usize = 512;
+/// Checks running at once for one client (IPv4 address or IPv6 /64); more get 429.
+const MAX_CHECKS_PER_CLIENT: usize = 8;
 
 pub const FORBIDDEN: &str = "refused: private, loopback or link-local target";
 
-/// One check's answer, exactly as serialised.
-#[derive(Debug, Clone, Serialize)]
+/// One check's answer, exactly as serialised (and as kept in Redis).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckResult {
     pub host: String,
     pub port: u16,
-    pub scheme: &'static str,
+    pub scheme: String,
     pub up: bool,
     pub status: Option<u16>,
     pub time_ms: u64,
     pub address: Option<String>,
-    pub error: Option<&'static str>,
+    pub error: Option<String>,
     pub checked_at: u64,
     pub cached: bool,
 }
 
 pub struct App {
     allow_private: bool,
+    config: Config,
     timeout: Duration,
     static_root: PathBuf,
-    cache: Cache<(Scheme, Host, u16), CheckResult>,
-    rate: RateLimiter,
+    pub store: Arc<Store>,
+    lookup: Lookup,
+    checks: Arc<Semaphore>,
+    per_client: Mutex<HashMap<IpAddr, usize>>,
+    pub client_ip: crate::client_ip::ClientIp,
+}
+
+/// One client's check in flight; dropping it frees the client's slot.
+struct InFlight<'a> {
+    app: &'a App,
+    key: IpAddr,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        let mut map = self
+            .app
+            .per_client
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = map.get_mut(&self.key) {
+            *n -= 1;
+            if *n == 0 {
+                map.remove(&self.key);
+            }
+        }
+    }
 }
 
 impl App {
-    /// `static_root` must already be canonical.
-    pub fn new(config: &Config, static_root: PathBuf) -> Self {
-        App {
+    /// `static_root` must already be canonical. Runs inside the runtime (the resolver's
+    /// tasks are spawned on it).
+    pub fn new(config: &Config, static_root: PathBuf) -> Result<Self, String> {
+        let timeout = Duration::from_millis(config.timeout_ms);
+        Ok(App {
             allow_private: config.allow_private,
-            timeout: Duration::from_millis(config.timeout_ms),
+            config: config.clone(),
+            timeout,
             static_root,
-            cache: Cache::new(Duration::from_secs(config.cache_seconds), CACHE_ENTRIES),
-            rate: RateLimiter::new(config.rate_per_minute),
+            store: Arc::new(Store::new(
+                config.cache_seconds,
+                config.rate_per_minute,
+                config.redis.as_deref(),
+            )?),
+            lookup: Lookup::new(&config.resolvers, timeout)?,
+            checks: Arc::new(Semaphore::new(MAX_CHECKS)),
+            per_client: Mutex::new(HashMap::new()),
+            client_ip: crate::client_ip::ClientIp::new(
+                config.trusted_proxies.clone(),
+                config.client_header,
+            ),
+        })
+    }
+
+    /// The most one request may take: a check's budget and then some.
+    pub fn request_budget(&self) -> Duration {
+        self.timeout + Duration::from_secs(2)
+    }
+
+    pub async fn handle(&self, req: &Request) -> Response {
+        match req.path.as_str() {
+            "/healthz" | "/readyz" | "/metrics" => return self.operations(req),
+            _ => {}
         }
-    }
-
-    /// Forgets expired answers and idle rate counters (run every few seconds).
-    pub fn prune(&self) {
-        let now = Instant::now();
-        self.cache.prune(now);
-        self.rate.prune(now);
-    }
-
-    pub fn handle(&self, req: &Request) -> Response {
         if req.path != "/api" && !req.path.starts_with("/api/") {
             return static_files::serve(&self.static_root, req);
         }
@@ -75,32 +124,72 @@ impl App {
             return json_error(405, "method not allowed: use GET").header("Allow", "GET");
         }
         if req.path == "/api/v1/health" {
-            let body = serde_json::json!({ "ok": true, "version": env!("CARGO_PKG_VERSION") });
+            let body = serde_json::json!({
+                "ok": true,
+                "version": env!("CARGO_PKG_VERSION"),
+                "redis": redis_word(self.store.redis_up()),
+            });
             return json(200, &body);
         }
         self.check(req.peer, req.query.as_deref().unwrap_or(""))
+            .await
     }
 
-    fn check(&self, peer: IpAddr, query: &str) -> Response {
-        if let Decision::Deny { retry_after } = self.rate.check(peer, Instant::now()) {
+    /// `/healthz`: the process serves. `/readyz`: and Redis answers, when configured.
+    /// `/metrics`: Prometheus text.
+    fn operations(&self, req: &Request) -> Response {
+        if !matches!(req.method.as_str(), "GET" | "HEAD") {
+            return Response::text(405, "method not allowed").header("Allow", "GET, HEAD");
+        }
+        let redis = self.store.redis_up();
+        match req.path.as_str() {
+            "/healthz" => Response::text(200, "ok"),
+            "/readyz" if redis == Some(false) => Response::text(503, "not ready: redis down"),
+            "/readyz" => Response::text(200, "ready"),
+            _ => Response::new(
+                200,
+                "text/plain; version=0.0.4; charset=utf-8",
+                metrics::render(redis, crate::server::open_connections()),
+            ),
+        }
+        .header("Cache-Control", "no-store")
+    }
+
+    async fn check(&self, peer: IpAddr, query: &str) -> Response {
+        if let Decision::Deny { retry_after } = self.store.rate(peer).await {
+            metrics::RATE_LIMITED.inc();
             return json_error(429, "rate limited: try again later")
                 .header("Retry-After", retry_after.to_string());
         }
         let (scheme, host, port) = match parse_params(query) {
             Ok(params) => params,
-            Err(message) => return json_error(400, message),
+            Err(message) => {
+                metrics::BAD_REQUESTS.inc();
+                return json_error(400, message);
+            }
         };
-        let key = (scheme, host.clone(), port);
-        if let Some(mut hit) = self.cache.get(&key, Instant::now()) {
+        let key = format!("{}:{}:{}", scheme.as_str(), host, port);
+        if let Some(mut hit) = self.store.cache_get(&key).await {
+            metrics::CACHE_HITS.inc();
             hit.cached = true;
             return json(200, &hit);
         }
+        let Some(_in_flight) = self.enter(peer) else {
+            metrics::RATE_LIMITED.inc();
+            return json_error(429, "too many checks at once: try again shortly")
+                .header("Retry-After", "1");
+        };
+        let Ok(_slot) = self.checks.clone().try_acquire_owned() else {
+            metrics::BUSY.inc();
+            return json_error(503, "busy: try again shortly").header("Retry-After", "5");
+        };
 
         let started = Instant::now();
         let deadline = started + self.timeout;
-        let outcome = match check::resolve(&host, port, deadline) {
+        let outcome = match self.lookup.resolve(&host, port, deadline).await {
             Err(ResolveError::Busy) => {
-                return json_error(503, "busy: try again shortly").header("Retry-After", "5")
+                metrics::BUSY.inc();
+                return json_error(503, "busy: try again shortly").header("Retry-After", "5");
             }
             Err(ResolveError::Failed(failure)) => check::Outcome {
                 status: None,
@@ -111,27 +200,81 @@ impl App {
                 // Every address is vetted, and only these are connected to: no second lookup
                 // that a rebinding DNS server could answer differently.
                 if !self.allow_private && !target::all_public(&addrs) {
+                    metrics::REFUSED_PRIVATE.inc();
                     return json_error(403, FORBIDDEN);
                 }
-                check::probe(scheme, &host, port, &addrs, deadline)
+                // After the address vetting (a private target is refused as such on any port),
+                // before any connection.
+                if let Some(refusal) = self.port_refusal(port) {
+                    return refusal;
+                }
+                check::probe(scheme, &host, port, &addrs, deadline).await
             }
         };
+        let took = started.elapsed();
+        metrics::observe_check(took);
+        let up = outcome.status.is_some_and(|s| s < 500);
+        if up {
+            metrics::CHECKS_UP.inc();
+        } else {
+            metrics::CHECKS_DOWN.inc();
+        }
         let result = CheckResult {
             host: host.to_string(),
             port,
-            scheme: scheme.as_str(),
-            up: outcome.status.is_some_and(|s| s < 500),
+            scheme: scheme.as_str().to_string(),
+            up,
             status: outcome.status,
-            time_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            time_ms: u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
             address: outcome.address.map(|ip| ip.to_string()),
-            error: outcome.failure.map(check::Failure::code),
+            error: outcome.failure.map(|f| f.code().to_string()),
             checked_at: SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs()),
             cached: false,
         };
-        self.cache.insert(key, result.clone(), Instant::now());
+        self.store.cache_put(key, &result).await;
         json(200, &result)
+    }
+
+    /// The 403 for a port outside the allow-list, if it is.
+    fn port_refusal(&self, port: u16) -> Option<Response> {
+        if self.config.port_allowed(port) {
+            return None;
+        }
+        metrics::REFUSED_PORT.inc();
+        let allowed = match &self.config.ports {
+            Some(crate::config::Ports::List(list)) => list.clone(),
+            _ => DEFAULT_PORTS.to_vec(),
+        };
+        let allowed: Vec<String> = allowed.iter().map(u16::to_string).collect();
+        Some(json_error(
+            403,
+            &format!(
+                "refused: port not allowed (this checker asks {} only)",
+                allowed.join(", ")
+            ),
+        ))
+    }
+
+    /// Counts one more check in flight for `peer`, unless it has too many already.
+    fn enter(&self, peer: IpAddr) -> Option<InFlight<'_>> {
+        let key = client_key(peer);
+        let mut map = self.per_client.lock().unwrap_or_else(|e| e.into_inner());
+        let n = map.entry(key).or_insert(0);
+        if *n >= MAX_CHECKS_PER_CLIENT {
+            return None;
+        }
+        *n += 1;
+        Some(InFlight { app: self, key })
+    }
+}
+
+fn redis_word(state: Option<bool>) -> &'static str {
+    match state {
+        None => "off",
+        Some(true) => "up",
+        Some(false) => "down",
     }
 }
 
@@ -177,7 +320,7 @@ fn json(status: u16, body: &impl Serialize) -> Response {
         .header("X-Content-Type-Options", "nosniff")
 }
 
-fn json_error(status: u16, message: &str) -> Response {
+pub fn json_error(status: u16, message: &str) -> Response {
     json(status, &serde_json::json!({ "error": message }))
 }
 
@@ -236,7 +379,7 @@ mod tests {
         let result = CheckResult {
             host: "example.com".into(),
             port: 443,
-            scheme: "https",
+            scheme: "https".into(),
             up: true,
             status: Some(200),
             time_ms: 12,

@@ -1,13 +1,24 @@
 //! The outbound probe: resolve once, connect to an already-vetted address, send one HEAD
 //! (or GET after a 405/501) for `/`, and read no more than the status line of the answer.
+//! The request is written by hand and the answer read by the fuzzed `final_status`: no HTTP
+//! client library, so nothing follows redirects, decodes bodies or reads past 16 KB.
 
-use std::io::{self, Read, Write};
-use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
-use std::time::Instant;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
 
-use crate::deadline::DeadlineStream;
+use hickory_resolver::config::{
+    LookupIpStrategy, NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts,
+};
+use hickory_resolver::name_server::TokioConnectionProvider;
+use hickory_resolver::proto::xfer::Protocol;
+use hickory_resolver::TokioResolver;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::Semaphore;
+use tokio::time::{timeout_at, Instant};
+
 use crate::target::{Host, Scheme};
 
 pub const USER_AGENT: &str = concat!("GatewayDoctorChecker/", env!("CARGO_PKG_VERSION"));
@@ -15,7 +26,7 @@ pub const USER_AGENT: &str = concat!("GatewayDoctorChecker/", env!("CARGO_PKG_VE
 /// The most bytes read from a target before its final status line must have been seen.
 pub const MAX_RESPONSE_HEAD: usize = 16 * 1024;
 
-/// Name lookups running at once (a lookup that outlives its check keeps its thread).
+/// Name lookups running at once (each ends by its check's deadline).
 const MAX_LOOKUPS: usize = 64;
 
 /// Addresses tried, in resolver order, before giving up.
@@ -56,7 +67,7 @@ impl Failure {
         }
     }
 
-    fn from_io(e: &io::Error) -> Failure {
+    pub fn from_io(e: &io::Error) -> Failure {
         use io::ErrorKind as K;
         match e.kind() {
             K::ConnectionRefused => Failure::Refused,
@@ -79,37 +90,69 @@ pub enum ResolveError {
     Busy,
 }
 
-/// Every address `host` resolves to, looked up once. IP literals are not looked up.
-pub fn resolve(host: &Host, port: u16, deadline: Instant) -> Result<Vec<SocketAddr>, ResolveError> {
-    static LOOKUPS: AtomicUsize = AtomicUsize::new(0);
-    let name = match host {
-        Host::Ip(ip) => return Ok(vec![SocketAddr::new(*ip, port)]),
-        Host::Name(name) => name.clone(),
-    };
-    if LOOKUPS.fetch_add(1, Ordering::SeqCst) >= MAX_LOOKUPS {
-        LOOKUPS.fetch_sub(1, Ordering::SeqCst);
-        return Err(ResolveError::Busy);
+/// Name lookups with a hard deadline: hickory's async resolver, asked for the name with a
+/// trailing dot (a fully qualified name: no search domains), its future dropped at the
+/// deadline, so a DNS server that never answers holds a lookup slot no longer than the check.
+pub struct Lookup {
+    resolver: TokioResolver,
+    slots: Arc<Semaphore>,
+}
+
+impl Lookup {
+    /// The system's DNS servers (`/etc/resolv.conf`), or `servers` when given.
+    pub fn new(servers: &[SocketAddr], timeout: Duration) -> Result<Lookup, String> {
+        let (config, mut opts) = if servers.is_empty() {
+            hickory_resolver::system_conf::read_system_conf()
+                .map_err(|e| format!("cannot read the system's DNS configuration: {e}"))?
+        } else {
+            let mut config = ResolverConfig::new();
+            for server in servers {
+                config.add_name_server(NameServerConfig::new(*server, Protocol::Udp));
+                config.add_name_server(NameServerConfig::new(*server, Protocol::Tcp));
+            }
+            (config, ResolverOpts::default())
+        };
+        opts.timeout = timeout;
+        opts.attempts = 1;
+        opts.ndots = 0;
+        opts.ip_strategy = LookupIpStrategy::Ipv4AndIpv6;
+        opts.use_hosts_file = ResolveHosts::Always;
+        let resolver =
+            TokioResolver::builder_with_config(config, TokioConnectionProvider::default())
+                .with_options(opts)
+                .build();
+        Ok(Lookup {
+            resolver,
+            slots: Arc::new(Semaphore::new(MAX_LOOKUPS)),
+        })
     }
-    // The system resolver has no timeout of its own: run it on a thread and stop waiting at
-    // the deadline.
-    let (tx, rx) = mpsc::channel();
-    let spawned = std::thread::Builder::new()
-        .name("lookup".into())
-        .spawn(move || {
-            let found = (name.as_str(), port)
-                .to_socket_addrs()
-                .map(|addrs| addrs.collect::<Vec<_>>());
-            LOOKUPS.fetch_sub(1, Ordering::SeqCst);
-            let _ = tx.send(found);
-        });
-    if spawned.is_err() {
-        LOOKUPS.fetch_sub(1, Ordering::SeqCst);
-        return Err(ResolveError::Busy);
-    }
-    let wait = deadline.saturating_duration_since(Instant::now());
-    match rx.recv_timeout(wait) {
-        Ok(Ok(addrs)) if !addrs.is_empty() => Ok(addrs),
-        _ => Err(ResolveError::Failed(Failure::Dns)),
+
+    /// Every address `host` resolves to, looked up once. IP literals are not looked up.
+    pub async fn resolve(
+        &self,
+        host: &Host,
+        port: u16,
+        deadline: Instant,
+    ) -> Result<Vec<SocketAddr>, ResolveError> {
+        let name = match host {
+            Host::Ip(ip) => return Ok(vec![SocketAddr::new(*ip, port)]),
+            Host::Name(name) => format!("{name}."),
+        };
+        let Ok(_slot) = self.slots.clone().try_acquire_owned() else {
+            return Err(ResolveError::Busy);
+        };
+        match tokio::time::timeout_at(deadline, self.resolver.lookup_ip(name)).await {
+            Ok(Ok(found)) => {
+                let addrs: Vec<SocketAddr> =
+                    found.iter().map(|ip| SocketAddr::new(ip, port)).collect();
+                if addrs.is_empty() {
+                    Err(ResolveError::Failed(Failure::Dns))
+                } else {
+                    Ok(addrs)
+                }
+            }
+            _ => Err(ResolveError::Failed(Failure::Dns)),
+        }
     }
 }
 
@@ -125,7 +168,7 @@ pub struct Outcome {
 
 /// Probes `scheme://host:port/` through `addrs` (already vetted by the caller), finishing
 /// by `deadline` whatever the target does.
-pub fn probe(
+pub async fn probe(
     scheme: Scheme,
     host: &Host,
     port: u16,
@@ -133,7 +176,7 @@ pub fn probe(
     deadline: Instant,
 ) -> Outcome {
     let authority = host.authority(port, scheme);
-    let (stream, address) = match connect(addrs, deadline) {
+    let (stream, address) = match connect(addrs, deadline).await {
         Ok(found) => found,
         Err((failure, address)) => {
             return Outcome {
@@ -143,12 +186,13 @@ pub fn probe(
             }
         }
     };
-    let mut result = exchange(scheme, host, stream, "HEAD", &authority, deadline);
+    let mut result = exchange(scheme, host, stream, "HEAD", &authority, deadline).await;
     if matches!(result, Ok(405 | 501)) {
         // Some servers refuse HEAD: ask again with GET, on a new connection to the same address.
-        result = match TcpStream::connect_timeout(&address, left(deadline)) {
-            Ok(stream) => exchange(scheme, host, stream, "GET", &authority, deadline),
-            Err(e) => Err(Failure::from_io(&e)),
+        result = match timeout_at(deadline, TcpStream::connect(address)).await {
+            Ok(Ok(stream)) => exchange(scheme, host, stream, "GET", &authority, deadline).await,
+            Ok(Err(e)) => Err(Failure::from_io(&e)),
+            Err(_) => Err(Failure::Timeout),
         };
     }
     match result {
@@ -165,13 +209,7 @@ pub fn probe(
     }
 }
 
-fn left(deadline: Instant) -> std::time::Duration {
-    deadline
-        .saturating_duration_since(Instant::now())
-        .max(std::time::Duration::from_millis(1))
-}
-
-fn connect(
+async fn connect(
     addrs: &[SocketAddr],
     deadline: Instant,
 ) -> Result<(TcpStream, SocketAddr), (Failure, Option<IpAddr>)> {
@@ -180,15 +218,18 @@ fn connect(
         if Instant::now() >= deadline {
             return Err((Failure::Timeout, last.1));
         }
-        match TcpStream::connect_timeout(addr, left(deadline)) {
-            Ok(stream) => return Ok((stream, *addr)),
-            Err(e) => last = (Failure::from_io(&e), Some(addr.ip())),
+        match timeout_at(deadline, TcpStream::connect(addr)).await {
+            Ok(Ok(stream)) => return Ok((stream, *addr)),
+            Ok(Err(e)) => last = (Failure::from_io(&e), Some(addr.ip())),
+            Err(_) => return Err((Failure::Timeout, Some(addr.ip()))),
         }
     }
     Err(last)
 }
 
-fn exchange(
+/// One request on a fresh connection; the whole exchange, TLS handshake included, ends by
+/// `deadline`, so a slow-dripping server cannot stretch it.
+async fn exchange(
     scheme: Scheme,
     host: &Host,
     stream: TcpStream,
@@ -197,15 +238,23 @@ fn exchange(
     deadline: Instant,
 ) -> Result<u16, Failure> {
     let _ = stream.set_nodelay(true);
-    let stream = DeadlineStream::new(stream, deadline);
-    match scheme {
-        Scheme::Http => request(stream, method, authority),
-        Scheme::Https => tls::request(stream, host, method, authority),
-    }
+    let work = async {
+        match scheme {
+            Scheme::Http => request(stream, method, authority).await,
+            Scheme::Https => tls::request(stream, host, method, authority).await,
+        }
+    };
+    timeout_at(deadline, work)
+        .await
+        .unwrap_or(Err(Failure::Timeout))
 }
 
-/// Sends the request and reads up to the final status line.
-fn request<S: Read + Write>(mut stream: S, method: &str, authority: &str) -> Result<u16, Failure> {
+/// Sends the request and reads up to the final status line, at most `MAX_RESPONSE_HEAD` bytes.
+async fn request<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
+    method: &str,
+    authority: &str,
+) -> Result<u16, Failure> {
     // Only what a status needs: no path beyond "/", no query, no cookies.
     let head = format!(
         "{method} / HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: {USER_AGENT}\r\n\
@@ -213,14 +262,15 @@ fn request<S: Read + Write>(mut stream: S, method: &str, authority: &str) -> Res
     );
     stream
         .write_all(head.as_bytes())
-        .and_then(|()| stream.flush())
+        .await
         .map_err(|e| Failure::from_io(&e))?;
+    stream.flush().await.map_err(|e| Failure::from_io(&e))?;
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 4096];
     loop {
         let room = MAX_RESPONSE_HEAD - buf.len();
         let want = room.min(chunk.len());
-        let n = match stream.read(&mut chunk[..want]) {
+        let n = match stream.read(&mut chunk[..want]).await {
             Ok(0) if buf.is_empty() => return Err(Failure::Empty),
             Ok(0) => return Err(Failure::BadResponse),
             Ok(n) => n,
@@ -228,6 +278,7 @@ fn request<S: Read + Write>(mut stream: S, method: &str, authority: &str) -> Res
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof && !buf.is_empty() => {
                 return Err(Failure::BadResponse)
             }
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Err(Failure::Empty),
             Err(e) => return Err(Failure::from_io(&e)),
         };
         buf.extend_from_slice(&chunk[..n]);
@@ -310,13 +361,14 @@ mod tls {
     use std::sync::{Arc, OnceLock};
 
     use rustls::pki_types::ServerName;
-    use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
+    use rustls::{ClientConfig, RootCertStore};
+    use tokio::net::TcpStream;
+    use tokio_rustls::TlsConnector;
 
     use super::Failure;
-    use crate::deadline::DeadlineStream;
     use crate::target::Host;
 
-    fn config() -> Result<Arc<ClientConfig>, Failure> {
+    fn connector() -> Result<TlsConnector, Failure> {
         static CONFIG: OnceLock<Option<Arc<ClientConfig>>> = OnceLock::new();
         CONFIG
             .get_or_init(|| {
@@ -332,11 +384,12 @@ mod tls {
                 Some(Arc::new(config))
             })
             .clone()
+            .map(TlsConnector::from)
             .ok_or(Failure::Tls)
     }
 
-    pub(super) fn request(
-        mut sock: DeadlineStream,
+    pub(super) async fn request(
+        sock: TcpStream,
         host: &Host,
         method: &str,
         authority: &str,
@@ -345,29 +398,27 @@ mod tls {
             Host::Name(name) => ServerName::try_from(name.clone()).map_err(|_| Failure::Tls)?,
             Host::Ip(ip) => ServerName::IpAddress((*ip).into()),
         };
-        let mut conn = ClientConnection::new(config()?, name).map_err(|_| Failure::Tls)?;
-        while conn.is_handshaking() {
-            if let Err(e) = conn.complete_io(&mut sock) {
-                return Err(match e.kind() {
-                    // Closed mid-handshake, or not TLS at all.
-                    io::ErrorKind::UnexpectedEof | io::ErrorKind::InvalidData => Failure::Tls,
-                    _ => Failure::from_io(&e),
-                });
-            }
-        }
-        super::request(StreamOwned::new(conn, sock), method, authority)
+        let stream = connector()?
+            .connect(name, sock)
+            .await
+            .map_err(|e| match e.kind() {
+                // Closed mid-handshake, not TLS at all, or a certificate that does not verify.
+                io::ErrorKind::UnexpectedEof | io::ErrorKind::InvalidData => Failure::Tls,
+                _ => Failure::from_io(&e),
+            })?;
+        super::request(stream, method, authority).await
     }
 }
 
 #[cfg(not(feature = "tls"))]
 mod tls {
     use super::Failure;
-    use crate::deadline::DeadlineStream;
     use crate::target::Host;
+    use tokio::net::TcpStream;
 
     /// Built without TLS: the API refuses scheme=https before getting here.
-    pub(super) fn request(
-        _sock: DeadlineStream,
+    pub(super) async fn request(
+        _sock: TcpStream,
         _host: &Host,
         _method: &str,
         _authority: &str,

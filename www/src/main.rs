@@ -1,4 +1,5 @@
-//! `gateway-doctor-www`: flags in, one `listening on http://ADDR` line out, then serve.
+//! `gateway-doctor-www`: flags in, one `listening on http://ADDR` line out, then serve until
+//! SIGTERM or SIGINT.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -7,7 +8,14 @@ use gateway_doctor_www::config::{parse_args, Command, USAGE};
 
 fn main() -> ExitCode {
     let config = match parse_args(std::env::args().skip(1)) {
-        Ok(Command::Run(config)) => config,
+        Ok(Command::Run(mut config)) => {
+            if config.redis.is_none() {
+                config.redis = std::env::var("REDIS_URL")
+                    .ok()
+                    .filter(|url| !url.is_empty());
+            }
+            config
+        }
         Ok(Command::Help) => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -27,7 +35,7 @@ fn main() -> ExitCode {
             let _ = writeln!(out, "listening on http://{}", running.addr());
             let _ = out.flush();
             drop(out);
-            running.wait();
+            running.wait_for_signal();
             ExitCode::SUCCESS
         }
         Err(message) => {

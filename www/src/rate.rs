@@ -93,7 +93,7 @@ fn refilled(bucket: &Bucket, now: Instant, capacity: f64, per_second: f64) -> f6
 }
 
 /// One bucket per IPv4 address, and per /64 for IPv6 (one household or server gets a /64).
-fn client_key(ip: IpAddr) -> IpAddr {
+pub fn client_key(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::query::percent_decode;
-use crate::server::{Request, Response};
+use crate::request::{Request, Response};
 
 /// Files larger than this are not served (the pages are a few KB).
 const MAX_FILE: u64 = 4 * 1024 * 1024;

@@ -106,6 +106,8 @@ pub const GATEWAYS: &[(&str, &str)] = &[
     // as is (joining an absolute path replaces the folder). tomcat10-common is the server
     // without the tomcat10 system service package, which pulls in systemd.
     ("/usr/share/tomcat10/bin/bootstrap.jar", "tomcat10-common"),
+    // Not a gateway: the shared store of www's scale-out tests (`www/tests/scale_out.rs`).
+    ("redis-server", "redis-server"),
 ];
 
 /// Installs the Debian packages whose programs are missing (one `apt-get` call for all).
