@@ -296,14 +296,22 @@ async fn set_badge(
     let tab = JsValue::from_f64(tab_id as f64);
     let action = api.action();
     let result = async {
-        if !text.is_empty() {
-            let colour = object(&[("tabId", tab.clone()), ("color", BADGE_BACKGROUND.into())])?;
-            JsFuture::from(action.set_badge_background_color(&colour)).await?;
-        }
+        // All three are sent at once, the text first: the visitor waits for one round trip.
         let badge = object(&[("tabId", tab.clone()), ("text", text.into())])?;
-        JsFuture::from(action.set_badge_text(&badge)).await?;
+        let text_set = action.set_badge_text(&badge);
+        let colour_set = if text.is_empty() {
+            None
+        } else {
+            let colour = object(&[("tabId", tab.clone()), ("color", BADGE_BACKGROUND.into())])?;
+            Some(action.set_badge_background_color(&colour))
+        };
         let tooltip = object(&[("tabId", tab.clone()), ("title", title.into())])?;
-        JsFuture::from(action.set_title(&tooltip)).await?;
+        let title_set = action.set_title(&tooltip);
+        JsFuture::from(text_set).await?;
+        if let Some(colour_set) = colour_set {
+            JsFuture::from(colour_set).await?;
+        }
+        JsFuture::from(title_set).await?;
         Ok::<(), JsValue>(())
     }
     .await;
