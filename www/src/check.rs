@@ -117,6 +117,9 @@ impl Lookup {
         opts.ndots = 0;
         opts.ip_strategy = LookupIpStrategy::Ipv4AndIpv6;
         opts.use_hosts_file = ResolveHosts::Always;
+        // No answers kept: every check looks its name up anew (what the visitor's own
+        // resolver would do), and no looked-up name outlives its check (the privacy page).
+        opts.cache_size = 0;
         let resolver =
             TokioResolver::builder_with_config(config, TokioConnectionProvider::default())
                 .with_options(opts)
