@@ -121,6 +121,22 @@ pub fn run_bench() -> Result {
             "{:<44} {:>9.1} us {:>12}",
             "  (worst)", diagnosis.worst_us, ""
         );
+        let coverage = crate::diagnose_bench::coverage(&crate::util::root())
+            .map_err(|e| format!("reading the box fixtures: {e}"))?;
+        println!(
+            "{:<44} {:>9} {:>15}  {}",
+            "boxes the diagnosis can name",
+            coverage.boxes,
+            ">= 40",
+            met(coverage.boxes >= 40)
+        );
+        println!(
+            "{:<44} {:>9} {:>15}  {}",
+            "  with a fixture (of them; fixtures in all)",
+            format!("{} ({})", coverage.boxes_with_fixture, coverage.fixtures),
+            "every box",
+            met(coverage.boxes_with_fixture == coverage.boxes)
+        );
     }
     if options.wants("simulation") {
         println!();

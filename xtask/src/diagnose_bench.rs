@@ -56,3 +56,37 @@ pub fn run() -> Figures {
         runs,
     }
 }
+
+/// How much of the catalogue the fixtures cover: boxes named, fixtures, boxes with a fixture.
+pub struct Coverage {
+    pub boxes: usize,
+    pub fixtures: usize,
+    pub boxes_with_fixture: usize,
+}
+
+/// Reads the `# box:` line of every fixture in `tests/fixtures/boxes` (`tests/boxes.rs` checks
+/// that each is named right; this only counts).
+pub fn coverage(root: &std::path::Path) -> std::io::Result<Coverage> {
+    use gateway_doctor::diagnosis::fingerprint::Generator;
+    let mut fixtures = 0;
+    let mut covered = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(root.join("tests/fixtures/boxes"))? {
+        let text = std::fs::read_to_string(entry?.path())?;
+        fixtures += 1;
+        for line in text.lines().take_while(|l| l.starts_with('#')) {
+            if let Some(id) = line.strip_prefix("# box:") {
+                covered.insert(id.trim().to_string());
+            }
+        }
+    }
+    let boxes = Generator::ALL.len();
+    let boxes_with_fixture = Generator::ALL
+        .into_iter()
+        .filter(|g| covered.contains(g.id()))
+        .count();
+    Ok(Coverage {
+        boxes,
+        fixtures,
+        boxes_with_fixture,
+    })
+}
