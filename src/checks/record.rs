@@ -72,6 +72,8 @@ pub mod skip {
     pub const GATEWAY_ANSWERED: &str = "skipGatewayAnswered";
     pub const NOT_ASKED: &str = "skipNotAsked";
     pub const RETRY_AFTER: &str = "skipRetryAfter";
+    /// The visitor's rule for the site: never ask outside services about it.
+    pub const SITE_RULE: &str = "skipSiteRule";
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -147,10 +149,19 @@ pub fn evidence(served_from_cache: bool, at_ms: f64, records: &[CheckRecord]) ->
         served_from_cache,
         ..Evidence::default()
     };
+    let mut answered = (None, None);
     for record in records
         .iter()
         .filter(|r| r.incident_at_ms == at_ms && r.state == CheckState::Done)
     {
+        let answered_at = record
+            .elapsed_ms
+            .map(|elapsed| record.started_ms + elapsed as f64);
+        match record.check {
+            CheckId::Fresh => answered.0 = answered_at,
+            CheckId::Stranger => answered.1 = answered_at,
+            _ => {}
+        }
         match record.check {
             CheckId::Fresh => evidence.fresh = record.fetch.clone(),
             CheckId::Stranger => evidence.stranger = record.fetch.clone(),
@@ -159,6 +170,9 @@ pub fn evidence(served_from_cache: bool, at_ms: f64, records: &[CheckRecord]) ->
             CheckId::Connectivity => evidence.connectivity = record.fetch.clone(),
             CheckId::Proxy => evidence.proxy_configured = record.proxy_configured,
         }
+    }
+    if let (Some(fresh), Some(stranger)) = answered {
+        evidence.refetches_apart_ms = Some((fresh - stranger).abs() as u64);
     }
     evidence
 }

@@ -21,7 +21,14 @@ pub struct Evidence {
     /// A known-good address: can the visitor reach anything at all?
     pub connectivity: Option<FetchResult>,
     pub proxy_configured: Option<bool>,
+    /// How far apart the two refetches were answered. Far apart (one waited for the site's
+    /// `Retry-After`), they are not the same moment: a stranger's success then may only mean the
+    /// site came back meanwhile.
+    pub refetches_apart_ms: Option<u64>,
 }
+
+/// Refetches answered further apart than this do not compare cookies with no cookies.
+pub const REFETCHES_COMPARABLE_MS: u64 = 3_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VerdictKind {
@@ -125,11 +132,22 @@ pub fn decide(failure: Failure, e: &Evidence) -> Verdict {
                 verdict(WorksAgain, High, vec![Reason::FreshWorks])
             }
         }
-        (Some(_), Some(stranger)) if stranger.works() => verdict(
-            CookiesOrSession,
-            High,
-            vec![Reason::FreshFails, Reason::StrangerWorks],
-        ),
+        (Some(_), Some(stranger))
+            if stranger.works()
+                && e.refetches_apart_ms
+                    .is_none_or(|apart| apart <= REFETCHES_COMPARABLE_MS) =>
+        {
+            verdict(
+                CookiesOrSession,
+                High,
+                vec![Reason::FreshFails, Reason::StrangerWorks],
+            )
+        }
+        // The stranger's success came well after the failure with cookies: it answers now,
+        // which is all this shows (auto-retry's reload with cookies will tell the rest).
+        (Some(_), Some(stranger)) if stranger.works() => {
+            verdict(WorksAgain, Medium, vec![Reason::StrangerWorks])
+        }
         (Some(fresh), stranger) => {
             let mut reasons = vec![Reason::FreshFails];
             if stranger.is_some() {
@@ -221,6 +239,28 @@ mod tests {
                 },
                 CookiesOrSession,
                 Confidence::High,
+            ),
+            (
+                "cookies, refetched moments apart",
+                Evidence {
+                    fresh: bad(),
+                    stranger: ok(),
+                    refetches_apart_ms: Some(REFETCHES_COMPARABLE_MS),
+                    ..Default::default()
+                },
+                CookiesOrSession,
+                Confidence::High,
+            ),
+            (
+                "the stranger answered 5 s after the failure with cookies (a Retry-After between)",
+                Evidence {
+                    fresh: bad(),
+                    stranger: ok(),
+                    refetches_apart_ms: Some(5_000),
+                    ..Default::default()
+                },
+                WorksAgain,
+                Confidence::Medium,
             ),
             (
                 "cache",

@@ -56,12 +56,22 @@ struct Browser {
     reloads: Vec<i64>,
     checks_started: usize,
     holds: Vec<(String, u64)>,
+    history: Vec<crate::history::Entry>,
+    banners: usize,
+    /// Check records per tab, as the browser layer would load them.
+    records: BTreeMap<i64, Vec<CheckRecord>>,
 }
 
 impl Browser {
     fn send(&mut self, world: &mut World, event: Event, now: f64) -> Vec<Effect> {
         let tab = event.tab_id();
         world.tab = tab.and_then(|t| self.incidents.get(&t).cloned());
+        world.tab_records = match tab {
+            Some(t) if may_end_failure(&event, world.tab.is_some()) => {
+                self.records.get(&t).cloned().unwrap_or_default()
+            }
+            _ => Vec::new(),
+        };
         world.unassigned = if event.concerns_unassigned() {
             self.unassigned.clone()
         } else {
@@ -99,6 +109,8 @@ impl Browser {
                 Effect::HoldOrigin { origin, until_ms } => {
                     self.holds.push((origin.clone(), *until_ms))
                 }
+                Effect::RecordHistory { entry } => self.history.push((**entry).clone()),
+                Effect::ShowBanner { .. } => self.banners += 1,
                 _ => {}
             }
         }
@@ -224,6 +236,29 @@ fn the_cookie_verdict_stops_auto_retry_and_says_why() {
     // The same failure reloaded by the visitor is the same incident: still no watch.
     browser.send(&mut world, failed(4, 502, at + 2_000.0), at + 2_000.0);
     assert_eq!(browser.checks_started, 1);
+}
+
+#[test]
+fn refetches_far_apart_do_not_blame_the_cookies() {
+    let (mut browser, mut world) = (Browser::default(), world());
+    browser.send(&mut world, failed(4, 503, T0), T0);
+    // The refetch with cookies answered at 5 s, the one without at 10 s (a Retry-After between):
+    // the site may simply be back.
+    let mut fresh = refetch(CheckId::Fresh, T0, 503);
+    fresh.elapsed_ms = Some(5_000);
+    let mut stranger = refetch(CheckId::Stranger, T0, 200);
+    stranger.elapsed_ms = Some(10_000);
+    browser.send(
+        &mut world,
+        Event::ChecksAnswered {
+            tab_id: 4,
+            at_ms: T0,
+            records: vec![fresh, stranger],
+        },
+        T0 + 10_000.0,
+    );
+    assert_eq!(browser.notes.get(&4), None);
+    assert!(world.watchers.tab_status(4).is_some());
 }
 
 #[test]
@@ -519,4 +554,190 @@ proptest! {
             }
         }
     }
+}
+
+fn flags(change: fn(&mut crate::rules::RuleFlags)) -> crate::rules::RuleFlags {
+    let mut flags = crate::rules::RuleFlags::default();
+    change(&mut flags);
+    flags
+}
+
+fn page_read(tab_id: i64) -> Event {
+    Event::PageRead {
+        tab_id,
+        at_ms: T0,
+        text: "<html><body><h1>502 Bad Gateway</h1><hr><center>nginx</center></body></html>".into(),
+    }
+}
+
+#[test]
+fn a_failure_that_ends_is_recorded_once_with_host_kind_box_duration_and_verdict() {
+    let (mut browser, mut world) = (Browser::default(), world());
+    let from_nginx = |at: f64| {
+        let mut details = answer(4, 502, PAGE, at);
+        details.response_headers = Some(vec![HeaderDetails {
+            name: "Server".into(),
+            value: Some("nginx/1.24.0".into()),
+        }]);
+        Event::Tab(TabEvent::Completed(details))
+    };
+    browser.send(&mut world, from_nginx(T0), T0);
+    browser.send(&mut world, page_read(4), T0 + 100.0);
+    browser.records.insert(
+        4,
+        vec![
+            refetch(CheckId::Fresh, T0, 502),
+            refetch(CheckId::Stranger, T0, 502),
+        ],
+    );
+    // Still failing: nothing recorded yet.
+    browser.send(&mut world, from_nginx(T0 + 30_000.0), T0 + 30_000.0);
+    assert!(browser.history.is_empty());
+    // Back 12 minutes later, at another page of the same site.
+    let back = T0 + 12.0 * 60_000.0;
+    let ok = answer(4, 200, "https://shop.example/other?secret=1", back);
+    browser.send(&mut world, Event::Tab(TabEvent::Completed(ok)), back);
+    assert_eq!(browser.history.len(), 1, "{:?}", browser.history);
+    let entry = &browser.history[0];
+    assert_eq!(entry.host, "shop.example");
+    assert_eq!(entry.at_ms, T0);
+    assert_eq!(entry.duration_ms, 12.0 * 60_000.0);
+    assert_eq!(entry.kind, "502");
+    assert_eq!(entry.gateway.as_deref(), Some("nginx"));
+    assert_eq!(entry.ending, crate::history::Ending::Recovered);
+    assert!(entry.verdict.is_some());
+    // Never the path or the query.
+    let stored = format!("{entry:?}");
+    assert!(
+        !stored.contains("cart") && !stored.contains("secret"),
+        "{stored}"
+    );
+    // Nothing more once it is over.
+    browser.send(
+        &mut world,
+        Event::Tab(TabEvent::Closed { tab_id: 4 }),
+        back + 1.0,
+    );
+    assert_eq!(browser.history.len(), 1);
+}
+
+#[test]
+fn a_closed_tab_or_another_site_is_a_visitor_who_gave_up() {
+    use crate::history::Ending;
+    let (mut browser, mut world) = (Browser::default(), world());
+    browser.send(&mut world, failed(4, 502, T0), T0);
+    let effects = browser.send(
+        &mut world,
+        Event::Tab(TabEvent::Closed { tab_id: 4 }),
+        T0 + 5_000.0,
+    );
+    assert!(
+        needs_settings(&Event::Tab(TabEvent::Closed { tab_id: 4 }), false)
+            || may_end_failure(&Event::Tab(TabEvent::Closed { tab_id: 4 }), true)
+    );
+    assert!(effects
+        .iter()
+        .any(|e| matches!(e, Effect::RecordHistory { .. })));
+    assert_eq!(browser.history[0].ending, Ending::GaveUp);
+    assert_eq!(browser.history[0].duration_ms, 5_000.0);
+    browser.send(&mut world, failed(5, 504, T0), T0);
+    browser.send(
+        &mut world,
+        committed(5, "https://elsewhere.example/"),
+        T0 + 1_000.0,
+    );
+    assert_eq!(browser.history.len(), 2);
+    assert_eq!(browser.history[1].ending, Ending::GaveUp);
+    assert_eq!(browser.history[1].kind, "504");
+    // Another failure in the tab ends the first one.
+    browser.send(&mut world, failed(6, 502, T0), T0);
+    browser.send(&mut world, failed(6, 503, T0 + 2_000.0), T0 + 2_000.0);
+    assert_eq!(browser.history.len(), 3);
+    assert_eq!(browser.history[2].kind, "502");
+}
+
+#[test]
+fn no_history_while_the_setting_is_off() {
+    let (mut browser, mut world) = (Browser::default(), world());
+    world.settings.keep_history = false;
+    browser.send(&mut world, failed(4, 502, T0), T0);
+    browser.send(
+        &mut world,
+        Event::Tab(TabEvent::Closed { tab_id: 4 }),
+        T0 + 5_000.0,
+    );
+    assert!(browser.history.is_empty());
+}
+
+#[test]
+fn an_ignored_site_gets_no_badge_no_storage_no_checks_and_no_history() {
+    let (mut browser, mut world) = (Browser::default(), world());
+    world
+        .settings
+        .site_rules
+        .set("shop.example", false, flags(|f| f.ignore = true));
+    let effects = browser.send(&mut world, failed(4, 502, T0), T0);
+    assert!(browser.badges.is_empty(), "{effects:?}");
+    assert!(browser.incidents.is_empty());
+    assert_eq!(browser.checks_started, 0);
+    assert!(world.watchers.tab_status(4).is_none());
+    assert!(!effects
+        .iter()
+        .any(|e| matches!(e, Effect::ReadErrorPage { .. } | Effect::SaveRetryState)));
+    // Unassigned (Firefox's tabId -1) too.
+    let mut request = answer(-1, 502, PAGE, T0);
+    request.tab_id = Some(-1);
+    browser.send(&mut world, Event::Tab(TabEvent::Completed(request)), T0);
+    assert!(browser.unassigned.is_none());
+    browser.send(
+        &mut world,
+        Event::Tab(TabEvent::Closed { tab_id: 4 }),
+        T0 + 1.0,
+    );
+    assert!(browser.history.is_empty());
+    // A failure shown before in the tab goes when the ignored site fails there.
+    let (mut browser, mut world) = (Browser::default(), self::world());
+    let other = answer(7, 503, "https://other.example/", T0);
+    browser.send(&mut world, Event::Tab(TabEvent::Completed(other)), T0);
+    world
+        .settings
+        .site_rules
+        .set("shop.example", true, flags(|f| f.ignore = true));
+    browser.send(&mut world, failed(7, 502, T0 + 10.0), T0 + 10.0);
+    assert!(browser.badges.is_empty());
+    assert!(browser.incidents.is_empty());
+}
+
+#[test]
+fn site_rules_stop_retry_and_the_banner() {
+    // Never auto-retry: the same note as the never-retry list.
+    let (mut browser, mut world) = (Browser::default(), world());
+    world
+        .settings
+        .site_rules
+        .set("shop.example", false, flags(|f| f.never_retry = true));
+    browser.send(&mut world, failed(4, 502, T0), T0);
+    assert_eq!(browser.notes.get(&4), Some(&RetryNote::Excepted));
+    assert!(world.watchers.tab_status(4).is_none());
+    for second in 1..60 {
+        let now = T0 + f64::from(second) * 1000.0;
+        browser.send(&mut world, Event::Tick { online: true }, now);
+    }
+    assert!(browser.probes.is_empty());
+    // The badge and the checks stay.
+    assert_eq!(browser.badges.get(&4).map(String::as_str), Some("502"));
+    assert_eq!(browser.checks_started, 1);
+    browser.send(&mut world, page_read(4), T0 + 100.0);
+    assert_eq!(browser.banners, 1);
+    // No banner.
+    let (mut browser, mut world) = (Browser::default(), self::world());
+    world
+        .settings
+        .site_rules
+        .set("shop.example", false, flags(|f| f.no_banner = true));
+    browser.send(&mut world, failed(4, 502, T0), T0);
+    browser.send(&mut world, page_read(4), T0 + 100.0);
+    assert_eq!(browser.banners, 0);
+    assert!(browser.incidents[&4].page_excerpt.is_some());
+    assert!(world.watchers.tab_status(4).is_some());
 }
