@@ -389,3 +389,46 @@ fn sigterm_lets_the_request_in_flight_finish_then_exits() {
     );
     let _ = std::io::stderr().flush();
 }
+
+/// The end-to-end tests start the binary with exactly these flags and check servers on
+/// random loopback ports: `--allow-private` still means any port.
+#[test]
+fn the_end_to_end_tests_flags_still_check_any_local_port() {
+    let t = target(Some(OK));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gateway-doctor-www"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--allow-private",
+            "--cache-seconds",
+            "0",
+            "--rate-per-minute",
+            "0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr: SocketAddr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let first = check(addr, &t.query());
+    let second = check(addr, &t.query());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(first.status, 200, "{}", first.body);
+    let v = first.json();
+    assert_eq!(
+        (v["up"].clone(), v["status"].clone()),
+        (true.into(), 200.into())
+    );
+    assert_eq!(second.json()["cached"], false);
+    assert_eq!(t.hits(), 2);
+}
