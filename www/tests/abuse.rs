@@ -96,12 +96,13 @@ fn a_resolver_that_never_answers_does_not_starve_other_checks() {
     );
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.json()["up"], true);
-    assert!(started.elapsed() < Duration::from_millis(500));
+    // (Starved, it would wait for a lookup slot or get 503: it needs no lookup at all.)
+    assert!(started.elapsed() < Duration::from_millis(1500));
     let mut dns_errors = 0;
     for handle in storm {
         let (reply, took) = handle.join().unwrap();
-        // Each lookup ends with its check's budget: no answer waits past it.
-        assert!(took < Duration::from_secs(2), "{took:?}");
+        // Each lookup ends with its check's budget (600 ms): no answer waits much past it.
+        assert!(took < Duration::from_secs(3), "{took:?}");
         match reply.status {
             200 => {
                 assert_eq!(reply.json()["error"], "dns");
