@@ -36,6 +36,10 @@ pub struct Settings {
     pub connectivity_url: String,
     /// Show a small banner on failed pages.
     pub show_banner: bool,
+    /// Remember each site's failures once they end (`storage.local`, never synced).
+    pub keep_history: bool,
+    /// Per-site rules (`crate::rules`), stored as compact strings under `siteRules`.
+    pub site_rules: crate::rules::Rules,
 }
 
 /// The down-for-everyone provider the visitor picked.
@@ -106,6 +110,8 @@ impl Default for Settings {
             dns_resolver: String::new(),
             connectivity_url: DEFAULT_CONNECTIVITY_URL.to_string(),
             show_banner: true,
+            keep_history: true,
+            site_rules: crate::rules::Rules::default(),
         }
     }
 }
@@ -131,6 +137,8 @@ struct StoredFields {
     dns_resolver: Option<String>,
     connectivity_url: Option<String>,
     show_banner: Option<bool>,
+    keep_history: Option<bool>,
+    site_rules: crate::rules::Rules,
 }
 
 impl Settings {
@@ -148,6 +156,8 @@ impl Settings {
             dns_resolver: text("dnsResolver"),
             connectivity_url: text("connectivityUrl"),
             show_banner: flag("showBanner"),
+            keep_history: flag("keepHistory"),
+            site_rules: crate::rules::Rules::read(stored.field(crate::rules::STORAGE_KEY).as_ref()),
             auto_retry: flag("autoRetry"),
             retry_server_errors: flag("retryServerErrors"),
             retry_network_errors: flag("retryNetworkErrors"),
@@ -201,6 +211,8 @@ impl Settings {
             dns_resolver: optional_url(stored.dns_resolver, defaults.dns_resolver),
             connectivity_url: optional_url(stored.connectivity_url, defaults.connectivity_url),
             show_banner: stored.show_banner.unwrap_or(defaults.show_banner),
+            keep_history: stored.keep_history.unwrap_or(defaults.keep_history),
+            site_rules: stored.site_rules,
         }
     }
 
@@ -217,9 +229,21 @@ impl Settings {
         }
     }
 
-    /// Whether `host` is on the visitor's never-retry list.
+    /// What the visitor's per-site rules say for `host` (any port). The older never-retry list
+    /// feeds the "never auto-retry" rule: a host on it is never retried either.
+    pub fn rules_for(&self, host: &str) -> crate::rules::RuleFlags {
+        let mut flags = self.site_rules.flags_for(host);
+        flags.never_retry = flags.never_retry || self.on_never_retry_list(host);
+        flags
+    }
+
+    /// Whether `host` is never auto-retried: on the never-retry list, or a site rule says so.
     pub fn is_excepted(&self, host: &str) -> bool {
-        let host = host.to_ascii_lowercase();
+        self.rules_for(host).never_retry
+    }
+
+    fn on_never_retry_list(&self, host: &str) -> bool {
+        let host = crate::rules::host_key(host);
         self.never_retry
             .iter()
             .any(|pattern| match pattern.strip_prefix("*.") {

@@ -142,6 +142,10 @@ fn used_messages() -> Vec<(String, usize)> {
         "extension/src/actions.rs",
         "extension/src/banner.rs",
         "src/view/checks.rs",
+        "src/history.rs",
+        "src/rules.rs",
+        "extension/src/popup_rules.rs",
+        "extension/src/settings_store.rs",
     ] {
         let text = std::fs::read_to_string(format!("{}/{source}", env!("CARGO_MANIFEST_DIR")))
             .expect("source");
@@ -170,6 +174,7 @@ fn used_messages() -> Vec<(String, usize)> {
             ADDRESS_LITERAL,
             GATEWAY_ANSWERED,
             NOT_ASKED,
+            SITE_RULE,
         ] {
             used.push((key.to_string(), 0));
         }

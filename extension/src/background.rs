@@ -2,8 +2,10 @@
 
 use super::api::{extension_api, message, object, ExtensionApi};
 use super::storage::{self, tab_key, unassigned_key};
-use super::{banner, checks, failed_page, polite, retry, settings_store};
-use gateway_doctor::engine::{self, needs_settings, Effect, Event, World};
+use super::{
+    banner, check_store, checks, failed_page, history_store, polite, retry, settings_store,
+};
+use gateway_doctor::engine::{self, may_end_failure, needs_settings, Effect, Event, World};
 use gateway_doctor::incident::RequestDetails;
 use gateway_doctor::messages::{admit, Message, Request, Sender};
 use gateway_doctor::tracker::TabEvent;
@@ -109,14 +111,20 @@ async fn run(event: Event) -> Result<(), JsValue> {
     if event.concerns_unassigned() {
         world.unassigned = storage::load_unassigned(&api).await?;
     }
+    // An event that may end the tab's failure writes its history entry: the settings (history
+    // on? rules?) and the checks' records (its verdict) are needed then.
+    let ending = may_end_failure(&event, world.tab.is_some());
     world.settings = match settings {
         Some(settings) => settings,
         // A commit that places a waiting failure needs them too.
-        None if needs_settings(&event, world.unassigned.is_some()) => {
+        None if ending || needs_settings(&event, world.unassigned.is_some()) => {
             settings_store::cached(&api).await
         }
         None => Default::default(),
     };
+    if let (true, Some(tab_id)) = (ending, event.tab_id()) {
+        world.tab_records = check_store::load(&api, tab_id).await.unwrap_or_default();
+    }
     let effects = engine::handle(&mut world, event, js_sys::Date::now());
     retry::put_back(world.watchers);
     let mut outcome = Ok(());
@@ -282,6 +290,7 @@ async fn carry_out(api: &ExtensionApi, effect: Effect) -> Result<(), JsValue> {
             Ok(())
         }
         Effect::OpenDetails { tab_id } => banner::open_details(api, tab_id).await,
+        Effect::RecordHistory { entry } => history_store::append(api, *entry).await,
         Effect::Refuse { reason } => Err(JsValue::from_str(&format!("Gateway Doctor: {reason}"))),
     }
 }

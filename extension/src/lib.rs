@@ -20,6 +20,7 @@ mod checks;
 mod dom;
 #[cfg(feature = "background")]
 mod failed_page;
+mod history_store;
 mod net;
 #[cfg(feature = "ui")]
 mod options;
@@ -33,6 +34,8 @@ mod popup_checks;
 mod popup_owner;
 #[cfg(feature = "ui")]
 mod popup_retry;
+#[cfg(feature = "ui")]
+mod popup_rules;
 #[cfg(feature = "ui")]
 mod popup_steps;
 #[cfg(feature = "background")]

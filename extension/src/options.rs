@@ -105,6 +105,19 @@ pub async fn render_options(root: Element) -> Result<(), JsValue> {
         )?],
     )?;
 
+    append(
+        &form,
+        &[
+            &checkbox(
+                &doc,
+                "keepHistory",
+                &say("optionKeepHistory"),
+                settings.keep_history,
+            )?,
+            &text(&doc, "p", "", &say("optionKeepHistoryNote"))?,
+        ],
+    )?;
+
     let privacy = element(&doc, "p", "")?;
     let link = text(&doc, "a", "privacy-link", &say("optionPrivacyLink"))?;
     link.set_attribute("href", "privacy.txt")?;
@@ -116,6 +129,12 @@ pub async fn render_options(root: Element) -> Result<(), JsValue> {
     status.set_attribute("role", "status")?;
     append(&form, &[&status])?;
     append(&root, &[&form])?;
+    // Outside the form: their changes are saved on their own, never with the form's.
+    let rules = element(&doc, "section", "rules-section")?;
+    let history = element(&doc, "section", "history-section")?;
+    append(&root, &[&rules, &history])?;
+    render_rules(&api, &doc, &rules).await?;
+    render_history(&api, &doc, &history).await?;
     doc.set_title(&say("optionsTitle"));
     super::popup::set_language(&doc, &api.i18n().get_ui_language());
 
@@ -343,6 +362,9 @@ async fn save_from_form(api: &ExtensionApi, doc: &Document) -> Result<(), JsValu
         retry_limit_minutes: limit.unwrap_or(previous.retry_limit_minutes),
         notify_when_back: checked("notifyWhenBack"),
         never_retry,
+        keep_history: checked("keepHistory"),
+        // Edited in their own section and saved on their own.
+        site_rules: previous.site_rules.clone(),
     };
     settings_store::save(api, &settings).await?;
     let mut note = message(api, "optionsSaved", &[]);
@@ -372,5 +394,445 @@ async fn save_from_form(api: &ExtensionApi, doc: &Document) -> Result<(), JsValu
 fn set_status(doc: &Document, note: &str) {
     if let Some(status) = doc.get_element_by_id("status") {
         status.set_text_content(Some(note));
+    }
+}
+
+// ---- Per-site rules ---------------------------------------------------------------------------
+
+use gateway_doctor::rules::{self as site_rules, RuleFlags, Rules};
+
+/// The four flags of a rule: element id suffix, message key, and how to read and set them.
+const FLAGS: [(&str, &str); 4] = [
+    ("never-retry", "ruleNeverRetry"),
+    ("no-outside", "ruleNoOutside"),
+    ("no-banner", "ruleNoBanner"),
+    ("ignore", "ruleIgnore"),
+];
+
+fn flag_of(flags: &RuleFlags, index: usize) -> bool {
+    [
+        flags.never_retry,
+        flags.no_outside,
+        flags.no_banner,
+        flags.ignore,
+    ][index]
+}
+
+fn flags_from(values: [bool; 4]) -> RuleFlags {
+    RuleFlags {
+        never_retry: values[0],
+        no_outside: values[1],
+        no_banner: values[2],
+        ignore: values[3],
+    }
+}
+
+/// Registers `f` for `event` on `target` for the page's lifetime.
+fn on(target: &Element, event: &str, f: impl FnMut() + 'static) -> Result<(), JsValue> {
+    let closure = Closure::<dyn FnMut()>::new(f);
+    target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref())?;
+    closure.forget();
+    Ok(())
+}
+
+fn button(doc: &Document, id: &str, label: &str) -> Result<Element, JsValue> {
+    let b = text(doc, "button", id, label)?;
+    b.set_attribute("type", "button")?;
+    Ok(b)
+}
+
+fn rules_status(doc: &Document, note: &str) {
+    if let Some(status) = doc.get_element_by_id("rules-status") {
+        status.set_text_content(Some(note));
+    }
+}
+
+/// A host as typed (Unicode or ASCII, an address, `*.` for subdomains) in the ASCII form the
+/// browser reports: the browser's own URL parser converts an IDN to punycode.
+fn typed_host(typed: &str) -> Option<(String, bool)> {
+    let typed = typed.trim();
+    let (typed, subdomains) = match typed.strip_prefix("*.") {
+        Some(rest) => (rest, true),
+        None => (typed, false),
+    };
+    let address = if typed.contains("://") {
+        typed.to_string()
+    } else {
+        format!("http://{typed}")
+    };
+    let ctor: js_sys::Function = js_sys::Reflect::get(&js_sys::global(), &"URL".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let url = js_sys::Reflect::construct(&ctor, &js_sys::Array::of1(&address.into())).ok()?;
+    let hostname = js_sys::Reflect::get(&url, &"hostname".into())
+        .ok()?
+        .as_string()?;
+    Some((site_rules::normalise_host(&hostname)?, subdomains))
+}
+
+/// Saves `rules`, then shows them again with `note` (or the reason they were not saved).
+async fn save_and_show(api: &Rc<ExtensionApi>, doc: &Document, rules: &Rules, note: String) {
+    let note = match settings_store::save_rules(api, rules).await {
+        Ok(()) => note,
+        Err(error) => error,
+    };
+    if let Some(section) = doc.get_element_by_id("rules-section") {
+        if let Err(error) = render_rules(api, doc, &section).await {
+            web_sys::console::warn_2(&"Gateway Doctor: rules".into(), &error);
+        }
+    }
+    rules_status(doc, &note);
+}
+
+/// The rules section: the list (each flag editable, each rule removable), a form to add one,
+/// export and import.
+async fn render_rules(
+    api: &Rc<ExtensionApi>,
+    doc: &Document,
+    section: &Element,
+) -> Result<(), JsValue> {
+    let rules = settings_store::load(api).await.site_rules;
+    let say = |key: &str| message(api, key, &[]);
+    section.set_text_content(None);
+    append(
+        section,
+        &[
+            &text(doc, "h2", "", &say("optionsRulesTitle"))?,
+            &text(doc, "p", "", &say("optionsRulesIntro"))?,
+        ],
+    )?;
+    let table = element(doc, "table", "rules-list")?;
+    let head = element(doc, "tr", "")?;
+    append(&head, &[&text(doc, "th", "", &say("ruleHost"))?])?;
+    for (_, key) in FLAGS {
+        append(&head, &[&text(doc, "th", "", &say(key))?])?;
+    }
+    append(&head, &[&element(doc, "th", "")?])?;
+    append(&table, &[&head])?;
+    for (index, rule) in rules.0.iter().enumerate() {
+        let row = element(doc, "tr", "")?;
+        row.set_class_name("rule");
+        row.set_attribute("data-pattern", &rule.pattern())?;
+        append(&row, &[&text(doc, "td", "", &rule.pattern())?])?;
+        for (flag, (suffix, key)) in FLAGS.iter().enumerate() {
+            let cell = element(doc, "td", "")?;
+            let input: HtmlInputElement = element(doc, "input", "")?.dyn_into()?;
+            input.set_type("checkbox");
+            input.set_class_name(&format!("rule-{suffix}"));
+            input.set_checked(flag_of(&rule.flags, flag));
+            input.set_attribute("aria-label", &format!("{}: {}", rule.pattern(), say(key)))?;
+            append(&cell, &[&input])?;
+            append(&row, &[&cell])?;
+            let (api, doc, input2) = (Rc::clone(api), doc.clone(), input.clone());
+            on(&input, "change", move || {
+                let (api, doc, on) = (Rc::clone(&api), doc.clone(), input2.checked());
+                wasm_bindgen_futures::spawn_local(async move {
+                    let mut rules = settings_store::load(&api).await.site_rules;
+                    if let Some(rule) = rules.0.get(index) {
+                        let mut values = [0, 1, 2, 3].map(|i| flag_of(&rule.flags, i));
+                        values[flag] = on;
+                        let (host, subdomains) = (rule.host.clone(), rule.subdomains);
+                        rules.set(&host, subdomains, flags_from(values));
+                    }
+                    save_and_show(&api, &doc, &rules, message(&api, "rulesSaved", &[])).await;
+                });
+            })?;
+        }
+        let cell = element(doc, "td", "")?;
+        let remove = button(doc, "", &say("ruleRemove"))?;
+        remove.set_class_name("rule-remove");
+        append(&cell, &[&remove])?;
+        append(&row, &[&cell])?;
+        let (api2, doc2) = (Rc::clone(api), doc.clone());
+        on(&remove, "click", move || {
+            let (api, doc) = (Rc::clone(&api2), doc2.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let mut rules = settings_store::load(&api).await.site_rules;
+                if index < rules.0.len() {
+                    rules.0.remove(index);
+                }
+                save_and_show(&api, &doc, &rules, message(&api, "rulesSaved", &[])).await;
+            });
+        })?;
+        append(&table, &[&row])?;
+    }
+    if rules.0.is_empty() {
+        append(
+            section,
+            &[&text(doc, "p", "rules-empty", &say("rulesEmpty"))?],
+        )?;
+    } else {
+        append(section, &[&table])?;
+    }
+
+    // Add a rule.
+    let add = element(doc, "fieldset", "rule-add")?;
+    append(&add, &[&text(doc, "legend", "", &say("ruleAdd"))?])?;
+    let host_row = element(doc, "p", "")?;
+    let label = text(doc, "label", "", &say("ruleHost"))?;
+    label.set_attribute("for", "new-rule-host")?;
+    let host: HtmlInputElement = element(doc, "input", "new-rule-host")?.dyn_into()?;
+    host.set_type("text");
+    host.set_placeholder("shop.example");
+    host.set_attribute("spellcheck", "false")?;
+    append(&host_row, &[&label, &host])?;
+    append(&add, &[&host_row])?;
+    append(
+        &add,
+        &[&checkbox(
+            doc,
+            "new-rule-subdomains",
+            &say("ruleSubdomains"),
+            false,
+        )?],
+    )?;
+    for (suffix, key) in FLAGS {
+        append(
+            &add,
+            &[&checkbox(
+                doc,
+                &format!("new-rule-{suffix}"),
+                &say(key),
+                suffix == "never-retry",
+            )?],
+        )?;
+    }
+    let add_button = button(doc, "new-rule-add", &say("ruleAddButton"))?;
+    append(&add, &[&add_button])?;
+    append(section, &[&add])?;
+    let (api2, doc2) = (Rc::clone(api), doc.clone());
+    on(&add_button, "click", move || {
+        let (api, doc) = (Rc::clone(&api2), doc2.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            let checked = |id: &str| {
+                doc.get_element_by_id(id)
+                    .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+                    .is_some_and(|input| input.checked())
+            };
+            let typed = doc
+                .get_element_by_id("new-rule-host")
+                .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+                .map(|input| input.value())
+                .unwrap_or_default();
+            let Some((host, star)) = typed_host(&typed) else {
+                let shown = gateway_doctor::incident::truncate(typed.trim(), 100);
+                rules_status(&doc, &message(&api, "ruleBadHost", &[shown]));
+                return;
+            };
+            let flags = flags_from(FLAGS.map(|(suffix, _)| checked(&format!("new-rule-{suffix}"))));
+            if !flags.any() {
+                rules_status(&doc, &message(&api, "ruleNoFlag", &[]));
+                return;
+            }
+            let mut rules = settings_store::load(&api).await.site_rules;
+            if !rules.set(&host, star || checked("new-rule-subdomains"), flags) {
+                let args = [rules.0.len().to_string(), site_rules::MAX_RULES.to_string()];
+                rules_status(&doc, &message(&api, "rulesFull", &args));
+                return;
+            }
+            save_and_show(&api, &doc, &rules, message(&api, "rulesSaved", &[])).await;
+        });
+    })?;
+
+    // Export and import.
+    let files = element(doc, "p", "rules-files")?;
+    let export = button(doc, "rules-export", &say("rulesExport"))?;
+    let import_label = text(doc, "label", "", &say("rulesImport"))?;
+    import_label.set_attribute("for", "rules-import")?;
+    let import: HtmlInputElement = element(doc, "input", "rules-import")?.dyn_into()?;
+    import.set_type("file");
+    import.set_accept("application/json,.json");
+    // The export's link, kept so that the file can be saved again (and read by the tests).
+    let link = element(doc, "a", "rules-export-link")?;
+    link.set_attribute("hidden", "")?;
+    append(&files, &[&export, &import_label, &import, &link])?;
+    append(section, &[&files])?;
+    let status = element(doc, "p", "rules-status")?;
+    status.set_attribute("role", "status")?;
+    append(section, &[&status])?;
+
+    let (api2, link2) = (Rc::clone(api), link.clone());
+    on(&export, "click", move || {
+        let api = Rc::clone(&api2);
+        let link = link2.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let rules = settings_store::load(&api).await.site_rules;
+            let json = site_rules::export_json(&rules);
+            let href = format!(
+                "data:application/json;charset=utf-8,{}",
+                String::from(js_sys::encode_uri_component(&json))
+            );
+            let ready = link
+                .set_attribute("href", &href)
+                .and_then(|_| link.set_attribute("download", "gateway-doctor-rules.json"));
+            if ready.is_ok() {
+                if let Some(link) = link.dyn_ref::<web_sys::HtmlElement>() {
+                    link.click();
+                }
+            }
+        });
+    })?;
+    let (api2, doc2, import2) = (Rc::clone(api), doc.clone(), import.clone());
+    on(&import, "change", move || {
+        let (api, doc, input) = (Rc::clone(&api2), doc2.clone(), import2.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            let note = match read_import(&api, &input).await {
+                Ok(rules) => {
+                    let count = rules.0.len().to_string();
+                    save_and_show(&api, &doc, &rules, message(&api, "rulesImported", &[count]))
+                        .await;
+                    return;
+                }
+                Err(note) => note,
+            };
+            input.set_value("");
+            rules_status(&doc, &note);
+        });
+    })?;
+    Ok(())
+}
+
+/// Reads the chosen file and checks it whole; the error is the visitor's message.
+async fn read_import(api: &ExtensionApi, input: &HtmlInputElement) -> Result<Rules, String> {
+    let refused = |error: site_rules::ImportError| {
+        let msg = error.message();
+        message(api, msg.key, &msg.args)
+    };
+    let file = js_sys::Reflect::get(input, &"files".into())
+        .and_then(|files| js_sys::Reflect::get(&files, &"0".into()))
+        .ok()
+        .filter(|file| file.is_object())
+        .ok_or_else(|| refused(site_rules::ImportError::WrongShape))?;
+    let size = js_sys::Reflect::get(&file, &"size".into())
+        .ok()
+        .and_then(|size| size.as_f64())
+        .unwrap_or(f64::INFINITY);
+    if size > site_rules::MAX_IMPORT_BYTES as f64 {
+        return Err(refused(site_rules::ImportError::TooBig));
+    }
+    let read = js_sys::Reflect::get(&file, &"text".into())
+        .and_then(|f| f.dyn_into::<js_sys::Function>())
+        .and_then(|f| f.call0(&file))
+        .and_then(|p| p.dyn_into::<js_sys::Promise>());
+    let text = match read {
+        Ok(promise) => wasm_bindgen_futures::JsFuture::from(promise)
+            .await
+            .ok()
+            .and_then(|t| t.as_string()),
+        Err(_) => None,
+    }
+    .ok_or_else(|| refused(site_rules::ImportError::NotJson))?;
+    site_rules::import_json(&text).map_err(refused)
+}
+
+// ---- History ----------------------------------------------------------------------------------
+
+/// The history section: each site's failures of the last 30 days as a small bar chart (built
+/// with DOM elements; the host is text), with a button to forget one site or everything.
+async fn render_history(
+    api: &Rc<ExtensionApi>,
+    doc: &Document,
+    section: &Element,
+) -> Result<(), JsValue> {
+    use gateway_doctor::history::per_site;
+    let now = js_sys::Date::now();
+    let entries = super::history_store::load(api, now).await;
+    let say = |key: &str, args: &[String]| message(api, key, args);
+    section.set_text_content(None);
+    append(
+        section,
+        &[
+            &text(doc, "h2", "", &say("optionsHistoryTitle", &[]))?,
+            &text(doc, "p", "", &say("optionsHistoryIntro", &[]))?,
+        ],
+    )?;
+    let sites = per_site(&entries, now);
+    if sites.is_empty() {
+        append(
+            section,
+            &[&text(doc, "p", "history-empty", &say("historyEmpty", &[]))?],
+        )?;
+        return Ok(());
+    }
+    let list = element(doc, "ul", "history-list")?;
+    for site in &sites {
+        let item = element(doc, "li", "")?;
+        item.set_class_name("history-site");
+        item.set_attribute("data-host", &site.host)?;
+        let minutes = ((site.longest_ms / 60_000.0).ceil().max(1.0) as u64).to_string();
+        let summary = say("historySiteSummary", &[site.count.to_string(), minutes]);
+        let host = text(doc, "strong", "", &site.host)?;
+        host.set_class_name("history-host");
+        let chart = element(doc, "div", "")?;
+        chart.set_class_name("history-chart");
+        chart.set_attribute("role", "img")?;
+        chart.set_attribute(
+            "aria-label",
+            &say("historyChartLabel", std::slice::from_ref(&site.host)),
+        )?;
+        chart.set_attribute(
+            "style",
+            "display:flex;align-items:flex-end;gap:1px;height:32px;border-bottom:1px solid currentColor;max-width:320px",
+        )?;
+        for (day, count) in site.per_day.iter().enumerate() {
+            let bar = element(doc, "span", "")?;
+            bar.set_class_name("history-bar");
+            let height = if *count == 0 {
+                0
+            } else {
+                (6 + 6 * count).min(32)
+            };
+            bar.set_attribute(
+                "style",
+                &format!("flex:1;height:{height}px;background:#b3261e"),
+            )?;
+            let ago = (29 - day).to_string();
+            bar.set_attribute("title", &say("historyBarTitle", &[ago, count.to_string()]))?;
+            append(&chart, &[&bar])?;
+        }
+        let forget = button(doc, "", &say("historyForgetSite", &[]))?;
+        forget.set_class_name("history-forget");
+        append(
+            &item,
+            &[
+                &host,
+                &text(doc, "span", "", &format!(" {summary}"))?,
+                &chart,
+                &forget,
+            ],
+        )?;
+        let (api2, doc2, host) = (Rc::clone(api), doc.clone(), site.host.clone());
+        on(&forget, "click", move || {
+            let (api, doc, host) = (Rc::clone(&api2), doc2.clone(), host.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Err(error) = super::history_store::clear_host(&api, &host).await {
+                    web_sys::console::warn_2(&"Gateway Doctor: history".into(), &error);
+                }
+                rerender_history(&api, &doc).await;
+            });
+        })?;
+        append(&list, &[&item])?;
+    }
+    let clear = button(doc, "history-clear-all", &say("historyClearAll", &[]))?;
+    append(section, &[&list, &clear])?;
+    let (api2, doc2) = (Rc::clone(api), doc.clone());
+    on(&clear, "click", move || {
+        let (api, doc) = (Rc::clone(&api2), doc2.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Err(error) = super::history_store::clear_all(&api).await {
+                web_sys::console::warn_2(&"Gateway Doctor: history".into(), &error);
+            }
+            rerender_history(&api, &doc).await;
+        });
+    })?;
+    Ok(())
+}
+
+async fn rerender_history(api: &Rc<ExtensionApi>, doc: &Document) {
+    if let Some(section) = doc.get_element_by_id("history-section") {
+        if let Err(error) = render_history(api, doc, &section).await {
+            web_sys::console::warn_2(&"Gateway Doctor: history".into(), &error);
+        }
     }
 }

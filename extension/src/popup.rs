@@ -84,6 +84,7 @@ pub async fn render_popup(root: Element) -> Result<(), JsValue> {
         if let Some(block) = popup_retry::retry_block(&api, &doc, tab_id).await? {
             checks.before_with_node_1(&block)?;
         }
+        super::popup_rules::mount(&api, &doc, &root, tab_id, &incident).await;
     }
     Ok(())
 }

@@ -112,7 +112,7 @@ fn report_for(
         .ok()
         .and_then(|v| v.as_string())
         .unwrap_or_default();
-    let report = build_report(&ReportInput {
+    let mut report = build_report(&ReportInput {
         incident: &source.incident,
         diagnosis: &source.diagnosis,
         records: &records,
@@ -121,6 +121,7 @@ fn report_for(
         extension_version: &version,
         include_query,
     });
+    report.history = super::popup_rules::history_line();
     if as_json {
         // Serialised in the browser: serde_json's writer stays out of the wasm build.
         report_document(&report)

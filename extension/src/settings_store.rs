@@ -70,3 +70,44 @@ pub async fn save(api: &ExtensionApi, settings: &Settings) -> Result<(), JsValue
     JsFuture::from(api.storage().sync().set(&items)).await?;
     Ok(())
 }
+
+/// Saves the per-site rules alone (other settings untouched). A list that would not fit one
+/// synced item (8 KB), or that the browser refuses for its quota, is not saved: the error is the
+/// visitor's message.
+#[cfg(feature = "ui")]
+pub async fn save_rules(
+    api: &ExtensionApi,
+    rules: &gateway_doctor::rules::Rules,
+) -> Result<(), String> {
+    use gateway_doctor::rules::{MAX_RULES, STORAGE_KEY};
+    let full = || {
+        super::api::message(
+            api,
+            "rulesFull",
+            &[rules.0.len().to_string(), MAX_RULES.to_string()],
+        )
+    };
+    if !rules.fits_sync() {
+        return Err(full());
+    }
+    let value = rules
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| e.to_string())?;
+    let items = super::api::object(&[(STORAGE_KEY, value)]).map_err(|_| full())?;
+    match JsFuture::from(api.storage().sync().set(&items)).await {
+        Ok(_) => Ok(()),
+        Err(error) => {
+            web_sys::console::warn_2(&"Gateway Doctor: rules not saved".into(), &error);
+            let text = js_sys::Reflect::get(&error, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string())
+                .or_else(|| error.as_string())
+                .unwrap_or_default();
+            if text.to_ascii_uppercase().contains("QUOTA") {
+                Err(full())
+            } else {
+                Err(super::api::message(api, "rulesNotSaved", &[text]))
+            }
+        }
+    }
+}

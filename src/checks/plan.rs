@@ -80,6 +80,8 @@ pub fn plan(
             with_cookies: false,
             wait_ms,
         },
+        // The visitor's rule: no outside service hears of this site.
+        CheckId::Checker if settings.rules_for(host).no_outside => Plan::Skip(skip::SITE_RULE),
         CheckId::Checker => match settings.provider() {
             None => Plan::Skip(skip::TURNED_OFF),
             // A site on the visitor's own network: an outside checker neither can nor may see it.
@@ -97,6 +99,7 @@ pub fn plan(
         }
         // The browser's own resolver is the visitor's own: any name may go there.
         CheckId::Dns if settings.dns_resolver.is_empty() && has_dns_api => Plan::ResolveWithBrowser,
+        CheckId::Dns if settings.rules_for(host).no_outside => Plan::Skip(skip::SITE_RULE),
         CheckId::Dns => {
             let resolver = if settings.dns_resolver.is_empty() {
                 DEFAULT_DOH_RESOLVER.to_string()
@@ -201,6 +204,37 @@ mod tests {
     const REFUSED: Failure = Failure::Network {
         error: NetError::ConnectionRefused,
     };
+
+    #[test]
+    fn a_site_rule_keeps_outside_services_from_hearing_of_the_site() {
+        let mut settings = Settings::default();
+        settings.site_rules.set(
+            "shop.example",
+            true,
+            crate::rules::RuleFlags {
+                no_outside: true,
+                ..Default::default()
+            },
+        );
+        let failed = incident("https://www.shop.example:8443/cart", REFUSED);
+        for check in [CheckId::Checker, CheckId::Dns] {
+            assert_eq!(
+                plan(check, &failed, &settings, false, 2.0),
+                Plan::Skip(skip::SITE_RULE),
+                "{check:?}"
+            );
+        }
+        // The site itself is still asked again; other sites are checked as ever.
+        assert!(matches!(
+            plan(CheckId::Fresh, &failed, &settings, false, 2.0),
+            Plan::Refetch { .. }
+        ));
+        let other = incident("https://other.example/", REFUSED);
+        assert!(matches!(
+            plan(CheckId::Checker, &other, &settings, false, 2.0),
+            Plan::Ask { .. }
+        ));
+    }
 
     #[test]
     fn private_hosts_never_reach_public_services() {

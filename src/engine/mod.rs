@@ -61,6 +61,8 @@ impl Event {
             }
             Event::Tab(TabEvent::Committed { tab_id, .. })
             | Event::Tab(TabEvent::NavigationFailed { tab_id, .. })
+            // A closed tab ends its failure: the history needs it.
+            | Event::Tab(TabEvent::Closed { tab_id })
             | Event::PageRead { tab_id, .. }
             | Event::ChecksAnswered { tab_id, .. }
             | Event::Message(Request::RunChecks { tab_id }) => Some(*tab_id),
@@ -88,6 +90,15 @@ pub struct World {
     pub settings: Settings,
     /// Auto-retry's state; `handle` changes it in place and says `SaveRetryState` when it did.
     pub watchers: Watchers,
+    /// The check records of the tab's incident, loaded when a tab event may end it (for the
+    /// verdict its history entry keeps; see [`may_end_failure`]).
+    pub tab_records: Vec<CheckRecord>,
+}
+
+/// Whether `event` may end the failure stored for its tab (so that a history entry is written):
+/// the browser layer then loads the settings and the tab's check records too.
+pub fn may_end_failure(event: &Event, world_has_tab: bool) -> bool {
+    world_has_tab && matches!(event, Event::Tab(_))
 }
 
 /// Everything the browser layer is told to do, in order.
@@ -168,6 +179,11 @@ pub enum Effect {
     /// Open the popup's page for the tab (the banner's button).
     OpenDetails {
         tab_id: i64,
+    },
+    /// A failure ended: add it to the site's history (`storage.local`, bounded by
+    /// `crate::history::bounded`). Only said while the history setting is on.
+    RecordHistory {
+        entry: Box<crate::history::Entry>,
     },
     /// The request cannot be carried out; the caller hears why.
     Refuse {
@@ -283,11 +299,16 @@ fn on_tab_event(world: &mut World, event: TabEvent, now_ms: f64, out: &mut Out) 
         tab: world.tab.clone(),
         unassigned: world.unassigned.clone(),
     };
-    for action in tracker::decide(event, stored, now_ms) {
+    let actions = without_ignored(world, tracker::decide(event, stored, now_ms));
+    for action in actions {
         match action {
             Action::Remember { tab_id, incident } => {
                 // Checks run once per failure: a repeat keeps its first time, and its checks.
                 let new_failure = world.tab.as_ref().is_none_or(|t| t.at_ms != incident.at_ms);
+                if new_failure {
+                    // Another failure replaces the one shown: that one has ended.
+                    end_failure(world, None, now_ms, out);
+                }
                 out.push(Effect::StoreIncident {
                     tab_id,
                     incident: Box::new(incident.clone()),
@@ -303,6 +324,7 @@ fn on_tab_event(world: &mut World, event: TabEvent, now_ms: f64, out: &mut Out) 
                     });
                 }
                 world.tab = Some(incident);
+                world.tab_records.clear();
             }
             Action::RememberUnassigned { incident } => out.push(Effect::StoreUnassigned {
                 incident: Box::new(incident),
@@ -312,6 +334,7 @@ fn on_tab_event(world: &mut World, event: TabEvent, now_ms: f64, out: &mut Out) 
                 out.push(Effect::ForgetUnassigned);
             }
             Action::Forget { tab_id } => {
+                end_failure(world, loaded_url.as_deref(), now_ms, out);
                 world.tab = None;
                 out.push(Effect::ForgetTab { tab_id });
                 match loaded_url.as_deref() {
@@ -328,6 +351,82 @@ fn on_tab_event(world: &mut World, event: TabEvent, now_ms: f64, out: &mut Out) 
             }
         }
     }
+}
+
+/// The tracker's actions without the failures of sites the visitor ignores ("ignore this site":
+/// no badge, nothing stored, no checks, no history). A failure shown before in the tab is
+/// forgotten as if the tab had moved on.
+fn without_ignored(world: &World, actions: Vec<Action>) -> Vec<Action> {
+    let ignored = |incident: &Incident| world.settings.rules_for(&incident.host).ignore;
+    let dropped: Vec<i64> = actions
+        .iter()
+        .filter_map(|action| match action {
+            Action::Remember { tab_id, incident } if ignored(incident) => Some(*tab_id),
+            _ => None,
+        })
+        .collect();
+    if dropped.is_empty()
+        && !actions
+            .iter()
+            .any(|a| matches!(a, Action::RememberUnassigned { incident } if ignored(incident)))
+    {
+        return actions;
+    }
+    let mut kept = Vec::new();
+    for action in actions {
+        match &action {
+            Action::Remember { tab_id, .. }
+            | Action::ShowBadge { tab_id, .. }
+            | Action::ReadErrorPage { tab_id, .. }
+                if dropped.contains(tab_id) =>
+            {
+                let forget = Action::Forget { tab_id: *tab_id };
+                if world.tab.is_some() && !kept.contains(&forget) {
+                    kept.push(forget);
+                    kept.push(Action::ClearBadge { tab_id: *tab_id });
+                }
+            }
+            Action::RememberUnassigned { incident } if ignored(incident) => {}
+            _ => kept.push(action),
+        }
+    }
+    kept
+}
+
+/// The tab's failure ended: the page at `loaded_url` loaded (it worked again if it is the same
+/// site), or the tab closed, went elsewhere or failed otherwise. Its history entry is written
+/// while the history setting is on and no rule ignores the site.
+fn end_failure(world: &World, loaded_url: Option<&str>, now_ms: f64, out: &mut Out) {
+    use crate::history::{Ending, Entry};
+    let Some(incident) = world.tab.as_ref() else {
+        return;
+    };
+    let settings = &world.settings;
+    if !settings.keep_history || settings.rules_for(&incident.host).ignore {
+        return;
+    }
+    let same_site = |url: &str| {
+        crate::rules::host_key(crate::page_url::host_of(url))
+            == crate::rules::host_key(&incident.host)
+    };
+    let ending = match loaded_url {
+        Some(url) if same_site(url) => Ending::Recovered,
+        _ => Ending::GaveUp,
+    };
+    let records: Vec<CheckRecord> = world
+        .tab_records
+        .iter()
+        .filter(|r| r.incident_at_ms == incident.at_ms)
+        .cloned()
+        .collect();
+    let verdict = (!records.is_empty()).then(|| {
+        let evidence =
+            crate::checks::record::evidence(incident.from_cache, incident.at_ms, &records);
+        crate::checks::verdict::decide(incident.failure, &evidence).kind
+    });
+    out.push(Effect::RecordHistory {
+        entry: Box::new(Entry::ended(incident, verdict, ending, now_ms)),
+    });
 }
 
 /// The error page was read: keep it (it names the box), and a bot protection's page changes the
@@ -358,10 +457,13 @@ fn on_page_read(
         }
         retry::on_failure(world, tab_id, &incident, now_ms, out);
     }
-    out.push(Effect::ShowBanner {
-        tab_id,
-        incident: Box::new(incident.clone()),
-    });
+    // "No banner" for this site.
+    if !world.settings.rules_for(&incident.host).no_banner {
+        out.push(Effect::ShowBanner {
+            tab_id,
+            incident: Box::new(incident.clone()),
+        });
+    }
     world.tab = Some(incident);
 }
 

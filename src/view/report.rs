@@ -57,6 +57,9 @@ pub struct Report {
     pub browser_major_version: Option<u32>,
     pub os: Option<&'static str>,
     pub extension_version: String,
+    /// The site's failures of the last 7 days (`crate::history::summary_line`), when the
+    /// history knows of any: set by the caller, who reads the history.
+    pub history: Option<crate::view::msg::Msg>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,6 +154,7 @@ pub fn build_report(input: &ReportInput<'_>) -> Report {
         browser_major_version: input.platform.major_version,
         os: input.platform.os.name(),
         extension_version: clean.bounded(input.extension_version, 32),
+        history: None,
     }
 }
 
@@ -330,6 +334,9 @@ pub fn report_text(report: &Report, translate: Translate<'_>) -> String {
             };
             lines.push(format!("  {name}: {}", check_text(check, translate)));
         }
+    }
+    if let Some(history) = &report.history {
+        lines.push(say(history.key, &history.args));
     }
     lines.push(say(
         "reportVerdict",
@@ -710,6 +717,30 @@ mod tests {
         assert!(
             !text.contains("s3cret") && !json.contains("s3cret"),
             "{text}\n{json}"
+        );
+    }
+
+    #[test]
+    fn the_sites_history_is_a_line_of_the_report() {
+        let plain = report_for(&incident("https://shop.example/cart", &[]), false);
+        assert!(!report_text(&plain, &echo).contains("historyLine"));
+        let entries: Vec<crate::history::Entry> = (1..=3)
+            .map(|day| crate::history::Entry {
+                host: "shop.example".into(),
+                at_ms: AT - f64::from(day) * crate::history::DAY_MS,
+                duration_ms: 12.0 * 60_000.0,
+                kind: "502".into(),
+                gateway: None,
+                verdict: None,
+                ending: crate::history::Ending::Recovered,
+            })
+            .collect();
+        let mut report = plain;
+        report.history = crate::history::summary_line(&entries, "shop.example", AT);
+        let text = report_text(&report, &echo);
+        assert!(
+            text.contains("[historyLine: shop.example | 3 | 12 | 12]\n[reportVerdict"),
+            "{text}"
         );
     }
 
