@@ -4,7 +4,7 @@
 use super::api::{message, object, ExtensionApi};
 use super::net::describe_error;
 use gateway_doctor::checks::providers::Provider;
-use gateway_doctor::platform::{Browser, Platform};
+use gateway_doctor::platform::{Browser, Os, Platform};
 use gateway_doctor::view::steps::{archive_url, ActionId};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -83,12 +83,19 @@ pub async fn perform(
                     .is_ok_and(|yes| yes.as_bool() == Some(true)),
                 None => false,
             };
+            let android = is_firefox_android(context.platform);
             if !granted {
-                return say("actionPermissionRefused", &[]);
+                // Firefox for Android may not offer the permission at all: say how by hand.
+                return if android {
+                    say("actionClearByHandAndroid", &[])
+                } else {
+                    say("actionPermissionRefused", &[])
+                };
             }
             // The API appears once the permission is granted: a fresh handle sees it.
             match super::api::extension_api() {
                 Ok(api) => clear_site_data(&api, context).await,
+                Err(_) if android => say("actionClearByHandAndroid", &[]),
                 Err(_) => say("actionUnavailable", &[]),
             }
         }
@@ -136,8 +143,15 @@ pub async fn copy_text(text: &str) -> Result<(), String> {
 /// Chromium scopes everything to the origin (cookies to the whole registrable domain); Firefox
 /// scopes cookies and storage to the host but can only empty the whole cache, so it is left.
 async fn clear_site_data(api: &ExtensionApi, context: &ActionContext) -> String {
+    let android = is_firefox_android(context.platform);
     let Some(browsing_data) = api.browsing_data() else {
-        return message(api, "actionUnavailable", &[]);
+        // Not in Firefox for Android: the visitor can still do it from the browser's menus.
+        let key = if android {
+            "actionClearByHandAndroid"
+        } else {
+            "actionUnavailable"
+        };
+        return message(api, key, &[]);
     };
     let is_firefox = context.platform.browser == Browser::Firefox;
     let origin = gateway_doctor::retry::origin_of(&context.url).unwrap_or_default();
@@ -175,12 +189,18 @@ async fn clear_site_data(api: &ExtensionApi, context: &ActionContext) -> String 
     }
     .await;
     match result {
+        Ok(_) if is_firefox && android => message(
+            api,
+            "actionClearedFirefoxAndroid",
+            std::slice::from_ref(&context.host),
+        ),
         Ok(_) if is_firefox => message(
             api,
             "actionClearedFirefox",
             std::slice::from_ref(&context.host),
         ),
         Ok(_) => message(api, "actionCleared", std::slice::from_ref(&context.host)),
+        Err(_) if android => message(api, "actionClearByHandAndroid", &[]),
         Err(error) => message(api, "actionFailed", &[describe_error(&error, 0)]),
     }
 }
@@ -188,6 +208,10 @@ async fn clear_site_data(api: &ExtensionApi, context: &ActionContext) -> String 
 /// Opens the page in a private window. Firefox refuses unless the visitor allowed the extension
 /// in private windows; Chromium opens nothing (and says null) unless allowed in incognito.
 async fn open_private_window(api: &ExtensionApi, context: &ActionContext) -> String {
+    // Firefox for Android has no windows, and no extension may open a private tab there.
+    if is_firefox_android(context.platform) {
+        return message(api, "actionPrivateFallbackAndroid", &[]);
+    }
     let fallback = || match &context.shortcut {
         Some(shortcut) => message(api, "actionPrivateFallback", std::slice::from_ref(shortcut)),
         None => message(api, "actionPrivateFallbackNoShortcut", &[]),
@@ -206,4 +230,10 @@ async fn open_private_window(api: &ExtensionApi, context: &ActionContext) -> Str
         Ok(window) if window.is_object() => message(api, "actionPrivateOpened", &[]),
         _ => fallback(),
     }
+}
+
+/// Firefox for Android: no windows, no private tabs for extensions, and perhaps no
+/// `browsingData`; its steps say how to do these by hand.
+fn is_firefox_android(platform: Platform) -> bool {
+    platform.os == Os::Android && platform.browser == Browser::Firefox
 }

@@ -54,7 +54,7 @@ pub async fn render_popup(root: Element) -> Result<(), JsValue> {
         let owner = match root.query_selector("#owner-block")? {
             Some(owner) => owner,
             None => {
-                let owner = block(&doc, "owner-block", &translate("headingOwner", &[]))?;
+                let owner = disclosure(&doc, "owner-block", &translate("headingOwner", &[]))?;
                 if let Some(section) = root.query_selector("#incident")? {
                     section.append_child(&owner)?;
                 }
@@ -62,8 +62,10 @@ pub async fn render_popup(root: Element) -> Result<(), JsValue> {
             }
         };
         fill_owner_block(&api, &doc, &owner, &report)?;
+        let first = element(&doc, "div", "first-actions")?;
         let steps = root.query_selector("#steps")?.map(|list| StepsTarget {
             list,
+            first,
             diagnosis,
             actions: Rc::new(ActionContext {
                 tab_id,
@@ -75,14 +77,18 @@ pub async fn render_popup(root: Element) -> Result<(), JsValue> {
                 shortcut: None,
             }),
         });
-        // Right under the headline: "down for everyone, or just me?", then the retry countdown.
-        let checks =
+        // The first screen: the headline, the verdict, who can fix it, the first actions and the
+        // retry countdown; then the check lines, the steps, the details and the owner's part.
+        let parts =
             popup_checks::checks_block(&api, &doc, tab_id, &incident, steps, report).await?;
-        if let Some(header) = &header {
-            header.after_with_node_1(&checks)?;
+        let fixer = root.query_selector("#fixer-block")?;
+        if let (Some(header), Some(fixer)) = (&header, &fixer) {
+            header.after_with_node_1(&parts.verdict)?;
+            fixer.after_with_node_1(&parts.first_actions)?;
+            parts.first_actions.after_with_node_1(&parts.checks)?;
         }
         if let Some(block) = popup_retry::retry_block(&api, &doc, tab_id).await? {
-            checks.before_with_node_1(&block)?;
+            parts.checks.before_with_node_1(&block)?;
         }
         super::popup_rules::mount(&api, &doc, &root, tab_id, &incident).await;
     }
@@ -163,16 +169,43 @@ pub fn render_view(
     let when = js_sys::Date::new(&JsValue::from_f64(view.at_ms)).to_locale_time_string(locale);
     let seen = translate("seenOnHostAt", &[view.host.clone(), String::from(when)]);
 
+    // The first screen: what happened in one line, then (from the checks block) the verdict,
+    // who can fix it and the first actions. Everything else opens on demand.
     let head = element(doc, "header", "")?;
+    let headline = element(doc, "div", "headline")?;
     append(
-        &head,
+        &headline,
         &[
             &text(doc, "p", "code", &view.code)?,
             &text(doc, "h1", "title", &title)?,
-            &text(doc, "p", "seen", &seen)?,
         ],
     )?;
+    append(&head, &[&headline, &text(doc, "p", "seen", &seen)?])?;
 
+    let fixer = block(doc, "fixer-block", &translate("headingFixer", &[]))?;
+    append(
+        &fixer,
+        &[
+            &text(doc, "p", "fixer", &say(translate, &view.fixer))?,
+            &text(doc, "p", "outlook", &say(translate, &view.outlook))?,
+        ],
+    )?;
+    if let Some(retry) = &view.retry {
+        append(
+            &fixer,
+            &[&text(doc, "p", "retry-after", &say(translate, retry))?],
+        )?;
+    }
+
+    let steps_block = disclosure(doc, "steps-block", &translate("headingSteps", &[]))?;
+    let steps = element(doc, "ol", "steps")?;
+    for step in &view.steps {
+        append(&steps, &[&text(doc, "li", "", &say(translate, step))?])?;
+    }
+    append(&steps_block, &[&steps])?;
+
+    // "Details": where it broke, the facts, what it means.
+    let details = disclosure(doc, "details-block", &translate("headingDetails", &[]))?;
     let side = block(doc, "side-block", &translate("headingSide", &[]))?;
     append(
         &side,
@@ -216,33 +249,11 @@ pub fn render_view(
             )?],
         )?;
     }
+    // Per-site history and rules mount here (popup_rules).
+    let site_rules = element(doc, "div", "site-rules")?;
+    append(&details, &[&meaning, &side, &facts, &site_rules])?;
 
-    let fixer = block(doc, "fixer-block", &translate("headingFixer", &[]))?;
-    append(
-        &fixer,
-        &[
-            &text(doc, "p", "fixer", &say(translate, &view.fixer))?,
-            &text(doc, "p", "outlook", &say(translate, &view.outlook))?,
-        ],
-    )?;
-    if let Some(retry) = &view.retry {
-        append(
-            &fixer,
-            &[&text(doc, "p", "retry-after", &say(translate, retry))?],
-        )?;
-    }
-
-    let steps_block = block(doc, "steps-block", &translate("headingSteps", &[]))?;
-    let steps = element(doc, "ol", "steps")?;
-    for step in &view.steps {
-        append(&steps, &[&text(doc, "li", "", &say(translate, step))?])?;
-    }
-    append(&steps_block, &[&steps])?;
-
-    append(
-        &section,
-        &[&head, &side, &facts, &meaning, &fixer, &steps_block],
-    )?;
+    append(&section, &[&head, &fixer, &steps_block, &details])?;
     if !view.references.is_empty() || !view.stack.is_empty() {
         append(&section, &[&owner_block(doc, view, translate)?])?;
     }
@@ -258,13 +269,33 @@ fn block(doc: &Document, id: &str, heading: &str) -> Result<Element, JsValue> {
     Ok(div)
 }
 
+/// A part of the popup that opens on demand: `<details id=…><summary>…</summary></details>`,
+/// open from the start when the popup has the room of a whole tab.
+pub fn disclosure(doc: &Document, id: &str, summary: &str) -> Result<Element, JsValue> {
+    let details = element(doc, "details", id)?;
+    append(&details, &[&text(doc, "summary", "", summary)?])?;
+    if has_room() {
+        details.set_attribute("open", "")?;
+    }
+    Ok(details)
+}
+
+/// Opened as a tab (the banner's "details", or a visitor who opens it full size) rather than
+/// as a toolbar popup or on a phone: wide enough to show everything at once.
+fn has_room() -> bool {
+    web_sys::window()
+        .and_then(|w| w.inner_width().ok())
+        .and_then(|w| w.as_f64())
+        .is_some_and(|width| width >= 500.0)
+}
+
 /// "For the site owner": the reference ids (each with a copy button) and stack hints.
 fn owner_block(
     doc: &Document,
     view: &IncidentView,
     translate: Translate<'_>,
 ) -> Result<Element, JsValue> {
-    let owner = block(doc, "owner-block", &translate("headingOwner", &[]))?;
+    let owner = disclosure(doc, "owner-block", &translate("headingOwner", &[]))?;
     if !view.references.is_empty() {
         append(
             &owner,

@@ -7,7 +7,7 @@ use super::api::{message, object, ExtensionApi};
 use super::check_store;
 use super::dom::{append, element, text};
 use super::popup_owner::ReportSource;
-use super::popup_steps::render_steps;
+use super::popup_steps::{render_first_actions, render_steps};
 use gateway_doctor::checks::record::{proxy_mode_configured, CheckId, CheckRecord, CheckState};
 use gateway_doctor::checks::verdict::VerdictKind;
 use gateway_doctor::diagnosis::Diagnosis;
@@ -26,6 +26,14 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Document, Element};
 
+/// The checks block's parts, placed apart: the verdict on the first screen, the first actions
+/// under who can fix it, the check lines in a disclosure.
+pub struct ChecksParts {
+    pub verdict: Element,
+    pub first_actions: Element,
+    pub checks: Element,
+}
+
 /// Builds the block and keeps it current while the popup is open.
 pub async fn checks_block(
     api: &Rc<ExtensionApi>,
@@ -34,11 +42,18 @@ pub async fn checks_block(
     incident: &Incident,
     steps: Option<StepsTarget>,
     report: Rc<ReportSource>,
-) -> Result<Element, JsValue> {
+) -> Result<ChecksParts, JsValue> {
     let say = |key: &str| message(api, key, &[]);
-    let block = element(doc, "div", "checks-block")?;
+    let verdict_block = element(doc, "div", "verdict-block")?;
     let verdict = element(doc, "div", "verdict")?;
     verdict.set_attribute("aria-live", "polite")?;
+    append(
+        &verdict_block,
+        &[&text(doc, "h2", "", &say("headingVerdict"))?, &verdict],
+    )?;
+    let block = super::popup::disclosure(doc, "checks-block", &say("headingChecks"))?;
+    let reasons = element(doc, "ul", "verdict-reasons")?;
+    reasons.set_attribute("hidden", "")?;
     let list = element(doc, "ul", "checks")?;
     list.set_attribute("aria-live", "polite")?;
     list.set_attribute("aria-label", &say("headingChecks"))?;
@@ -46,21 +61,17 @@ pub async fn checks_block(
     let proxy = button(doc, "check-proxy", &say("checkProxyButton"))?;
     let again = button(doc, "run-checks", &say("runChecksAgain"))?;
     append(&buttons, &[&proxy, &again])?;
-    append(
-        &block,
-        &[
-            &text(doc, "h2", "", &say("headingVerdict"))?,
-            &verdict,
-            &text(doc, "h3", "", &say("headingChecks"))?,
-            &list,
-            &buttons,
-        ],
-    )?;
+    append(&block, &[&reasons, &list, &buttons])?;
+    let first_actions = match &steps {
+        Some(steps) => steps.first.clone(),
+        None => element(doc, "div", "first-actions")?,
+    };
 
     let view = Rc::new(LiveView {
         api: Rc::clone(api),
         doc: doc.clone(),
         verdict,
+        reasons,
         list,
         tab_id,
         incident: incident.clone(),
@@ -78,7 +89,11 @@ pub async fn checks_block(
         let view = Rc::clone(&view);
         move || view.run_again()
     })?;
-    Ok(block)
+    Ok(ChecksParts {
+        verdict: verdict_block,
+        first_actions,
+        checks: block,
+    })
 }
 
 fn button(doc: &Document, id: &str, label: &str) -> Result<Element, JsValue> {
@@ -99,6 +114,8 @@ struct LiveView {
     api: Rc<ExtensionApi>,
     doc: Document,
     verdict: Element,
+    /// Why the verdict says what it says: with the check lines, on demand.
+    reasons: Element,
     list: Element,
     tab_id: i64,
     incident: Incident,
@@ -111,6 +128,8 @@ struct LiveView {
 /// Where the tailored steps go, and what they are chosen from.
 pub struct StepsTarget {
     pub list: Element,
+    /// The first one or two actions, on the first screen.
+    pub first: Element,
     pub diagnosis: Diagnosis,
     pub actions: Rc<ActionContext>,
 }
@@ -147,6 +166,8 @@ impl LiveView {
         }
         self.verdict.set_text_content(None);
         let Some(verdict) = verdict_view(&self.incident, records) else {
+            self.reasons.set_text_content(None);
+            self.reasons.set_attribute("hidden", "")?;
             append(
                 &self.verdict,
                 &[&text(doc, "p", "", &self.say("verdictPending", &[]))?],
@@ -183,15 +204,17 @@ impl LiveView {
                 )?,
             ],
         )?;
-        if !verdict.reasons.is_empty() {
-            let reasons = element(doc, "ul", "verdict-reasons")?;
-            for reason in &verdict.reasons {
-                append(
-                    &reasons,
-                    &[&text(doc, "li", "", &self.say(reason.key, &[]))?],
-                )?;
-            }
-            append(&self.verdict, &[&reasons])?;
+        self.reasons.set_text_content(None);
+        for reason in &verdict.reasons {
+            append(
+                &self.reasons,
+                &[&text(doc, "li", "", &self.say(reason.key, &[]))?],
+            )?;
+        }
+        if verdict.reasons.is_empty() {
+            self.reasons.set_attribute("hidden", "")?;
+        } else {
+            self.reasons.remove_attribute("hidden")?;
         }
         if verdict.kind == VerdictKind::WorksAgain {
             let reload = button(doc, "reload-page", &self.say("reloadNow", &[]))?;
@@ -261,6 +284,16 @@ impl LiveView {
             return Ok(());
         }
         render_steps(&self.api, &self.doc, &target.list, &steps, &target.actions)?;
+        // "Reload now" is already the verdict's own button when the site works again.
+        let skip_reload = verdict.kind == VerdictKind::WorksAgain;
+        render_first_actions(
+            &self.api,
+            &self.doc,
+            &target.first,
+            &steps,
+            &target.actions,
+            skip_reload,
+        )?;
         *self.shown_steps.borrow_mut() = Some(steps);
         Ok(())
     }

@@ -73,6 +73,68 @@ pub fn render_steps(
     Ok(())
 }
 
+/// Replaces the first screen's actions with those of the first steps that have one (at most
+/// two): the same buttons as in the steps, so the visitor can act without scrolling.
+pub fn render_first_actions(
+    api: &Rc<ExtensionApi>,
+    doc: &Document,
+    container: &Element,
+    steps: &[StepView],
+    context: &Rc<ActionContext>,
+    skip_reload: bool,
+) -> Result<(), JsValue> {
+    container.set_text_content(None);
+    let first: Vec<&StepView> = steps
+        .iter()
+        .filter(|step| {
+            step.action
+                .is_some_and(|action| !(skip_reload && action == ActionId::RetryNow))
+        })
+        .take(2)
+        .collect();
+    if first.is_empty() {
+        container.set_attribute("hidden", "")?;
+        return Ok(());
+    }
+    container.remove_attribute("hidden")?;
+    append(
+        container,
+        &[&text(
+            doc,
+            "h2",
+            "",
+            &message(api, "headingFirstActions", &[]),
+        )?],
+    )?;
+    for step in first {
+        let Some(action) = step.action else {
+            continue;
+        };
+        let for_step = Rc::new(ActionContext {
+            command: step.command.clone(),
+            shortcut: step.shortcut.clone(),
+            ..ActionContext::clone(context)
+        });
+        append(container, &[&action_button(api, doc, action, &for_step)?])?;
+    }
+    Ok(())
+}
+
+/// Writes what an action did next to its buttons: the first screen's and the step's.
+fn tell(doc: &Document, action: ActionId, said: &str) {
+    let selector = format!("button[data-action=\"{}\"]", action.as_str());
+    for container in ["first-actions", "steps"] {
+        let status = doc
+            .get_element_by_id(container)
+            .and_then(|c| c.query_selector(&selector).ok().flatten())
+            .and_then(|button| button.parent_element())
+            .and_then(|wrapper| wrapper.query_selector(".action-status").ok().flatten());
+        if let Some(status) = status {
+            status.set_text_content(Some(said));
+        }
+    }
+}
+
 /// A button for the action, with a status line (a polite live region) saying what it did.
 fn action_button(
     api: &Rc<ExtensionApi>,
@@ -94,6 +156,10 @@ fn action_button(
         let on_click = Closure::<dyn FnMut()>::new({
             let doc = doc.clone();
             move || {
+                // Its result is a check line: show them.
+                if let Some(checks) = doc.get_element_by_id("checks-block") {
+                    let _opened = checks.set_attribute("open", "");
+                }
                 if let Some(proxy) = doc
                     .get_element_by_id("check-proxy")
                     .and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok())
@@ -115,10 +181,10 @@ fn action_button(
         // Within the click itself: a permission prompt needs the gesture, and the box is read as
         // the visitor left it.
         let click = Click::now(&api, &doc, action);
-        let (api, context, status) = (Rc::clone(&api), Rc::clone(&context), status.clone());
+        let (api, context, doc) = (Rc::clone(&api), Rc::clone(&context), doc.clone());
         wasm_bindgen_futures::spawn_local(async move {
             let said = perform(&api, action, &context, click).await;
-            status.set_text_content(Some(&said));
+            tell(&doc, action, &said);
         });
     });
     button.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref())?;

@@ -374,9 +374,11 @@ fn render(fix: Fix, context: &StepContext<'_>) -> StepView {
             }
         }
         Fix::PrivateWindow => {
-            let key = match platform.browser {
-                Browser::Chrome => "stepIncognitoWindow",
-                Browser::Edge => "stepInPrivateWindow",
+            let key = match (platform.browser, platform.os) {
+                // No windows on Android, and no extension may open a private tab there.
+                (Browser::Firefox, Os::Android) => "stepPrivateTabFirefoxAndroid",
+                (Browser::Chrome, _) => "stepIncognitoWindow",
+                (Browser::Edge, _) => "stepInPrivateWindow",
                 _ => "stepPrivateWindow",
             };
             StepView {
@@ -480,7 +482,8 @@ pub fn private_window_shortcut(platform: Platform) -> Option<&'static str> {
 pub fn site_data_menu(platform: Platform) -> Option<Msg> {
     let key = match (platform.browser, platform.os) {
         (_, Os::Ios) | (Browser::Other, _) => return None,
-        (Browser::Firefox, Os::Android) => "menuSiteDataFirefoxAndroid",
+        // The padlock clears one site's cookies and storage; its cache only goes with everyone's.
+        (Browser::Firefox, Os::Android) => "menuSiteDataFirefoxAndroidMenu",
         (Browser::Firefox, _) => "menuSiteDataFirefox",
         (Browser::Chrome, Os::Android) => "menuSiteDataChromeAndroid",
         // The other Chromium browsers' Android menus differ from Chrome's and from each other.
@@ -846,6 +849,41 @@ mod tests {
         );
         assert_eq!(keys(&firefox)[1], "stepPrivateWindow");
         assert_eq!(firefox[1].shortcut.as_deref(), Some("Ctrl+Shift+P"));
+    }
+
+    #[test]
+    fn firefox_on_android_names_its_own_menus() {
+        let android = Platform::new(Browser::Firefox, Os::Android);
+        let cookies = steps_for(
+            &diagnosis(Kind::BadGateway, Side::OriginUpstream),
+            &verdict(VerdictKind::CookiesOrSession, Confidence::High, vec![]),
+            &Evidence::default(),
+            android,
+        );
+        let clear = &cookies[0];
+        assert_eq!(clear.action, Some(ActionId::ClearSiteData));
+        assert_eq!(
+            clear.menu_path.as_ref().map(|m| m.key),
+            Some("menuSiteDataFirefoxAndroidMenu")
+        );
+        let private = cookies
+            .iter()
+            .find(|s| s.action == Some(ActionId::OpenPrivateWindow))
+            .expect("a private tab step");
+        assert_eq!(private.text.key, "stepPrivateTabFirefoxAndroid");
+        assert_eq!(private.shortcut, None, "no keyboard on a phone");
+        let dns = steps_for(
+            &diagnosis(Kind::BadGateway, Side::OriginUpstream),
+            &verdict(
+                VerdictKind::NetworkOrDns,
+                Confidence::High,
+                vec![Reason::DnsDiffers],
+            ),
+            &Evidence::default(),
+            android,
+        );
+        assert_eq!(dns[0].text.key, "stepRenewNetworkPhone");
+        assert_eq!(dns[0].command, None, "no terminal on a phone");
     }
 
     #[test]

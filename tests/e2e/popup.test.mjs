@@ -34,6 +34,11 @@ const readSteps = (popup) =>
 
 /** Clicks the step's action button and returns what its status line then says. */
 async function clickAction(popup, action) {
+  // The steps open on demand in a toolbar-sized popup; opened as a tab they are open already.
+  await popup.evaluate(() => {
+    const steps = document.getElementById('steps-block');
+    if (steps && !steps.open) steps.querySelector('summary').click();
+  });
   await popup.click(`#steps button[data-action="${action}"]`);
   const deadline = Date.now() + 5000;
   while (Date.now() < deadline) {
