@@ -71,7 +71,10 @@ mod tests {
             "manifest_version": 3,
             "background": { "service_worker": "background.js", "scripts": ["background.js"], "type": "module" },
             "permissions": ["storage", "dns"],
-            "browser_specific_settings": { "gecko": { "id": "x@y" } }
+            "browser_specific_settings": {
+                "gecko": { "id": "x@y" },
+                "gecko_android": { "strict_min_version": "142.0" }
+            }
         })
     }
 
@@ -95,7 +98,34 @@ mod tests {
             json!({"scripts": ["background.js"], "type": "module"})
         );
         assert_eq!(m["browser_specific_settings"]["gecko"]["id"], "x@y");
+        // Firefox for Android installs it too, from its own minimum version.
+        assert_eq!(
+            m["browser_specific_settings"]["gecko_android"]["strict_min_version"],
+            "142.0"
+        );
         assert_eq!(m["permissions"], json!(["storage", "dns"]));
+    }
+
+    /// The real manifest: Firefox for Android's minimum is set, and no lower than the one
+    /// `data_collection_permissions` needs there (142).
+    #[test]
+    fn the_manifest_names_firefox_for_android() {
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../manifest.json"))
+                .expect("manifest.json");
+        let source: Value = serde_json::from_str(&text).expect("valid JSON");
+        let m = derive(&source, Browser::Firefox, "1").expect("derives");
+        let version = m["browser_specific_settings"]["gecko_android"]["strict_min_version"]
+            .as_str()
+            .expect("gecko_android.strict_min_version");
+        let major: u32 = version
+            .split('.')
+            .next()
+            .and_then(|v| v.parse().ok())
+            .expect("a version number");
+        assert!(major >= 142, "{version}");
+        let chrome = derive(&source, Browser::Chrome, "1").expect("derives");
+        assert!(chrome.get("browser_specific_settings").is_none());
     }
 
     #[test]
