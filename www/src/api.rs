@@ -13,7 +13,7 @@ use tokio::time::Instant;
 
 use crate::check::{self, Lookup, ResolveError};
 use crate::config::{Config, DEFAULT_PORTS};
-use crate::metrics;
+use crate::metrics::Metrics;
 use crate::query::parse_query;
 use crate::rate::{client_key, Decision};
 use crate::request::{Request, Response};
@@ -50,6 +50,7 @@ pub struct App {
     timeout: Duration,
     static_root: PathBuf,
     pub store: Arc<Store>,
+    pub metrics: Arc<Metrics>,
     lookup: Lookup,
     checks: Arc<Semaphore>,
     per_client: Mutex<HashMap<IpAddr, usize>>,
@@ -83,6 +84,7 @@ impl App {
     /// tasks are spawned on it).
     pub fn new(config: &Config, static_root: PathBuf) -> Result<Self, String> {
         let timeout = Duration::from_millis(config.timeout_ms);
+        let metrics = Arc::new(Metrics::default());
         Ok(App {
             allow_private: config.allow_private,
             config: config.clone(),
@@ -92,7 +94,9 @@ impl App {
                 config.cache_seconds,
                 config.rate_per_minute,
                 config.redis.as_deref(),
+                metrics.clone(),
             )?),
+            metrics,
             lookup: Lookup::new(&config.resolvers, timeout)?,
             checks: Arc::new(Semaphore::new(MAX_CHECKS)),
             per_client: Mutex::new(HashMap::new()),
@@ -149,7 +153,7 @@ impl App {
             _ => Response::new(
                 200,
                 "text/plain; version=0.0.4; charset=utf-8",
-                metrics::render(redis, crate::server::open_connections()),
+                self.metrics.render(redis),
             ),
         }
         .header("Cache-Control", "no-store")
@@ -157,30 +161,30 @@ impl App {
 
     async fn check(&self, peer: IpAddr, query: &str) -> Response {
         if let Decision::Deny { retry_after } = self.store.rate(peer).await {
-            metrics::RATE_LIMITED.inc();
+            self.metrics.rate_limited.inc();
             return json_error(429, "rate limited: try again later")
                 .header("Retry-After", retry_after.to_string());
         }
         let (scheme, host, port) = match parse_params(query) {
             Ok(params) => params,
             Err(message) => {
-                metrics::BAD_REQUESTS.inc();
+                self.metrics.bad_requests.inc();
                 return json_error(400, message);
             }
         };
         let key = format!("{}:{}:{}", scheme.as_str(), host, port);
         if let Some(mut hit) = self.store.cache_get(&key).await {
-            metrics::CACHE_HITS.inc();
+            self.metrics.cache_hits.inc();
             hit.cached = true;
             return json(200, &hit);
         }
         let Some(_in_flight) = self.enter(peer) else {
-            metrics::RATE_LIMITED.inc();
+            self.metrics.rate_limited.inc();
             return json_error(429, "too many checks at once: try again shortly")
                 .header("Retry-After", "1");
         };
         let Ok(_slot) = self.checks.clone().try_acquire_owned() else {
-            metrics::BUSY.inc();
+            self.metrics.busy.inc();
             return json_error(503, "busy: try again shortly").header("Retry-After", "5");
         };
 
@@ -188,7 +192,7 @@ impl App {
         let deadline = started + self.timeout;
         let outcome = match self.lookup.resolve(&host, port, deadline).await {
             Err(ResolveError::Busy) => {
-                metrics::BUSY.inc();
+                self.metrics.busy.inc();
                 return json_error(503, "busy: try again shortly").header("Retry-After", "5");
             }
             Err(ResolveError::Failed(failure)) => check::Outcome {
@@ -200,7 +204,7 @@ impl App {
                 // Every address is vetted, and only these are connected to: no second lookup
                 // that a rebinding DNS server could answer differently.
                 if !self.allow_private && !target::all_public(&addrs) {
-                    metrics::REFUSED_PRIVATE.inc();
+                    self.metrics.refused_private.inc();
                     return json_error(403, FORBIDDEN);
                 }
                 // After the address vetting (a private target is refused as such on any port),
@@ -212,12 +216,12 @@ impl App {
             }
         };
         let took = started.elapsed();
-        metrics::observe_check(took);
+        self.metrics.observe_check(took);
         let up = outcome.status.is_some_and(|s| s < 500);
         if up {
-            metrics::CHECKS_UP.inc();
+            self.metrics.checks_up.inc();
         } else {
-            metrics::CHECKS_DOWN.inc();
+            self.metrics.checks_down.inc();
         }
         let result = CheckResult {
             host: host.to_string(),
@@ -242,7 +246,7 @@ impl App {
         if self.config.port_allowed(port) {
             return None;
         }
-        metrics::REFUSED_PORT.inc();
+        self.metrics.refused_port.inc();
         let allowed = match &self.config.ports {
             Some(crate::config::Ports::List(list)) => list.clone(),
             _ => DEFAULT_PORTS.to_vec(),

@@ -19,6 +19,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
 
 use crate::api::App;
+use crate::metrics::Metrics;
 use crate::rate::client_key;
 use crate::request::{parse_request, Response, MAX_REQUEST_HEAD};
 
@@ -34,15 +35,8 @@ const MAX_CONNECTIONS_PER_CLIENT: usize = 32;
 /// How long requests in flight get to finish after shutdown was asked for.
 const GRACE: Duration = Duration::from_secs(10);
 
-static OPEN: AtomicUsize = AtomicUsize::new(0);
-
-/// Connections open now, in this process.
-pub fn open_connections() -> usize {
-    OPEN.load(Ordering::Relaxed)
-}
-
-#[derive(Default)]
 struct Connections {
+    metrics: Arc<Metrics>,
     total: AtomicUsize,
     per_client: Mutex<HashMap<IpAddr, usize>>,
     idle: Notify,
@@ -70,7 +64,7 @@ impl Connections {
             }
             *n += 1;
         }
-        OPEN.fetch_add(1, Ordering::Relaxed);
+        self.metrics.open.fetch_add(1, Ordering::Relaxed);
         Some(Admitted {
             conns: self.clone(),
             key,
@@ -93,7 +87,7 @@ impl Drop for Admitted {
                 }
             }
         }
-        OPEN.fetch_sub(1, Ordering::Relaxed);
+        self.conns.metrics.open.fetch_sub(1, Ordering::Relaxed);
         if self.conns.total.fetch_sub(1, Ordering::SeqCst) == 1 {
             self.conns.idle.notify_waiters();
         }
@@ -102,7 +96,12 @@ impl Drop for Admitted {
 
 /// Accepts until `shutdown` turns true, then lets open connections finish (up to `GRACE`).
 pub async fn serve(listener: TcpListener, app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
-    let conns = Arc::new(Connections::default());
+    let conns = Arc::new(Connections {
+        metrics: app.metrics.clone(),
+        total: AtomicUsize::new(0),
+        per_client: Mutex::new(HashMap::new()),
+        idle: Notify::new(),
+    });
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
@@ -118,7 +117,7 @@ pub async fn serve(listener: TcpListener, app: Arc<App>, mut shutdown: watch::Re
         };
         let trusted = app.client_ip.is_trusted(peer.ip());
         let Some(admitted) = conns.admit(peer.ip(), trusted) else {
-            crate::metrics::CONNECTIONS_REFUSED.inc();
+            app.metrics.connections_refused.inc();
             continue; // dropped: closed
         };
         let app = app.clone();

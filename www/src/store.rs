@@ -5,7 +5,7 @@
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -13,7 +13,7 @@ use tokio::sync::watch;
 
 use crate::api::CheckResult;
 use crate::cache::Cache;
-use crate::metrics;
+use crate::metrics::Metrics;
 use crate::rate::{client_key, Decision, RateLimiter};
 
 /// Answers remembered at once (locally).
@@ -64,10 +64,16 @@ struct Shared {
     conn: Mutex<Option<ConnectionManager>>,
     up: AtomicBool,
     script: redis::Script,
+    metrics: Arc<Metrics>,
 }
 
 impl Store {
-    pub fn new(cache_seconds: u64, per_minute: u32, redis: Option<&str>) -> Result<Store, String> {
+    pub fn new(
+        cache_seconds: u64,
+        per_minute: u32,
+        redis: Option<&str>,
+        metrics: Arc<Metrics>,
+    ) -> Result<Store, String> {
         let redis = match redis {
             None => None,
             Some(url) => Some(Shared {
@@ -76,6 +82,7 @@ impl Store {
                 conn: Mutex::new(None),
                 up: AtomicBool::new(false),
                 script: redis::Script::new(RATE_SCRIPT),
+                metrics,
             }),
         };
         Ok(Store {
@@ -223,7 +230,7 @@ impl Store {
 
 impl Shared {
     fn failed(&self) {
-        metrics::REDIS_ERRORS.inc();
+        self.metrics.redis_errors.inc();
         if self.up.swap(false, Ordering::SeqCst) {
             crate::log(
                 "warn",
