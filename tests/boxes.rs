@@ -15,78 +15,12 @@ use gateway_doctor::view::owner::owner_checklist;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-struct Fixture {
-    name: String,
-    meta: Vec<(String, String)>,
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
+#[path = "fixtures/reader.rs"]
+mod reader;
 
-impl Fixture {
-    fn get(&self, key: &str) -> Option<&str> {
-        self.meta
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> {
-        self.meta
-            .iter()
-            .filter(move |(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/boxes")
-}
-
-fn fixtures() -> Vec<Fixture> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir())
-        .expect("fixtures")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "http"))
-        .collect();
-    paths.sort();
-    paths.iter().map(parse).collect()
-}
-
-fn parse(path: &PathBuf) -> Fixture {
-    let name = path.file_stem().unwrap().to_string_lossy().to_string();
-    let bytes = std::fs::read(path).expect("read");
-    // Captured pages may be in Latin-1: the diagnosis reads what the browser decoded.
-    let text = String::from_utf8_lossy(&bytes).to_string();
-    let mut meta = Vec::new();
-    let mut rest = text.as_str();
-    while let Some(line) = rest.strip_prefix("# ") {
-        let (line, after) = line.split_once('\n').expect("meta line");
-        let (key, value) = line.split_once(": ").expect("key: value");
-        meta.push((key.to_string(), value.trim().to_string()));
-        rest = after;
-    }
-    let (head, body) = rest.split_once("\n\n").unwrap_or((rest, ""));
-    let mut lines = head.lines();
-    let status_line = lines.next().expect("status line");
-    let status = status_line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status");
-    let headers = lines
-        .map(|l| {
-            let (n, v) = l.split_once(':').expect("header");
-            (n.trim().to_string(), v.trim().to_string())
-        })
-        .collect();
-    Fixture {
-        name,
-        meta,
-        status,
-        headers,
-        body: body.to_string(),
-    }
+fn fixtures() -> Vec<reader::Fixture> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/boxes");
+    reader::read_all(&dir).expect("fixtures")
 }
 
 fn incident(status: u16, headers: &[(String, String)], body: Option<&str>) -> Incident {

@@ -121,8 +121,7 @@ pub fn run_bench() -> Result {
             "{:<44} {:>9.1} us {:>12}",
             "  (worst)", diagnosis.worst_us, ""
         );
-        let coverage = crate::diagnose_bench::coverage(&crate::util::root())
-            .map_err(|e| format!("reading the box fixtures: {e}"))?;
+        let coverage = crate::diagnose_bench::coverage(&crate::util::root())?;
         println!(
             "{:<44} {:>9} {:>15}  {}",
             "boxes the diagnosis can name",
@@ -132,10 +131,34 @@ pub fn run_bench() -> Result {
         );
         println!(
             "{:<44} {:>9} {:>15}  {}",
-            "  with a fixture (of them; fixtures in all)",
-            format!("{} ({})", coverage.boxes_with_fixture, coverage.fixtures),
+            "  with a fixture",
+            coverage.boxes_with_fixture,
             "every box",
             met(coverage.boxes_with_fixture == coverage.boxes)
+        );
+        println!(
+            "{:<44} {:>9} {:>15}  {}",
+            "fixtures named right (of all)",
+            format!("{}/{}", coverage.named, coverage.fixtures),
+            "all",
+            met(coverage.named == coverage.fixtures)
+        );
+        println!(
+            "{:<44} {:>9} {:>15}  {}",
+            "  named wrong / unnamed",
+            format!("{}/{}", coverage.wrong.len(), coverage.unnamed.len()),
+            "0/0",
+            met(coverage.wrong.is_empty() && coverage.unnamed.is_empty())
+        );
+        for miss in coverage.wrong.iter().chain(&coverage.unnamed) {
+            println!("    {miss}");
+        }
+        println!(
+            "{:<44} {:>9} {:>15}  {}",
+            "reference ids found (of those the pages carry)",
+            format!("{}/{}", coverage.references_found, coverage.references),
+            "all",
+            met(coverage.references_found == coverage.references)
         );
     }
     if options.wants("simulation") {

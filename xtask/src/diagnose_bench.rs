@@ -57,36 +57,73 @@ pub fn run() -> Figures {
     }
 }
 
-/// How much of the catalogue the fixtures cover: boxes named, fixtures, boxes with a fixture.
+#[path = "../../tests/fixtures/reader.rs"]
+mod reader;
+
+/// The catalogue over the project's own fixtures (`tests/boxes.rs` fails on any miss; the bench
+/// prints the figures).
 pub struct Coverage {
     pub boxes: usize,
-    pub fixtures: usize,
     pub boxes_with_fixture: usize,
+    pub fixtures: usize,
+    pub named: usize,
+    pub wrong: Vec<String>,
+    pub unnamed: Vec<String>,
+    pub references: usize,
+    pub references_found: usize,
 }
 
-/// Reads the `# box:` line of every fixture in `tests/fixtures/boxes` (`tests/boxes.rs` checks
-/// that each is named right; this only counts).
-pub fn coverage(root: &std::path::Path) -> std::io::Result<Coverage> {
+pub fn coverage(root: &std::path::Path) -> Result<Coverage, String> {
     use gateway_doctor::diagnosis::fingerprint::Generator;
-    let mut fixtures = 0;
-    let mut covered = std::collections::BTreeSet::new();
-    for entry in std::fs::read_dir(root.join("tests/fixtures/boxes"))? {
-        let text = std::fs::read_to_string(entry?.path())?;
-        fixtures += 1;
-        for line in text.lines().take_while(|l| l.starts_with('#')) {
-            if let Some(id) = line.strip_prefix("# box:") {
-                covered.insert(id.trim().to_string());
+    let fixtures = reader::read_all(&root.join("tests/fixtures/boxes"))?;
+    let mut coverage = Coverage {
+        boxes: Generator::ALL.len(),
+        boxes_with_fixture: Generator::ALL
+            .into_iter()
+            .filter(|g| fixtures.iter().any(|f| f.get("box") == Some(g.id())))
+            .count(),
+        fixtures: fixtures.len(),
+        named: 0,
+        wrong: Vec::new(),
+        unnamed: Vec::new(),
+        references: 0,
+        references_found: 0,
+    };
+    for fixture in &fixtures {
+        let body = (!fixture.body.is_empty()).then(|| fixture.body.clone());
+        let diagnosis = diagnose(&incident_for(fixture.status, &fixture.headers, body));
+        let named = diagnosis.generator.map_or("none", |g| g.id());
+        match fixture.get("box") {
+            Some(expected) if expected == named => coverage.named += 1,
+            Some(_) if named == "none" => coverage.unnamed.push(fixture.name.clone()),
+            _ => coverage.wrong.push(format!("{} ({named})", fixture.name)),
+        }
+        for reference in fixture.all("ref") {
+            coverage.references += 1;
+            let value = reference.split_once('=').map_or("", |(_, v)| v);
+            if diagnosis.references.iter().any(|r| r.value == value) {
+                coverage.references_found += 1;
             }
         }
     }
-    let boxes = Generator::ALL.len();
-    let boxes_with_fixture = Generator::ALL
-        .into_iter()
-        .filter(|g| covered.contains(g.id()))
-        .count();
-    Ok(Coverage {
-        boxes,
-        fixtures,
-        boxes_with_fixture,
-    })
+    Ok(coverage)
+}
+
+fn incident_for(status: u16, headers: &[(String, String)], page: Option<String>) -> Incident {
+    Incident {
+        url: "https://shop.example/cart".into(),
+        host: "shop.example".into(),
+        failure: Failure::Http { status },
+        status_line: None,
+        server_ip: None,
+        error_name: None,
+        method: "GET".into(),
+        at_ms: 1_795_600_000_000.0,
+        headers: headers.to_vec(),
+        page_excerpt: page,
+        from_cache: false,
+        url_hash: None,
+        latest_at_ms: 0.0,
+        retry_stopped: None,
+    }
 }
