@@ -32,6 +32,10 @@ const MAX_CONNECTIONS: usize = 4096;
 /// Connections open at once from one client (IPv4 address or IPv6 /64), unless it is a
 /// trusted proxy; more are closed straight away.
 const MAX_CONNECTIONS_PER_CLIENT: usize = 32;
+/// The whole answer to a connection over the caps.
+const TOO_MANY_CONNECTIONS: &[u8] = b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\n\
+    Content-Type: text/plain; charset=utf-8\r\nContent-Length: 21\r\nConnection: close\r\n\r\n\
+    too many connections\n";
 /// How long requests in flight get to finish after shutdown was asked for.
 const GRACE: Duration = Duration::from_secs(10);
 
@@ -118,7 +122,9 @@ pub async fn serve(listener: TcpListener, app: Arc<App>, mut shutdown: watch::Re
         let trusted = app.client_ip.is_trusted(peer.ip());
         let Some(admitted) = conns.admit(peer.ip(), trusted) else {
             app.metrics.connections_refused.inc();
-            continue; // dropped: closed
+            // Said in one write that cannot wait (the socket's buffer is empty), then closed.
+            let _ = stream.try_write(TOO_MANY_CONNECTIONS);
+            continue;
         };
         let app = app.clone();
         let mut stop = shutdown.clone();

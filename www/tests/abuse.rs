@@ -47,6 +47,15 @@ fn six_hundred_idle_connections_do_not_shut_out_another_client() {
         .find_map(|l| l.strip_prefix("gd_connections_refused_total "))
         .unwrap();
     assert!(refused.parse::<u64>().unwrap() >= 500, "{refused}");
+    // Those over the cap were told why before being closed.
+    let mut last = idle.pop().unwrap();
+    last.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut said = Vec::new();
+    std::io::Read::read_to_end(&mut last, &mut said).unwrap();
+    let said = parse_reply(&said);
+    assert_eq!(said.status, 429);
+    assert_eq!(said.header("Retry-After"), Some("1"));
+    assert_eq!(said.body, "too many connections\n");
     drop(idle);
 }
 
