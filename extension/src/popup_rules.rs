@@ -127,7 +127,13 @@ async fn try_mount(
             let (api, doc, host, status) = (api.clone(), doc.clone(), host.clone(), status.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let note = match save_from_boxes(&api, &doc, &host).await {
-                    Ok(()) => message(&api, "rulesSaved", &[]),
+                    Ok(stop) => {
+                        // The rule holds for this failure too: its watch stops now.
+                        if stop {
+                            stop_retrying(&api, tab_id).await;
+                        }
+                        message(&api, "rulesSaved", &[])
+                    }
                     Err(error) => error,
                 };
                 status.set_text_content(Some(&note));
@@ -143,8 +149,23 @@ async fn try_mount(
     Ok(())
 }
 
-/// Saves the rule for exactly `host` from the popup's four boxes.
-async fn save_from_boxes(api: &ExtensionApi, doc: &Document, host: &str) -> Result<(), String> {
+/// Asks the background to stop auto-retry for the tab (as "stop retrying" does).
+async fn stop_retrying(api: &ExtensionApi, tab_id: i64) {
+    use serde::Serialize;
+    let request = gateway_doctor::messages::Message::CancelRetry { tab_id }
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible());
+    if let Ok(request) = request {
+        if let Err(error) =
+            wasm_bindgen_futures::JsFuture::from(api.runtime().send_message(&request)).await
+        {
+            web_sys::console::debug_2(&"Gateway Doctor: retry not stopped".into(), &error);
+        }
+    }
+}
+
+/// Saves the rule for exactly `host` from the popup's four boxes; true when it says not to
+/// retry the site (never retry, or ignore).
+async fn save_from_boxes(api: &ExtensionApi, doc: &Document, host: &str) -> Result<bool, String> {
     let checked = |id: &str| {
         doc.get_element_by_id(id)
             .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
@@ -168,5 +189,6 @@ async fn save_from_boxes(api: &ExtensionApi, doc: &Document, host: &str) -> Resu
             ],
         ));
     }
-    settings_store::save_rules(api, &rules).await
+    settings_store::save_rules(api, &rules).await?;
+    Ok(flags.never_retry || flags.ignore)
 }

@@ -299,7 +299,9 @@ fn on_tab_event(world: &mut World, event: TabEvent, now_ms: f64, out: &mut Out) 
         tab: world.tab.clone(),
         unassigned: world.unassigned.clone(),
     };
-    let actions = without_ignored(world, tracker::decide(event, stored, now_ms));
+    let (actions, ignored) = without_ignored(world, tracker::decide(event, stored, now_ms));
+    // An ignored site's failed page proves nothing about the one the tab showed before.
+    let loaded_url = loaded_url.filter(|_| !ignored);
     for action in actions {
         match action {
             Action::Remember { tab_id, incident } => {
@@ -355,8 +357,8 @@ fn on_tab_event(world: &mut World, event: TabEvent, now_ms: f64, out: &mut Out) 
 
 /// The tracker's actions without the failures of sites the visitor ignores ("ignore this site":
 /// no badge, nothing stored, no checks, no history). A failure shown before in the tab is
-/// forgotten as if the tab had moved on.
-fn without_ignored(world: &World, actions: Vec<Action>) -> Vec<Action> {
+/// forgotten as if the tab had moved on. True when something was left out.
+fn without_ignored(world: &World, actions: Vec<Action>) -> (Vec<Action>, bool) {
     let ignored = |incident: &Incident| world.settings.rules_for(&incident.host).ignore;
     let dropped: Vec<i64> = actions
         .iter()
@@ -370,7 +372,7 @@ fn without_ignored(world: &World, actions: Vec<Action>) -> Vec<Action> {
             .iter()
             .any(|a| matches!(a, Action::RememberUnassigned { incident } if ignored(incident)))
     {
-        return actions;
+        return (actions, false);
     }
     let mut kept = Vec::new();
     for action in actions {
@@ -390,7 +392,7 @@ fn without_ignored(world: &World, actions: Vec<Action>) -> Vec<Action> {
             _ => kept.push(action),
         }
     }
-    kept
+    (kept, true)
 }
 
 /// The tab's failure ended: the page at `loaded_url` loaded (it worked again if it is the same

@@ -45,8 +45,12 @@ export const CHROMIUM_ARGS = [
  * compete with the background's start-up that the benchmark times); use it only where no page
  * fails, so that no check can run.
  */
-export async function launch(name, { withExtension = true, loopbackChecks = true } = {}) {
-  const profile = mkdtempSync(join(tmpdir(), `gd-${name}-`));
+/**
+ * `profile`: a profile directory to use (and keep) instead of a fresh one, so that a test can
+ * close the browser and launch it again on the same profile; the caller removes it.
+ */
+export async function launch(name, { withExtension = true, loopbackChecks = true, profile: kept = null } = {}) {
+  const profile = kept ?? mkdtempSync(join(tmpdir(), `gd-${name}-`));
   let browser;
   let extensionOrigin = null;
   if (name === 'chromium') {
@@ -88,6 +92,9 @@ export async function launch(name, { withExtension = true, loopbackChecks = true
         'network.dns.localDomains': DNS_TEST_HOST,
         // Optional permissions are granted without a prompt a headless browser cannot answer.
         'extensions.webextOptionalPermissionPrompts': false,
+        // The test add-on is reinstalled at each launch: a kept profile keeps its storage.
+        'extensions.webextensions.keepStorageOnUninstall': true,
+        'extensions.webextensions.keepUuidOnUninstall': true,
       },
     });
     if (withExtension) {
@@ -96,6 +103,7 @@ export async function launch(name, { withExtension = true, loopbackChecks = true
     }
   }
   const handle = new BrowserUnderTest(name, browser, profile, extensionOrigin);
+  handle.keepProfile = kept !== null;
   if (withExtension && loopbackChecks) await handle.setSettings(LOOPBACK_CHECKS);
   return handle;
 }
@@ -246,7 +254,7 @@ export class BrowserUnderTest {
 
   async close() {
     await this.browser.close().catch(() => {});
-    rmSync(this.profile, { recursive: true, force: true });
+    if (!this.keepProfile) rmSync(this.profile, { recursive: true, force: true });
   }
 }
 
