@@ -63,14 +63,16 @@ for (const [index, name] of BROWSERS.entries()) {
         await browser.navigate(tab, url());
         await browser.waitForTitle(tab, 'App hist');
         await browser.waitForBadge(tab, '');
-        await closeTab(tab);
+        // Written when the page works again, before the tab closes.
         await until(async () => (await history()).length === i + 1, `history entry ${i + 1}`);
+        await closeTab(tab);
       }
       const entries = await history();
       for (const entry of entries) {
-        assert.equal(entry.host, host);
-        assert.equal(entry.kind, '502');
-        assert.equal(entry.ending, 'recovered');
+        const all = JSON.stringify(entries);
+        assert.equal(entry.host, host, all);
+        assert.equal(entry.kind, '502', all);
+        assert.equal(entry.ending, 'recovered', all);
         // The host only: never the path.
         assert.ok(!JSON.stringify(entry).includes('/app'), JSON.stringify(entry));
       }
