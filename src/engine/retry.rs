@@ -215,7 +215,11 @@ pub(super) fn pump(world: &mut World, now_ms: f64, out: &mut Out) {
     let now = ms(now_ms);
     let watchers = &mut world.watchers;
     if watchers.is_idle() {
-        out.push(Effect::WakeAt { at_ms: None });
+        // Nothing waits. Clear the wake-up only when this event emptied the watch: a worker
+        // starting with nothing to do must not spend a round trip on it before its first event.
+        if out.retry_state_changed {
+            out.push(Effect::WakeAt { at_ms: None });
+        }
         return;
     }
     let expired = watchers.expire(now);

@@ -193,6 +193,24 @@ fn an_ordinary_navigation_reads_no_settings_and_does_nothing() {
 }
 
 #[test]
+fn an_idle_tick_does_nothing_but_the_last_tab_leaving_clears_the_wake_up() {
+    let (mut browser, mut world) = (Browser::default(), world());
+    assert!(browser
+        .send(&mut world, Event::Tick { online: true }, T0)
+        .is_empty());
+    browser.send(&mut world, failed(4, 502, T0), T0);
+    let effects = browser.send(
+        &mut world,
+        Event::Tab(TabEvent::Closed { tab_id: 4 }),
+        T0 + 1.0,
+    );
+    assert!(
+        effects.contains(&Effect::WakeAt { at_ms: None }),
+        "{effects:?}"
+    );
+}
+
+#[test]
 fn a_repeat_failure_keeps_its_checks() {
     let (mut browser, mut world) = (Browser::default(), world());
     browser.send(&mut world, failed(4, 502, T0), T0);
