@@ -6,7 +6,8 @@
 //!
 //! `--quick` takes fewer samples where a full run is long (recovery: 3 outages of 5, 8, 15 and
 //! 30 s, one per baseline, instead of 10 of 5, 8, 15, 30 and 60 s); `--only` runs the named
-//! sections: size, diagnose, simulation, startup, badge, overhead, checks, recovery.
+//! sections: size, diagnose, simulation, startup, badge, overhead, checks, recovery, checker
+//! (the checker service under load: `www/examples/bench.rs`).
 
 use crate::dist::{self, browser_dir};
 use crate::manifest::Browser;
@@ -18,7 +19,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 /// Every section, in the order they run, and whether it needs the built extension in a browser.
-const SECTIONS: [(&str, bool); 8] = [
+const SECTIONS: [(&str, bool); 9] = [
     ("size", true),
     ("diagnose", false),
     ("simulation", false),
@@ -27,6 +28,7 @@ const SECTIONS: [(&str, bool); 8] = [
     ("overhead", true),
     ("checks", true),
     ("recovery", true),
+    ("checker", false),
 ];
 
 struct Options {
@@ -185,7 +187,36 @@ pub fn run_bench() -> Result {
         };
         real_browser_recovery(lengths, baseline)?;
     }
+    if options.wants("checker") {
+        checker_throughput(options.pick(10, 3))?;
+    }
     Ok(())
+}
+
+/// The checker service (`www/`) under load: req/s, p50 and p99 of cached answers at 64
+/// concurrent clients, one instance and two on one Redis behind nginx, beside nginx serving the
+/// same JSON as a static file. `www/examples/bench.rs` runs the setups and prints the rows.
+fn checker_throughput(seconds: u32) -> Result {
+    eprintln!("\nmeasuring the checker service ({seconds} s a setup)...");
+    ensure_debian(&[("nginx", "nginx-light"), ("redis-server", "redis-server")])?;
+    let root = crate::util::root();
+    // A server's build: fast code and unwinding panics, not the extension's size profile.
+    crate::util::run(
+        Command::new("cargo")
+            .current_dir(&root)
+            .args(["build", "--release", "--package", "gateway-doctor-www"])
+            .args(["--bins", "--examples"])
+            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "3")
+            .env("CARGO_PROFILE_RELEASE_LTO", "false")
+            .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+            .env("CARGO_PROFILE_RELEASE_PANIC", "unwind"),
+    )?;
+    let release = root.join("target").join("release");
+    crate::util::run(
+        Command::new(release.join("examples").join("bench"))
+            .arg(release.join("gateway-doctor-www"))
+            .args([seconds.to_string(), "64".to_string()]),
+    )
 }
 
 /// "target met" or "target missed".
