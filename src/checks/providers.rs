@@ -97,6 +97,26 @@ pub fn read_answer(provider: &Provider, body: &str) -> Result<CheckerAnswer, Str
     read_parsed_answer(provider, &crate::json::parse(body)?)
 }
 
+/// The self-hostable checker's answer (`www/`), exactly as it serialises it: the service writes
+/// this type and `read_parsed_answer` reads it, so the two cannot drift apart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckerResult {
+    pub host: String,
+    pub port: u16,
+    pub scheme: String,
+    /// The host answered (any HTTP status); what the extension reads.
+    pub up: bool,
+    /// The answer's status, when there was one; what the extension reads.
+    pub status: Option<u16>,
+    pub time_ms: u64,
+    pub address: Option<String>,
+    /// Why it did not answer; what the extension reads as the detail.
+    pub error: Option<String>,
+    pub checked_at: u64,
+    pub cached: bool,
+}
+
 /// Reads an answer already parsed as JSON.
 pub fn read_parsed_answer<J: JsonView>(
     provider: &Provider,
@@ -158,6 +178,41 @@ pub fn read_parsed_answer<J: JsonView>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_checker_service_answer_reads_as_it_is_written() {
+        let provider = Provider::GatewayDoctor {
+            base: "https://checker.example".into(),
+        };
+        for (up, status, error) in [
+            (true, Some(503), None),
+            (false, None, Some("connection refused".to_string())),
+        ] {
+            let written = CheckerResult {
+                host: "shop.example".into(),
+                port: 443,
+                scheme: "https".into(),
+                up,
+                status,
+                time_ms: 12,
+                address: Some("203.0.113.7".into()),
+                error: error.clone(),
+                checked_at: 1_700_000_000,
+                cached: false,
+            };
+            let body = serde_json::to_string(&written).unwrap_or_default();
+            let read = read_answer(&provider, &body);
+            assert_eq!(
+                read,
+                Ok(CheckerAnswer {
+                    up,
+                    status,
+                    detail: error,
+                }),
+                "{body}"
+            );
+        }
+    }
 
     fn ours() -> Provider {
         Provider::GatewayDoctor {

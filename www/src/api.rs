@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
@@ -28,21 +28,9 @@ const MAX_CHECKS_PER_CLIENT: usize = 8;
 
 pub const FORBIDDEN: &str = "refused: private, loopback or link-local target";
 
-/// One check's answer, exactly as serialised (and as kept in Redis).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CheckResult {
-    pub host: String,
-    pub port: u16,
-    pub scheme: String,
-    pub up: bool,
-    pub status: Option<u16>,
-    pub time_ms: u64,
-    pub address: Option<String>,
-    pub error: Option<String>,
-    pub checked_at: u64,
-    pub cached: bool,
-}
+/// One check's answer, exactly as serialised (and as kept in Redis): the core's type, which the
+/// extension reads.
+pub use gateway_doctor::checks::providers::CheckerResult as CheckResult;
 
 pub struct App {
     allow_private: bool,
