@@ -1,5 +1,5 @@
-// `cargo xtask screenshots`: the popup in the real browser for the README, one picture per
-// case. Usage: node screenshots.mjs <output dir>
+// `cargo xtask screenshots`: the popup's first screen in the real browser for the README, one
+// picture per case. Usage: node screenshots.mjs <output dir>
 import { join } from 'node:path';
 import { launch } from './lib/browsers.mjs';
 import { SCENARIOS, settledPopup, startWorld } from './lib/scenarios.mjs';
@@ -19,12 +19,13 @@ try {
   for (const [scenario, theme] of shots) {
     await browser.setSettings(world.settings({ autoRetry: scenario === 'bad-gateway' }));
     const tab = await SCENARIOS[scenario](browser, world, origin++);
+    // What the toolbar popup shows: its first screen, 380 x 600 (the rest opens on demand).
     const popup = await settledPopup(browser, tab, {
-      beforeOpen: (page) => page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: theme }]),
+      beforeOpen: async (page) => {
+        await page.setViewport({ width: 380, height: 600 });
+        await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: theme }]);
+      },
     });
-    await popup.setViewport({ width: 380, height: 600 });
-    const height = await popup.evaluate(() => document.documentElement.scrollHeight);
-    await popup.setViewport({ width: 380, height });
     const file = join(outDir, `popup-${scenario}${theme === 'dark' ? '-dark' : ''}.png`);
     await popup.screenshot({ path: file });
     await popup.close();
