@@ -54,7 +54,7 @@ async fn draw(
         Some(s) if s.state == TabWaitState::PausedOffline => say("retryPausedOffline", &[]),
         Some(_) => String::new(),
         None => match retry::note_of(api, tab_id).await {
-            Some(note @ super::retry_state::RetryNote::YourCookies) => say(note.message_key(), &[]),
+            Some(note) if note.is_visitors_side() => say(note.message_key(), &[]),
             _ => say("bannerNoRetry", &[]),
         },
     };

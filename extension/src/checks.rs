@@ -125,13 +125,12 @@ async fn run_one(
     }
     record.elapsed_ms = Some((js_sys::Date::now() - started).max(0.0) as u64);
     store_if_current(&api, tab_id, &record).await?;
-    if matches!(check, CheckId::Fresh | CheckId::Stranger) {
-        follow_verdict(&api, tab_id, incident).await?;
-    }
+    // Every answer may change the verdict, which rules auto-retry.
+    follow_verdict(&api, tab_id, incident).await?;
     Ok(())
 }
 
-/// Once a refetch has answered, the engine hears every record so far: the verdict they make
+/// Once a check has answered, the engine hears every record so far: the verdict they make
 /// decides whether auto-retry goes on.
 async fn follow_verdict(
     api: &ExtensionApi,

@@ -140,20 +140,17 @@ pub(super) fn after_checks(
     let verdict = verdict::decide(incident.failure, &evidence);
     match verdict_says(&verdict) {
         AfterChecks::KeepWatching => {}
-        AfterChecks::StopYourCookies => {
+        AfterChecks::Stop(note) => {
             if incident.retry_stopped.is_some() {
                 return;
             }
             // Kept on the incident: a reload that fails again the same way stays unwatched.
-            incident.retry_stopped = Some(RetryNote::YourCookies);
+            incident.retry_stopped = Some(note);
             out.push(Effect::StoreIncident {
                 tab_id,
                 incident: Box::new(incident.clone()),
             });
-            out.push(Effect::SaveNote {
-                tab_id,
-                note: RetryNote::YourCookies,
-            });
+            out.push(Effect::SaveNote { tab_id, note });
             out.push(Effect::RefreshBanners {
                 tab_ids: vec![tab_id],
             });

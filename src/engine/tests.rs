@@ -257,6 +257,30 @@ fn the_cookie_verdict_stops_auto_retry_and_says_why() {
 }
 
 #[test]
+fn a_dns_verdict_stops_the_watch_and_says_so() {
+    let (mut browser, mut world) = (Browser::default(), world());
+    browser.send(&mut world, failed(4, 502, T0), T0);
+    let mut dns = CheckRecord::running(CheckId::Dns, T0, T0 + 5.0, String::new());
+    dns.state = CheckState::Done;
+    dns.dns = Some(crate::checks::dns::DnsComparison::Differs);
+    browser.send(
+        &mut world,
+        Event::ChecksAnswered {
+            tab_id: 4,
+            at_ms: T0,
+            records: vec![refetch(CheckId::Fresh, T0, 502), dns],
+        },
+        T0 + 100.0,
+    );
+    assert_eq!(browser.notes.get(&4), Some(&RetryNote::YourNetwork));
+    assert!(world.watchers.tab_status(4).is_none());
+    assert_eq!(
+        browser.incidents[&4].retry_stopped,
+        Some(RetryNote::YourNetwork)
+    );
+}
+
+#[test]
 fn refetches_far_apart_do_not_blame_the_cookies() {
     let (mut browser, mut world) = (Browser::default(), world());
     browser.send(&mut world, failed(4, 503, T0), T0);

@@ -3,25 +3,36 @@
 //! cookies (the same address works without them), the probe would say "up" at once and every
 //! reload would fail again: waiting does not fix it, clearing the site's data does.
 
-use crate::checks::verdict::{Confidence, Verdict, VerdictKind};
+use crate::checks::verdict::{Confidence, Reason, Verdict, VerdictKind};
+use crate::retry::RetryNote;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AfterChecks {
     /// Waiting can fix it, and a probe can see when it has.
     KeepWatching,
-    /// Stop watching this tab: the failure is the visitor's cookies or session.
-    StopYourCookies,
+    /// Stop watching this tab, and say why: the failure is on the visitor's side.
+    Stop(RetryNote),
 }
 
+/// A failure the checks pin on the visitor's cookies, cached copy, network or proxy (medium or
+/// high confidence) is not one that waiting fixes: the popup offers the fix instead. One
+/// exception: no connection at all, which auto-retry already waits out (it pauses offline and
+/// probes as soon as the browser is back online).
 pub fn after_checks(verdict: &Verdict) -> AfterChecks {
-    match (verdict.kind, verdict.confidence) {
-        (VerdictKind::CookiesOrSession, Confidence::Medium | Confidence::High) => {
-            AfterChecks::StopYourCookies
+    if verdict.confidence == Confidence::Low {
+        return AfterChecks::KeepWatching;
+    }
+    match verdict.kind {
+        VerdictKind::CookiesOrSession => AfterChecks::Stop(RetryNote::YourCookies),
+        VerdictKind::CachedCopy => AfterChecks::Stop(RetryNote::YourCache),
+        VerdictKind::NetworkOrDns if verdict.reasons.contains(&Reason::NoConnectivity) => {
+            AfterChecks::KeepWatching
         }
-        // A broken cached copy: the reload that follows a good probe bypasses the cache, which
-        // is the fix. DNS, proxy or network trouble: the probe takes the visitor's own way to the
-        // site, so it sees the day that way works again.
-        _ => AfterChecks::KeepWatching,
+        VerdictKind::NetworkOrDns => AfterChecks::Stop(RetryNote::YourNetwork),
+        VerdictKind::ProxyOrVpn => AfterChecks::Stop(RetryNote::YourProxy),
+        VerdictKind::DownForEveryone | VerdictKind::WorksAgain | VerdictKind::Unknown => {
+            AfterChecks::KeepWatching
+        }
     }
 }
 
@@ -31,7 +42,7 @@ mod tests {
     use crate::checks::verdict::VerdictKind::*;
 
     #[test]
-    fn only_a_failure_of_the_visitors_cookies_stops_the_watch() {
+    fn only_a_failure_on_the_visitors_side_stops_the_watch() {
         for kind in [
             DownForEveryone,
             CachedCopy,
@@ -47,13 +58,27 @@ mod tests {
                     confidence,
                     reasons: Vec::new(),
                 };
-                let expected = if kind == CookiesOrSession && confidence != Confidence::Low {
-                    AfterChecks::StopYourCookies
-                } else {
-                    AfterChecks::KeepWatching
-                };
+                let stops = match kind {
+                    CookiesOrSession => Some(RetryNote::YourCookies),
+                    CachedCopy => Some(RetryNote::YourCache),
+                    NetworkOrDns => Some(RetryNote::YourNetwork),
+                    ProxyOrVpn => Some(RetryNote::YourProxy),
+                    _ => None,
+                }
+                .filter(|_| confidence != Confidence::Low);
+                let expected = stops.map_or(AfterChecks::KeepWatching, AfterChecks::Stop);
                 assert_eq!(after_checks(&verdict), expected, "{kind:?} {confidence:?}");
             }
         }
+    }
+
+    #[test]
+    fn no_connection_at_all_is_waited_out() {
+        let verdict = Verdict {
+            kind: NetworkOrDns,
+            confidence: Confidence::High,
+            reasons: vec![Reason::NoConnectivity],
+        };
+        assert_eq!(after_checks(&verdict), AfterChecks::KeepWatching);
     }
 }

@@ -17,10 +17,28 @@ pub enum RetryNote {
     YourCookies,
     /// A bot protection answered for the site (`crate::retry::policy::held_back`).
     BotProtection,
+    /// The checks found a broken copy kept by the browser: reloading without the cache fixes it.
+    YourCache,
+    /// The checks found the way from the visitor to the site broken (DNS, a filter): the site
+    /// answers others.
+    YourNetwork,
+    /// The checks found the visitor's proxy or VPN failing.
+    YourProxy,
 }
 
 impl RetryNote {
-    pub const ALL: [RetryNote; 9] = [
+    /// The checks pinned the failure on the visitor's side: waiting will not fix it, a step will.
+    pub fn is_visitors_side(self) -> bool {
+        matches!(
+            self,
+            RetryNote::YourCookies
+                | RetryNote::YourCache
+                | RetryNote::YourNetwork
+                | RetryNote::YourProxy
+        )
+    }
+
+    pub const ALL: [RetryNote; 12] = [
         RetryNote::NotGet,
         RetryNote::NotRetryable,
         RetryNote::Off,
@@ -30,6 +48,9 @@ impl RetryNote {
         RetryNote::Cancelled,
         RetryNote::YourCookies,
         RetryNote::BotProtection,
+        RetryNote::YourCache,
+        RetryNote::YourNetwork,
+        RetryNote::YourProxy,
     ];
 
     /// The `_locales` message that says it.
@@ -44,6 +65,9 @@ impl RetryNote {
             RetryNote::Cancelled => "retryNoteCancelled",
             RetryNote::YourCookies => "retryNoteYourCookies",
             RetryNote::BotProtection => "retryNoteBotProtection",
+            RetryNote::YourCache => "retryNoteYourCache",
+            RetryNote::YourNetwork => "retryNoteYourNetwork",
+            RetryNote::YourProxy => "retryNoteYourProxy",
         }
     }
 }
