@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, sleep } from './browsers.mjs';
 
@@ -28,8 +28,30 @@ function groupAlive(pgid) {
   }
 }
 
+/** Process groups started here and not stopped yet. */
+const running = new Set();
+let stopOnExit = false;
+
 /**
- * Stops a program spawned with `detached: true` (the leader of its own process group) and all
+ * Starts `bin` as the leader of its own process group, and makes sure the group dies with this
+ * process: a test run stopped from outside (a timeout, Ctrl-C) never reaches its `after` hooks.
+ */
+function spawnGroup(bin, args, stdio) {
+  const child = spawn(bin, args, { stdio, detached: true });
+  if (child.pid !== undefined) running.add(child.pid);
+  child.once('exit', () => running.delete(child.pid));
+  if (!stopOnExit) {
+    stopOnExit = true;
+    process.once('exit', () => running.forEach((pgid) => signalGroup(pgid, 'SIGKILL')));
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+      process.once(signal, () => process.exit(128 + constants.signals[signal]));
+    }
+  }
+  return child;
+}
+
+/**
+ * Stops a program started by `spawnGroup` (the leader of its own process group) and all
  * it forked: SIGTERM to the group, up to `graceMs` for it to go, then SIGKILL. Resolves once the
  * leader has exited and no process of the group is left.
  */
@@ -170,10 +192,7 @@ http {
 `,
   );
   // Its own process group: stop() reaches the workers too, not only the master.
-  const child = spawn(nginx, ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    detached: true,
-  });
+  const child = spawnGroup(nginx, ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')], ['ignore', 'ignore', 'pipe']);
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const base = `http://127.0.0.1:${port}`;
@@ -342,10 +361,8 @@ export function startFakeChecker(body, contentType = 'application/json') {
 export async function startChecker() {
   const bin = process.env.GD_CHECKER_BIN ?? join(ROOT, 'target', 'debug', 'gateway-doctor-www');
   if (!existsSync(bin)) throw new Error(`no checker binary at ${bin} (cargo build -p gateway-doctor-www)`);
-  const child = spawn(bin, ['--listen', '127.0.0.1:0', '--allow-private', '--cache-seconds', '0', '--rate-per-minute', '0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
+  const args = ['--listen', '127.0.0.1:0', '--allow-private', '--cache-seconds', '0', '--rate-per-minute', '0'];
+  const child = spawnGroup(bin, args, ['ignore', 'pipe', 'pipe']);
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const started = new Promise((resolvePromise, reject) => {
