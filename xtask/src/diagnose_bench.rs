@@ -3,7 +3,7 @@
 
 use gateway_doctor::diagnosis::diagnose;
 use gateway_doctor::failure::Failure;
-use gateway_doctor::incident::Incident;
+use gateway_doctor::incident::{HeaderDetails, Incident, RequestDetails};
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -18,26 +18,13 @@ pub fn run() -> Figures {
     let page =
         format!("<html><head><title>502 Bad Gateway</title></head><body>{padding}</body></html>");
     let page = page[..64 * 1024].to_string();
-    let incident = Incident {
-        url: "https://shop.example/cart".into(),
-        host: "shop.example".into(),
-        failure: Failure::Http { status: 502 },
-        status_line: Some("HTTP/1.1 502 Bad Gateway".into()),
-        server_ip: Some("203.0.113.7".into()),
-        error_name: None,
-        method: "GET".into(),
-        at_ms: 0.0,
-        headers: vec![
-            ("server".into(), "cloudflare".into()),
-            ("cf-ray".into(), "8f1c2a3b4c5d6e7f-FRA".into()),
-            ("content-type".into(), "text/html".into()),
-        ],
-        page_excerpt: Some(page),
-        from_cache: false,
-        url_hash: None,
-        latest_at_ms: 0.0,
-        retry_stopped: None,
-    };
+    let headers = [
+        ("server", "cloudflare"),
+        ("cf-ray", "8f1c2a3b4c5d6e7f-FRA"),
+        ("content-type", "text/html"),
+    ]
+    .map(|(name, value)| (name.to_string(), value.to_string()));
+    let incident = incident_for(502, &headers, Some(page));
     for _ in 0..50 {
         black_box(diagnose(black_box(&incident)));
     }
@@ -109,21 +96,25 @@ pub fn coverage(root: &std::path::Path) -> Result<Coverage, String> {
     Ok(coverage)
 }
 
+/// The incident the browser layer would make of this answer (`Incident::from_details`).
 fn incident_for(status: u16, headers: &[(String, String)], page: Option<String>) -> Incident {
-    Incident {
+    let details = RequestDetails {
         url: "https://shop.example/cart".into(),
-        host: "shop.example".into(),
-        failure: Failure::Http { status },
-        status_line: None,
-        server_ip: None,
-        error_name: None,
-        method: "GET".into(),
-        at_ms: 1_795_600_000_000.0,
-        headers: headers.to_vec(),
+        method: Some("GET".into()),
+        status_code: Some(status),
+        response_headers: Some(
+            headers
+                .iter()
+                .map(|(name, value)| HeaderDetails {
+                    name: name.clone(),
+                    value: Some(value.clone()),
+                })
+                .collect(),
+        ),
+        ..RequestDetails::default()
+    };
+    Incident {
         page_excerpt: page,
-        from_cache: false,
-        url_hash: None,
-        latest_at_ms: 0.0,
-        retry_stopped: None,
+        ..Incident::from_details(&details, Failure::Http { status })
     }
 }
