@@ -56,7 +56,9 @@ export const SCENARIOS = {
 export async function settledPopup(browser, tab, { beforeOpen } = {}) {
   await browser.waitForBadge(tab, '502');
   const popup = await browser.openPopup(tab, { beforeOpen });
-  const deadline = Date.now() + 15000;
+  // The two refetches go one after the other through the politeness gate (each may take its
+  // 8 s timeout), and a probe may hold the gate between them.
+  const deadline = Date.now() + 25000;
   while (Date.now() < deadline) {
     const settled = await popup.evaluate(() => document.querySelector('#verdict')?.dataset.settled === 'true');
     if (settled) return popup;
