@@ -18,5 +18,6 @@ pub mod retry;
 pub mod rules;
 pub mod session_keys;
 pub mod settings;
+pub mod status;
 pub mod tracker;
 pub mod view;
