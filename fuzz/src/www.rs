@@ -1,13 +1,13 @@
 //! Fuzz targets over the checker service (`gateway-doctor-www`): the request a client sends,
-//! the answer a probed server sends back, and the host, port and query of a check. Also
-//! compiled into `www/tests/fuzz_corpus.rs`.
+//! and the host, port and query of a check. (The answer a probed server sends back is read by
+//! hyper's client.) Also compiled into `www/tests/fuzz_corpus.rs`.
 
 use std::io::Read;
 use std::net::{IpAddr, Ipv4Addr};
 
 use gateway_doctor_www::parsers::{
-    final_status, parse_params, parse_port, parse_query, parse_request, percent_decode, read_head,
-    Head, Host, MAX_REQUEST_HEAD, MAX_RESPONSE_HEAD,
+    parse_params, parse_port, parse_query, parse_request, percent_decode, read_head, Host,
+    MAX_REQUEST_HEAD,
 };
 
 /// Hands out the input a few bytes at a time, as TCP may deliver it.
@@ -89,38 +89,6 @@ pub fn request(data: &[u8]) {
                     "{part:?}"
                 );
             }
-        }
-    }
-}
-
-/// The start of a probed server's answer. The status found is a final one in range, and
-/// the verdict does not depend on how the bytes were split: what is decided from the first
-/// bytes stays decided when more come.
-pub fn status_line(data: &[u8]) {
-    let data = &data[..data.len().min(MAX_RESPONSE_HEAD)];
-    let whole = final_status(data);
-    if let Head::Status(status) = whole {
-        assert!((100..=599).contains(&status), "{status}");
-        assert!(
-            status >= 200 || status == 101,
-            "interim {status} taken as final"
-        );
-    }
-    for step in [1, 3, 61] {
-        if step == 1 && data.len() > 512 {
-            continue; // every prefix of a long answer is quadratic: a few steps do
-        }
-        // As the probe reads: stop at the first prefix that decides.
-        let mut seen = 0;
-        let decided = loop {
-            seen = (seen + step).min(data.len());
-            match final_status(&data[..seen]) {
-                Head::NeedMore if seen < data.len() => {}
-                other => break other,
-            }
-        };
-        if decided != Head::NeedMore {
-            assert_eq!(decided, whole, "after {seen} bytes, read {step} at a time");
         }
     }
 }

@@ -35,7 +35,6 @@ pub use config::Config;
 #[doc(hidden)]
 pub mod parsers {
     pub use crate::api::parse_params;
-    pub use crate::check::{final_status, Head, MAX_RESPONSE_HEAD};
     pub use crate::query::{parse_query, percent_decode};
     pub use crate::request::{parse_request, read_head, Request, Response, MAX_REQUEST_HEAD};
     pub use crate::target::{parse_port, Host, Scheme};

@@ -19,11 +19,6 @@ fn www_request() {
 }
 
 #[test]
-fn www_status_line() {
-    run("www_status_line", targets::status_line);
-}
-
-#[test]
 fn www_host() {
     run("www_host", targets::host);
 }
