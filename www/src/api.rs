@@ -8,11 +8,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
-use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use crate::check::{self, Lookup, ResolveError};
 use crate::config::{Config, DEFAULT_PORTS};
+use crate::limit::Shed;
 use crate::metrics::Metrics;
 use crate::query::parse_query;
 use crate::rate::{client_key, Decision};
@@ -23,7 +23,8 @@ use crate::target::{self, Host, Scheme};
 
 /// Checks running at once, from all clients; more get 503.
 const MAX_CHECKS: usize = 512;
-/// Checks running at once for one client (IPv4 address or IPv6 /64); more get 429.
+/// Checks running at once for one client (IPv4 address or IPv6 /64); more get 429. Counted
+/// by hand (`App::enter`): tower's concurrency limit is one count for everyone, not per key.
 const MAX_CHECKS_PER_CLIENT: usize = 8;
 
 pub const FORBIDDEN: &str = "refused: private, loopback or link-local target";
@@ -40,7 +41,7 @@ pub struct App {
     pub store: Arc<Store>,
     pub metrics: Arc<Metrics>,
     lookup: Lookup,
-    checks: Arc<Semaphore>,
+    checks: Shed,
     per_client: Mutex<HashMap<IpAddr, usize>>,
     pub client_ip: crate::client_ip::ClientIp,
 }
@@ -86,7 +87,7 @@ impl App {
             )?),
             metrics,
             lookup: Lookup::new(&config.resolvers, timeout)?,
-            checks: Arc::new(Semaphore::new(MAX_CHECKS)),
+            checks: Shed::new(MAX_CHECKS),
             per_client: Mutex::new(HashMap::new()),
             client_ip: crate::client_ip::ClientIp::new(
                 config.trusted_proxies.clone(),
@@ -171,36 +172,18 @@ impl App {
             return json_error(429, "too many checks at once: try again shortly")
                 .header("Retry-After", "1");
         };
-        let Ok(_slot) = self.checks.clone().try_acquire_owned() else {
-            self.metrics.busy.inc();
-            return json_error(503, "busy: try again shortly").header("Retry-After", "5");
-        };
-
         let started = Instant::now();
         let deadline = started + self.timeout;
-        let outcome = match self.lookup.resolve(&host, port, deadline).await {
-            Err(ResolveError::Busy) => {
+        let outcome = match self
+            .checks
+            .run(self.look_up_and_probe(scheme, &host, port, deadline))
+            .await
+        {
+            Some(Ok(outcome)) => outcome,
+            Some(Err(refusal)) => return refusal,
+            None => {
                 self.metrics.busy.inc();
                 return json_error(503, "busy: try again shortly").header("Retry-After", "5");
-            }
-            Err(ResolveError::Failed(failure)) => check::Outcome {
-                status: None,
-                address: None,
-                failure: Some(failure),
-            },
-            Ok(addrs) => {
-                // Every address is vetted, and only these are connected to: no second lookup
-                // that a rebinding DNS server could answer differently.
-                if !self.allow_private && !target::all_public(&addrs) {
-                    self.metrics.refused_private.inc();
-                    return json_error(403, FORBIDDEN);
-                }
-                // After the address vetting (a private target is refused as such on any port),
-                // before any connection.
-                if let Some(refusal) = self.port_refusal(port) {
-                    return refusal;
-                }
-                check::probe(scheme, &host, port, &addrs, deadline).await
             }
         };
         let took = started.elapsed();
@@ -227,6 +210,43 @@ impl App {
         };
         self.store.cache_put(key, &result).await;
         json(200, &result)
+    }
+
+    /// The outbound part of a check, one of `MAX_CHECKS` at once: the lookup, the vetting of
+    /// every address, the probe. Err: the answer to give instead (403, or 503 when the lookups
+    /// are full).
+    async fn look_up_and_probe(
+        &self,
+        scheme: Scheme,
+        host: &Host,
+        port: u16,
+        deadline: Instant,
+    ) -> Result<check::Outcome, Response> {
+        match self.lookup.resolve(host, port, deadline).await {
+            Err(ResolveError::Busy) => {
+                self.metrics.busy.inc();
+                Err(json_error(503, "busy: try again shortly").header("Retry-After", "5"))
+            }
+            Err(ResolveError::Failed(failure)) => Ok(check::Outcome {
+                status: None,
+                address: None,
+                failure: Some(failure),
+            }),
+            Ok(addrs) => {
+                // Every address is vetted, and only these are connected to: no second lookup
+                // that a rebinding DNS server could answer differently.
+                if !self.allow_private && !target::all_public(&addrs) {
+                    self.metrics.refused_private.inc();
+                    return Err(json_error(403, FORBIDDEN));
+                }
+                // After the address vetting (a private target is refused as such on any port),
+                // before any connection.
+                if let Some(refusal) = self.port_refusal(port) {
+                    return Err(refusal);
+                }
+                Ok(check::probe(scheme, host, port, &addrs, deadline).await)
+            }
+        }
     }
 
     /// The 403 for a port outside the allow-list, if it is.

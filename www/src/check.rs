@@ -25,9 +25,9 @@ use hyper::{header, Method};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use tokio::sync::Semaphore;
 use tokio::time::{timeout_at, Instant};
 
+use crate::limit::Shed;
 use crate::target::{Host, Scheme};
 
 pub const USER_AGENT: &str = concat!("GatewayDoctorChecker/", env!("CARGO_PKG_VERSION"));
@@ -108,7 +108,7 @@ pub enum ResolveError {
 /// deadline, so a DNS server that never answers holds a lookup slot no longer than the check.
 pub struct Lookup {
     resolver: TokioResolver,
-    slots: Arc<Semaphore>,
+    slots: Shed,
 }
 
 impl Lookup {
@@ -139,7 +139,7 @@ impl Lookup {
                 .build();
         Ok(Lookup {
             resolver,
-            slots: Arc::new(Semaphore::new(MAX_LOOKUPS)),
+            slots: Shed::new(MAX_LOOKUPS),
         })
     }
 
@@ -154,11 +154,10 @@ impl Lookup {
             Host::Ip(ip) => return Ok(vec![SocketAddr::new(*ip, port)]),
             Host::Name(name) => format!("{name}."),
         };
-        let Ok(_slot) = self.slots.clone().try_acquire_owned() else {
-            return Err(ResolveError::Busy);
-        };
-        match tokio::time::timeout_at(deadline, self.resolver.lookup_ip(name)).await {
-            Ok(Ok(found)) => {
+        let lookup = tokio::time::timeout_at(deadline, self.resolver.lookup_ip(name));
+        match self.slots.run(lookup).await {
+            None => Err(ResolveError::Busy),
+            Some(Ok(Ok(found))) => {
                 let addrs: Vec<SocketAddr> =
                     found.iter().map(|ip| SocketAddr::new(ip, port)).collect();
                 if addrs.is_empty() {

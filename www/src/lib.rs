@@ -9,6 +9,7 @@ mod cache;
 mod check;
 mod client_ip;
 pub mod config;
+mod limit;
 mod metrics;
 mod query;
 mod rate;

@@ -1,6 +1,7 @@
-//! HTTP/1.1 on tokio with hyper: a bounded head read within a time limit, one request per
-//! connection, a whole-request time limit, and caps on connections, in all and per client, so
-//! one client holding idle connections cannot shut others out.
+//! HTTP/1.1 on tokio with hyper: a bounded head read within a time limit (hyper's own), one
+//! request per connection, a whole-request time limit (tower's timeout layer), and caps on
+//! connections, in all and per client, so one client holding idle connections cannot shut
+//! others out.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -13,10 +14,11 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
+use tower::{BoxError, ServiceBuilder};
 
 use crate::api::App;
 use crate::metrics::Metrics;
@@ -28,6 +30,11 @@ const READ_BUDGET: Duration = Duration::from_secs(10);
 /// Time a connection may last in all, past the request's own budget (taking the answer).
 const WRITE_BUDGET: Duration = Duration::from_secs(10);
 /// Connections open at once, from all clients; more are closed straight away.
+///
+/// These caps are counted here at accept, by hand, not by a tower layer: a tower service sees
+/// requests, after hyper has taken the connection and read a head, and its concurrency limit
+/// is one count for everyone. A connection over its client's share must be turned away before
+/// any of that, and the count is per client.
 const MAX_CONNECTIONS: usize = 4096;
 /// Connections open at once from one client (IPv4 address or IPv6 /64), unless it is a
 /// trusted proxy; more are closed straight away.
@@ -132,10 +139,14 @@ pub async fn serve(listener: TcpListener, app: Arc<App>, mut shutdown: watch::Re
             let _admitted = admitted;
             let _ = stream.set_nodelay(true);
             let budget = app.request_budget() + READ_BUDGET + WRITE_BUDGET;
-            let service = service_fn(move |req| {
-                let app = app.clone();
-                async move { Ok::<_, Infallible>(answer(&app, req, peer.ip()).await) }
-            });
+            let service = ServiceBuilder::new()
+                .map_result(or_too_slow)
+                .timeout(app.request_budget())
+                .service_fn(move |req| {
+                    let app = app.clone();
+                    async move { Ok::<_, Infallible>(answer(&app, req, peer.ip()).await) }
+                });
+            let service = TowerToHyperService::new(service);
             let conn = http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(READ_BUDGET)
@@ -170,7 +181,7 @@ pub async fn serve(listener: TcpListener, app: Arc<App>, mut shutdown: watch::Re
 }
 
 /// One request: the client (the peer, or who a trusted proxy forwarded for), the request
-/// line's rules, and the app's answer within the request budget.
+/// line's rules, and the app's answer (within the request budget: the timeout layer).
 async fn answer(
     app: &App,
     req: hyper::Request<Incoming>,
@@ -183,14 +194,22 @@ async fn answer(
         Err(response) => return to_hyper(response, false),
     };
     let head_only = request.method == "HEAD";
-    let response = match tokio::time::timeout(app.request_budget(), app.handle(&request)).await {
-        Ok(response) => response,
-        Err(_) => crate::api::json_error(503, "busy: try again shortly").header("Retry-After", "5"),
-    };
-    to_hyper(response, head_only)
+    to_hyper(app.handle(&request).await, head_only)
 }
 
-fn to_hyper(response: Response, head_only: bool) -> hyper::Response<Full<Bytes>> {
+/// The only error the timeout layer's inner service gives is the timeout's: it becomes the
+/// 503 the client sees.
+fn or_too_slow(answered: Result<Answer, BoxError>) -> Result<Answer, BoxError> {
+    Ok(answered.unwrap_or_else(|_| {
+        let response =
+            crate::api::json_error(503, "busy: try again shortly").header("Retry-After", "5");
+        to_hyper(response, false)
+    }))
+}
+
+type Answer = hyper::Response<Full<Bytes>>;
+
+fn to_hyper(response: Response, head_only: bool) -> Answer {
     let length = response.body.len();
     let body = if head_only {
         Bytes::new()
@@ -210,4 +229,31 @@ fn to_hyper(response: Response, head_only: bool) -> hyper::Response<Full<Bytes>>
             *fallback.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
             fallback
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower::ServiceExt;
+
+    /// A request over its budget gets the same 503 as before the timeout was tower's.
+    #[tokio::test]
+    async fn a_request_over_its_budget_gets_a_503_with_retry_after() {
+        let slow = ServiceBuilder::new()
+            .map_result(or_too_slow)
+            .timeout(Duration::from_millis(10))
+            .service_fn(|()| async {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                Ok::<_, Infallible>(to_hyper(Response::text(200, "late"), false))
+            });
+        let answer = slow.oneshot(()).await.unwrap();
+        assert_eq!(answer.status(), 503);
+        assert_eq!(answer.headers()["retry-after"], "5");
+        assert_eq!(answer.headers()["content-type"], "application/json");
+        let body = http_body_util::BodyExt::collect(answer.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        assert_eq!(&body[..], br#"{"error":"busy: try again shortly"}"#);
+    }
 }
