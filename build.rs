@@ -177,6 +177,35 @@ fn generate(boxes: &[toml::Value], messages: &str) -> String {
             Some(url) => fail(&format!("{what}: status page {url:?} must be https")),
             None => "None".to_string(),
         };
+        let status_feed = match entry.get("status_feed") {
+            None => "None".to_string(),
+            Some(toml::Value::Table(feed)) => {
+                let fwhat = format!("{what} status_feed");
+                let url = required(feed, "url", &fwhat);
+                required(feed, "source", &fwhat);
+                let ok_url = url.starts_with("https://")
+                    && url.len() <= 300
+                    && !url.contains(|c: char| c.is_whitespace() || c == '@' || c == '"');
+                if !ok_url {
+                    fail(&format!("{fwhat}: url {url:?} must be a plain https URL"));
+                }
+                let api = match required(feed, "api", &fwhat).as_str() {
+                    "statuspage" => "Statuspage",
+                    "better_stack" => "BetterStack",
+                    "instatus" => "Instatus",
+                    "cachet" => "Cachet",
+                    other => fail(&format!("{fwhat}: unknown api {other:?}")),
+                };
+                if let Some(extra) = feed
+                    .keys()
+                    .find(|k| !matches!(k.as_str(), "url" | "api" | "source"))
+                {
+                    fail(&format!("{fwhat}: unknown key {extra:?}"));
+                }
+                format!("Some(({url:?}, crate::status::StatusApi::{api}))")
+            }
+            Some(_) => fail(&format!("{what}: status_feed must be a table")),
+        };
         let absorbs: Vec<String> = strings(entry, "absorbs", &what)
             .iter()
             .map(|other| {
@@ -317,7 +346,8 @@ fn generate(boxes: &[toml::Value], messages: &str) -> String {
         let _ = write!(
             rows,
             "    BoxEntry {{\n        id: {id:?},\n        name: {name:?},\n        vendor: {vendor:?},\n        \
-             kind: BoxKind::{kind},\n        status_page: {status_page},\n        absorbs: &[{}],\n        \
+             kind: BoxKind::{kind},\n        status_page: {status_page},\n        \
+             status_feed: {status_feed},\n        absorbs: &[{}],\n        \
              headers: &[{}],\n        page: &[{}],\n        references: &[{}],\n        \
              checks: {},\n        checks_bad_gateway: {},\n        checks_timeout: {},\n        \
              checks_unavailable: {},\n    }},\n",

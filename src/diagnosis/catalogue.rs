@@ -114,6 +114,8 @@ pub struct BoxEntry {
     pub vendor: &'static str,
     pub kind: BoxKind,
     pub status_page: Option<&'static str>,
+    /// The provider's machine-readable status: where, and which API it speaks.
+    pub status_feed: Option<(&'static str, crate::status::StatusApi)>,
     /// Boxes whose markers this one's explain: not named when this one is seen.
     pub absorbs: &'static [Generator],
     pub headers: &'static [HeaderMarker],
@@ -147,6 +149,12 @@ impl Generator {
 
     pub fn status_page(self) -> Option<&'static str> {
         self.entry().status_page
+    }
+
+    /// The provider's machine-readable status feed and its API, when it publishes one the
+    /// `status` readers understand.
+    pub fn status_feed(self) -> Option<(&'static str, crate::status::StatusApi)> {
+        self.entry().status_feed
     }
 
     /// CDNs and edge firewalls sit in front of the site's own servers.

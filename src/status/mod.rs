@@ -232,6 +232,29 @@ mod tests {
     }
 
     #[test]
+    fn catalogue_feeds() {
+        use crate::diagnosis::catalogue::Generator;
+        assert_eq!(
+            Generator::Cloudflare.status_feed(),
+            Some((
+                "https://www.cloudflarestatus.com/api/v2/summary.json",
+                StatusApi::Statuspage
+            ))
+        );
+        assert_eq!(
+            Generator::Railway.status_feed().map(|(_, api)| api),
+            Some(StatusApi::Instatus)
+        );
+        assert_eq!(Generator::Nginx.status_feed(), None);
+        for generator in Generator::ALL {
+            if let Some((url, _)) = generator.status_feed() {
+                assert!(report::https_link(url).is_some(), "{url}");
+                assert!(generator.status_page().is_some(), "{generator:?}");
+            }
+        }
+    }
+
+    #[test]
     fn every_api_has_one_endpoint_in_order() {
         assert_eq!(SITE_STATUS_ENDPOINTS[0].1, StatusApi::Statuspage);
         for (path, _) in SITE_STATUS_ENDPOINTS {
