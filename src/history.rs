@@ -86,15 +86,7 @@ impl Entry {
 
 /// A stable name for a verdict, as stored.
 pub fn verdict_id(kind: VerdictKind) -> &'static str {
-    match kind {
-        VerdictKind::DownForEveryone => "downForEveryone",
-        VerdictKind::CachedCopy => "cachedCopy",
-        VerdictKind::CookiesOrSession => "cookiesOrSession",
-        VerdictKind::NetworkOrDns => "networkOrDns",
-        VerdictKind::ProxyOrVpn => "proxyOrVpn",
-        VerdictKind::WorksAgain => "worksAgain",
-        VerdictKind::Unknown => "unknown",
-    }
+    crate::view::checks::verdict_names(kind).id
 }
 
 /// Reads what `storage.local` holds: the entries understood, and how many were not (corrupt

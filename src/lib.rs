@@ -20,4 +20,5 @@ pub mod session_keys;
 pub mod settings;
 pub mod status;
 pub mod tracker;
+pub mod utc;
 pub mod view;

@@ -34,6 +34,17 @@ pub struct Settings {
     pub dns_resolver: String,
     /// A known-good address for the connectivity check; empty turns it off.
     pub connectivity_url: String,
+    /// Read the connectivity address's answer for a network sign-in page (captive portal).
+    pub check_portal: bool,
+    /// Ask the CDN's edge separately from the site (`/cdn-cgi/trace`, a cached asset).
+    pub check_edge: bool,
+    /// Read the CDN's or platform's public status feed.
+    pub check_cdn_status: bool,
+    /// Read the site's own status page (`status.<its domain>`, or one the error page links).
+    pub check_site_status: bool,
+    /// A status feed read instead of every provider's own (Statuspage's `summary.json` shape);
+    /// empty for each provider's own. For self-hosters with a mirror.
+    pub status_feed_url: String,
     /// Show a small banner on failed pages.
     pub show_banner: bool,
     /// Remember each site's failures once they end (`storage.local`, never synced).
@@ -76,7 +87,10 @@ impl CheckerChoice {
 }
 
 pub const DEFAULT_DOH_RESOLVER: &str = "https://cloudflare-dns.com/dns-query";
-pub const DEFAULT_CONNECTIVITY_URL: &str = "https://cp.cloudflare.com/generate_204";
+/// Plain HTTP on purpose: a network that holds requests for a sign-in page can only answer
+/// this with its redirect or its page if it can read the request (Cloudflare runs this address
+/// for captive-portal detection; it answers an empty 204).
+pub const DEFAULT_CONNECTIVITY_URL: &str = "http://cp.cloudflare.com/generate_204";
 const MAX_SERVICE_URL: usize = 500;
 
 /// An http(s) URL for a service the visitor configured, trimmed; `None` when it is not one.
@@ -109,6 +123,11 @@ impl Default for Settings {
             check_dns: true,
             dns_resolver: String::new(),
             connectivity_url: DEFAULT_CONNECTIVITY_URL.to_string(),
+            check_portal: true,
+            check_edge: true,
+            check_cdn_status: true,
+            check_site_status: true,
+            status_feed_url: String::new(),
             show_banner: true,
             keep_history: true,
             site_rules: crate::rules::Rules::default(),
@@ -136,6 +155,11 @@ struct StoredFields {
     check_dns: Option<bool>,
     dns_resolver: Option<String>,
     connectivity_url: Option<String>,
+    check_portal: Option<bool>,
+    check_edge: Option<bool>,
+    check_cdn_status: Option<bool>,
+    check_site_status: Option<bool>,
+    status_feed_url: Option<String>,
     show_banner: Option<bool>,
     keep_history: Option<bool>,
     site_rules: crate::rules::Rules,
@@ -155,6 +179,11 @@ impl Settings {
             check_dns: flag("checkDns"),
             dns_resolver: text("dnsResolver"),
             connectivity_url: text("connectivityUrl"),
+            check_portal: flag("checkPortal"),
+            check_edge: flag("checkEdge"),
+            check_cdn_status: flag("checkCdnStatus"),
+            check_site_status: flag("checkSiteStatus"),
+            status_feed_url: text("statusFeedUrl"),
             show_banner: flag("showBanner"),
             keep_history: flag("keepHistory"),
             site_rules: crate::rules::Rules::read(stored.field(crate::rules::STORAGE_KEY).as_ref()),
@@ -210,6 +239,13 @@ impl Settings {
             check_dns: stored.check_dns.unwrap_or(defaults.check_dns),
             dns_resolver: optional_url(stored.dns_resolver, defaults.dns_resolver),
             connectivity_url: optional_url(stored.connectivity_url, defaults.connectivity_url),
+            check_portal: stored.check_portal.unwrap_or(defaults.check_portal),
+            check_edge: stored.check_edge.unwrap_or(defaults.check_edge),
+            check_cdn_status: stored.check_cdn_status.unwrap_or(defaults.check_cdn_status),
+            check_site_status: stored
+                .check_site_status
+                .unwrap_or(defaults.check_site_status),
+            status_feed_url: optional_url(stored.status_feed_url, defaults.status_feed_url),
             show_banner: stored.show_banner.unwrap_or(defaults.show_banner),
             keep_history: stored.keep_history.unwrap_or(defaults.keep_history),
             site_rules: stored.site_rules,

@@ -142,6 +142,7 @@ fn used_messages() -> Vec<(String, usize)> {
         "extension/src/actions.rs",
         "extension/src/banner.rs",
         "src/view/checks.rs",
+        "src/view/status.rs",
         "src/history.rs",
         "src/rules.rs",
         "extension/src/popup_rules.rs",
@@ -174,7 +175,11 @@ fn used_messages() -> Vec<(String, usize)> {
             ADDRESS_LITERAL,
             GATEWAY_ANSWERED,
             NOT_ASKED,
+            RETRY_AFTER,
             SITE_RULE,
+            NO_CDN,
+            NO_STATUS_FEED,
+            NO_STATUS_PAGE,
         ] {
             used.push((key.to_string(), 0));
         }
@@ -186,6 +191,29 @@ fn used_messages() -> Vec<(String, usize)> {
         let names = gateway_doctor::view::checks::verdict_names(kind);
         used.push((names.title.to_string(), 0));
         used.push((names.explanation.to_string(), usize::MAX));
+        used.push((names.report.to_string(), 0));
+        if let Some(note) = gateway_doctor::view::owner::verdict_note(kind) {
+            used.push((note.key.to_string(), note.args.len()));
+        }
+    }
+    // The lines and explanations the edge and status checks give, with their arguments.
+    for (kind, evidence, records) in status_samples() {
+        let view = gateway_doctor::view::checks::verdict_view(&sample_incidents()[0], &records);
+        if let Some(view) = view {
+            used.push((
+                view.explanation.key.to_string(),
+                view.explanation.args.len(),
+            ));
+        }
+        for line in gateway_doctor::view::checks::check_lines(&records, 0.0) {
+            used.push((line.label.key.to_string(), line.label.args.len()));
+            used.push((line.status.key.to_string(), line.status.args.len()));
+        }
+        if let Some(msg) =
+            gateway_doctor::view::status::explanation(kind, "a.example", &evidence, 0.0)
+        {
+            used.push((msg.key.to_string(), msg.args.len()));
+        }
     }
     for confidence in [Confidence::Low, Confidence::Medium, Confidence::High] {
         let names = gateway_doctor::view::checks::confidence_names(confidence);
@@ -194,13 +222,18 @@ fn used_messages() -> Vec<(String, usize)> {
     used
 }
 
-const VERDICT_KINDS: [VerdictKind; 7] = [
+const VERDICT_KINDS: [VerdictKind; 12] = [
     VerdictKind::DownForEveryone,
     VerdictKind::CachedCopy,
     VerdictKind::CookiesOrSession,
     VerdictKind::NetworkOrDns,
     VerdictKind::ProxyOrVpn,
     VerdictKind::WorksAgain,
+    VerdictKind::SignInToNetwork,
+    VerdictKind::CdnIncident,
+    VerdictKind::OriginDown,
+    VerdictKind::SiteIncident,
+    VerdictKind::SiteMaintenance,
     VerdictKind::Unknown,
 ];
 
@@ -325,6 +358,104 @@ fn report_messages(incidents: &[Incident]) -> BTreeSet<(String, usize)> {
     asked.into_inner()
 }
 
+/// Records of the edge and status checks in each of their findings, the evidence they make,
+/// and the verdict that evidence can give.
+fn status_samples() -> Vec<(VerdictKind, Evidence, Vec<CheckRecord>)> {
+    use gateway_doctor::checks::findings::{EdgeFinding, StatusFinding};
+    use gateway_doctor::status::report::{Overall, StatusApi, StatusEvent, StatusReport};
+    let event = |maintenance: bool, started: Option<f64>, until: Option<f64>| StatusEvent {
+        name: "Database".into(),
+        status: "investigating".into(),
+        started_ms: started,
+        until_ms: until,
+        components: vec!["Frankfurt, Germany - (FRA)".into()],
+        link: Some("https://status.example/x".into()),
+        maintenance,
+        in_progress: maintenance,
+    };
+    let status = |events: Vec<StatusEvent>, component: Option<&str>| StatusFinding {
+        source: "Cloudflare".into(),
+        page: Some("https://www.cloudflarestatus.com/".into()),
+        report: StatusReport {
+            api: StatusApi::Statuspage,
+            page_name: None,
+            overall: Overall::Degraded,
+            events,
+            troubled: Vec::new(),
+        },
+        component: component.map(str::to_string),
+    };
+    let done = |check: CheckId| CheckRecord {
+        state: CheckState::Done,
+        ..CheckRecord::running(check, 0.0, 0.0, String::new())
+    };
+    let mut samples = Vec::new();
+    for (place, answered) in [
+        (Some("FRA"), true),
+        (None, true),
+        (None, false),
+        (Some("ZZZ"), true),
+    ] {
+        let edge = EdgeFinding {
+            cdn: "Cloudflare".into(),
+            answered,
+            place: place.map(str::to_string),
+        };
+        let record = CheckRecord {
+            edge: Some(edge.clone()),
+            ..done(CheckId::Edge)
+        };
+        let evidence = Evidence {
+            edge: Some(edge),
+            ..Evidence::default()
+        };
+        samples.push((VerdictKind::OriginDown, evidence, vec![record]));
+    }
+    for (events, component) in [
+        (vec![event(false, Some(1.0), None)], Some("(FRA)")),
+        (vec![event(false, None, None)], None),
+        (vec![event(false, None, None)], Some("(LHR)")),
+        (vec![event(true, Some(1.0), Some(9e12))], None),
+        (vec![event(true, None, None)], None),
+        (Vec::new(), None),
+    ] {
+        let finding = status(events, component);
+        for (check, kinds) in [
+            (
+                CheckId::CdnStatus,
+                [VerdictKind::CdnIncident, VerdictKind::CdnIncident],
+            ),
+            (
+                CheckId::SiteStatus,
+                [VerdictKind::SiteIncident, VerdictKind::SiteMaintenance],
+            ),
+        ] {
+            let record = CheckRecord {
+                status: Some(finding.clone()),
+                ..done(check)
+            };
+            for kind in kinds {
+                let evidence = Evidence {
+                    cdn_status: Some(finding.clone()),
+                    site_status: Some(finding.clone()),
+                    ..Evidence::default()
+                };
+                samples.push((kind, evidence, vec![record.clone()]));
+            }
+        }
+    }
+    let portal = CheckRecord {
+        portal: Some(true),
+        ..done(CheckId::Connectivity)
+    };
+    samples.push((
+        VerdictKind::SignInToNetwork,
+        Evidence::default(),
+        vec![portal],
+    ));
+    samples
+}
+
 /// Check records in every state, with every kind of result.
 fn report_record_sets() -> Vec<Vec<CheckRecord>> {
     let record = |check: CheckId, state: CheckState| CheckRecord {
@@ -350,6 +481,7 @@ fn report_record_sets() -> Vec<Vec<CheckRecord>> {
     .into_iter()
     .map(|state| CheckId::ALL.map(|check| record(check, state)).to_vec())
     .collect();
+    sets.extend(status_samples().into_iter().map(|(_, _, records)| records));
     for dns in [
         DnsComparison::Agrees,
         DnsComparison::Differs,

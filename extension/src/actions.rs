@@ -20,6 +20,10 @@ pub struct ActionContext {
     /// The step's DNS command or private-window shortcut, when it has one.
     pub command: Option<String>,
     pub shortcut: Option<String>,
+    /// The connectivity address: opened in a tab, a network's sign-in page takes it over.
+    pub sign_in_url: Option<String>,
+    /// The page the step names (a status page).
+    pub link: Option<String>,
 }
 
 /// What must be done or read synchronously within the visitor's click.
@@ -115,6 +119,14 @@ pub async fn perform(
         ActionId::OpenCheckerPage => match &context.provider {
             Some(provider) => open_tab(api, &provider.page_url(&context.host)).await,
             None => say("actionNoChecker", &[]),
+        },
+        ActionId::OpenSignInPage => match &context.sign_in_url {
+            Some(url) => open_tab(api, url).await,
+            None => say("actionUnavailable", &[]),
+        },
+        ActionId::OpenStatusPage => match &context.link {
+            Some(url) => open_tab(api, url).await,
+            None => say("actionUnavailable", &[]),
         },
     }
 }

@@ -28,6 +28,9 @@ extern "C" {
     /// Firefox only, with the `dns` permission.
     #[wasm_bindgen(method, getter)]
     pub fn dns(this: &ExtensionApi) -> Option<DnsApi>;
+    /// Firefox only, with the `captivePortal` permission.
+    #[wasm_bindgen(method, getter, js_name = captivePortal)]
+    pub fn captive_portal(this: &ExtensionApi) -> Option<CaptivePortalApi>;
     /// Present once the optional `proxy` permission is granted.
     #[wasm_bindgen(method, getter)]
     pub fn proxy(this: &ExtensionApi) -> Option<ProxyApi>;
@@ -51,6 +54,11 @@ extern "C" {
     pub type WindowsApi;
     #[wasm_bindgen(method)]
     pub fn create(this: &WindowsApi, create_data: &JsValue) -> Promise;
+
+    pub type CaptivePortalApi;
+    /// Resolves to `unknown`, `not_captive`, `unlocked_portal` or `locked_portal`.
+    #[wasm_bindgen(method, js_name = getState)]
+    pub fn get_state(this: &CaptivePortalApi) -> Promise;
 
     pub type DnsApi;
     #[wasm_bindgen(method)]

@@ -4,11 +4,13 @@
 
 use super::api::{extension_api, object, ExtensionApi};
 use super::check_store;
+use super::edge_status;
 use super::net;
 use super::settings_store;
 use super::storage;
 use gateway_doctor::checks::dns::doh_query_url;
 use gateway_doctor::checks::dns::{compare, read_parsed_doh_answer};
+use gateway_doctor::checks::findings::StatusFinding;
 use gateway_doctor::checks::plan::{describe, plan, Plan};
 use gateway_doctor::checks::providers::{read_parsed_answer, Provider, MAX_ANSWER};
 use gateway_doctor::checks::record::{CheckId, CheckRecord, CheckState};
@@ -44,7 +46,10 @@ async fn start_all(tab_id: i64, incident: Incident, again: bool) -> Result<(), J
     for check in [
         CheckId::Fresh,
         CheckId::Stranger,
+        CheckId::Edge,
         CheckId::Checker,
+        CheckId::CdnStatus,
+        CheckId::SiteStatus,
         CheckId::Dns,
         CheckId::Connectivity,
     ] {
@@ -116,8 +121,50 @@ async fn run_one(
             let looked_up = resolve_over_https(&resolver, &incident.host).await;
             compare_dns(&mut record, incident, looked_up);
         }
-        Plan::Reach { url } => {
-            record.fetch = Some(refetch(&url, false, CONNECTIVITY_TIMEOUT_MS).await);
+        Plan::Reach { url, portal } => {
+            let fetch = refetch(&url, false, CONNECTIVITY_TIMEOUT_MS).await;
+            if portal {
+                record.portal = Some(edge_status::portal_seen(&api, &url, &fetch).await);
+            }
+            record.fetch = Some(fetch);
+        }
+        Plan::AskEdge { url, cdn, trace } => {
+            let (fetch, edge) = edge_status::ask_edge(&url, cdn, trace).await;
+            record.fetch = Some(fetch);
+            record.edge = Some(edge);
+        }
+        Plan::ReadCdnStatus {
+            url,
+            api: status_api,
+            source,
+            page,
+            component,
+        } => {
+            record.provider = Some(source.to_string());
+            match edge_status::read_cdn_status(&url, status_api).await {
+                Ok(report) => {
+                    record.status = Some(StatusFinding {
+                        source: source.to_string(),
+                        page: page.map(str::to_string),
+                        report,
+                        component,
+                    })
+                }
+                Err(error) => fail(&mut record, error),
+            }
+        }
+        Plan::ReadSiteStatus { base } => {
+            let source = gateway_doctor::incident::host_of(&base).to_string();
+            record.provider = Some(source.clone());
+            record.status =
+                edge_status::read_site_status(&base)
+                    .await
+                    .map(|report| StatusFinding {
+                        source,
+                        page: Some(format!("{base}/")),
+                        report,
+                        component: None,
+                    });
         }
     }
     if record.state == CheckState::Running {

@@ -19,6 +19,8 @@ mod checks;
 #[cfg(feature = "ui")]
 mod dom;
 #[cfg(feature = "background")]
+mod edge_status;
+#[cfg(feature = "background")]
 mod failed_page;
 mod history_store;
 mod net;

@@ -264,6 +264,38 @@ fn checks_fieldset(
                 &settings.connectivity_url,
                 &say("optionOff"),
             )?,
+            &checkbox(
+                doc,
+                "checkPortal",
+                &say("optionCheckPortal"),
+                settings.check_portal,
+            )?,
+            &checkbox(
+                doc,
+                "checkEdge",
+                &say("optionCheckEdge"),
+                settings.check_edge,
+            )?,
+            &checkbox(
+                doc,
+                "checkCdnStatus",
+                &say("optionCheckCdnStatus"),
+                settings.check_cdn_status,
+            )?,
+            &url_input(
+                doc,
+                "statusFeedUrl",
+                &say("optionStatusFeedUrl"),
+                &settings.status_feed_url,
+                &say("optionEachProvidersOwn"),
+            )?,
+            &checkbox(
+                doc,
+                "checkSiteStatus",
+                &say("optionCheckSiteStatus"),
+                settings.check_site_status,
+            )?,
+            &text(doc, "p", "", &say("optionStatusPrivacy"))?,
         ],
     )?;
     Ok(set)
@@ -348,7 +380,13 @@ async fn save_from_form(api: &ExtensionApi, doc: &Document) -> Result<(), JsValu
     let checker_url = url_field("checkerUrl", &previous.checker_url);
     let dns_resolver = url_field("dnsResolver", &previous.dns_resolver);
     let connectivity_url = url_field("connectivityUrl", &previous.connectivity_url);
+    let status_feed_url = url_field("statusFeedUrl", &previous.status_feed_url);
     let settings = Settings {
+        check_portal: checked("checkPortal"),
+        check_edge: checked("checkEdge"),
+        check_cdn_status: checked("checkCdnStatus"),
+        check_site_status: checked("checkSiteStatus"),
+        status_feed_url,
         refetch_page: checked("refetchPage"),
         checker,
         checker_url,

@@ -75,6 +75,9 @@ pub async fn render_popup(root: Element) -> Result<(), JsValue> {
                 provider: settings.provider(),
                 command: None,
                 shortcut: None,
+                sign_in_url: (!settings.connectivity_url.is_empty())
+                    .then(|| settings.connectivity_url.clone()),
+                link: None,
             }),
         });
         // The first screen: the headline, the verdict, who can fix it, the first actions and the

@@ -235,11 +235,13 @@ impl LiveView {
     /// side, they say so; otherwise what the page's diagnosis said is shown (again).
     fn follow_verdict(&self, kind: VerdictKind) -> Result<(), JsValue> {
         let doc = self.verdict.owner_document().ok_or("no document")?;
-        let side = verdict_names(kind).visitor_side;
+        let names = verdict_names(kind);
+        let side = names.visitor_side;
+        let site = names.site_side;
         for (id, key) in [
-            ("side", side.map(|s| s.side)),
+            ("side", side.map(|s| s.side).or(site.map(|s| s.side))),
             ("meaning", side.map(|s| s.meaning)),
-            ("fixer", side.map(|s| s.fixer)),
+            ("fixer", side.map(|s| s.fixer).or(site.map(|s| s.fixer))),
             ("outlook", side.map(|s| s.outlook)),
         ] {
             let Some(element) = doc.get_element_by_id(id) else {
@@ -257,6 +259,16 @@ impl LiveView {
                 None => element.get_attribute("data-diagnosis").unwrap_or_default(),
             };
             element.set_text_content(Some(&text));
+        }
+        // The owner's part opens with what the verdict means for them.
+        if let Some(note) = doc.get_element_by_id("owner-verdict") {
+            match gateway_doctor::view::owner::verdict_note(kind) {
+                Some(msg) => {
+                    note.set_text_content(Some(&self.say(msg.key, &msg.args)));
+                    note.remove_attribute("hidden")?;
+                }
+                None => note.set_attribute("hidden", "")?,
+            }
         }
         if let Some(reassurance) = doc.get_element_by_id("reassurance") {
             if side.is_some() {

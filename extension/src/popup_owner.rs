@@ -34,6 +34,10 @@ pub fn fill_owner_block(
     source: &Rc<ReportSource>,
 ) -> Result<(), JsValue> {
     let checklist = owner_checklist(&source.diagnosis);
+    // Filled in by the verdict as the checks answer (`popup_checks`).
+    let verdict_note = element(doc, "p", "owner-verdict")?;
+    verdict_note.set_attribute("hidden", "")?;
+    append(owner, &[&verdict_note])?;
     if let Some(heading) = &checklist.heading {
         append(
             owner,

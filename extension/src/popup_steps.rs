@@ -64,6 +64,7 @@ pub fn render_steps(
             let for_step = Rc::new(ActionContext {
                 command: step.command.clone(),
                 shortcut: step.shortcut.clone(),
+                link: step.link.clone(),
                 ..ActionContext::clone(context)
             });
             append(&item, &[&action_button(api, doc, action, &for_step)?])?;
@@ -113,6 +114,7 @@ pub fn render_first_actions(
         let for_step = Rc::new(ActionContext {
             command: step.command.clone(),
             shortcut: step.shortcut.clone(),
+            link: step.link.clone(),
             ..ActionContext::clone(context)
         });
         append(container, &[&action_button(api, doc, action, &for_step)?])?;

@@ -4,7 +4,9 @@
 //! their results here.
 
 pub mod dns;
+pub mod findings;
 pub mod plan;
+pub mod portal;
 pub mod providers;
 pub mod record;
 pub mod scope;

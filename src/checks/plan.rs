@@ -4,9 +4,12 @@
 use super::providers::Provider;
 use super::record::{skip, CheckId};
 use super::scope::{is_address_literal, may_tell};
+use crate::diagnosis::fingerprint::Generator;
 use crate::failure::Failure;
 use crate::incident::{host_of, Incident};
 use crate::settings::{Settings, DEFAULT_DOH_RESOLVER};
+use crate::status::report::StatusApi;
+use crate::status::SITE_STATUS_ENDPOINTS;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Plan {
@@ -21,8 +24,26 @@ pub enum Plan {
     ResolveWithBrowser,
     /// A DNS-over-HTTPS resolver (its base URL).
     ResolveOverHttps { resolver: String },
-    /// The connectivity address.
-    Reach { url: String },
+    /// The connectivity address; `portal`: read its answer for a network's sign-in page.
+    Reach { url: String, portal: bool },
+    /// The CDN's edge at the failed site's origin, apart from the site: Cloudflare's trace, or
+    /// an asset its cache may hold. No cookies, no redirect followed.
+    AskEdge {
+        url: String,
+        cdn: &'static str,
+        trace: bool,
+    },
+    /// A provider's status feed.
+    ReadCdnStatus {
+        url: String,
+        api: StatusApi,
+        source: &'static str,
+        page: Option<&'static str>,
+        component: Option<String>,
+    },
+    /// The site's own status page: its API paths at `base` (scheme, host and port), tried in
+    /// `SITE_STATUS_ENDPOINTS` order until one answers.
+    ReadSiteStatus { base: String },
 }
 
 /// Whether the failure is the site answering in a way no recheck can change: a redirect loop, a
@@ -121,8 +142,116 @@ pub fn plan(
         }
         CheckId::Connectivity => Plan::Reach {
             url: settings.connectivity_url.clone(),
+            portal: settings.check_portal,
         },
         CheckId::Proxy => Plan::Skip(skip::NOT_ASKED),
+        CheckId::Edge | CheckId::CdnStatus | CheckId::SiteStatus if is_not_an_outage(incident) => {
+            Plan::Skip(skip::GATEWAY_ANSWERED)
+        }
+        CheckId::Edge if !settings.check_edge => Plan::Skip(skip::TURNED_OFF),
+        CheckId::Edge => plan_edge(incident),
+        CheckId::CdnStatus if !settings.check_cdn_status => Plan::Skip(skip::TURNED_OFF),
+        CheckId::CdnStatus => plan_cdn_status(incident, settings),
+        CheckId::SiteStatus if !settings.check_site_status => Plan::Skip(skip::TURNED_OFF),
+        CheckId::SiteStatus => plan_site_status(incident),
+    }
+}
+
+/// The CDN in front of the site, when the failure came through one: the box that wrote the
+/// error if it is a CDN, or the CDN that passed another box's error on.
+fn cdn_of(diagnosis: &crate::diagnosis::Diagnosis) -> Option<Generator> {
+    diagnosis
+        .generator
+        .filter(|g| g.is_edge())
+        .or(diagnosis.edge)
+}
+
+/// Whether the box is Cloudflare's (its edge serves `/cdn-cgi/trace` on every proxied host).
+fn is_cloudflare(generator: Generator) -> bool {
+    generator.vendor() == "Cloudflare"
+}
+
+fn plan_edge(incident: &Incident) -> Plan {
+    // Only a server error that came through a CDN leaves the edge to ask apart.
+    if !matches!(incident.failure, Failure::Http { status } if status >= 500) {
+        return Plan::Skip(skip::NO_CDN);
+    }
+    let diagnosis = crate::diagnosis::diagnose(incident);
+    let (Some(cdn), Some(origin)) = (cdn_of(&diagnosis), crate::retry::origin_of(&incident.url))
+    else {
+        return Plan::Skip(skip::NO_CDN);
+    };
+    let trace = is_cloudflare(cdn);
+    let path = if trace {
+        "/cdn-cgi/trace"
+    } else {
+        "/favicon.ico"
+    };
+    Plan::AskEdge {
+        url: format!("{origin}{path}"),
+        cdn: cdn.name(),
+        trace,
+    }
+}
+
+fn plan_cdn_status(incident: &Incident, settings: &Settings) -> Plan {
+    let diagnosis = crate::diagnosis::diagnose(incident);
+    // The box that failed, or the CDN it came through: whichever publishes a feed.
+    let with_feed = [diagnosis.generator, cdn_of(&diagnosis)]
+        .into_iter()
+        .flatten()
+        .find_map(|g| g.status_feed().map(|feed| (g, feed)));
+    let Some((generator, (feed, api))) = with_feed else {
+        return Plan::Skip(skip::NO_STATUS_FEED);
+    };
+    let (url, api) = if settings.status_feed_url.is_empty() {
+        (feed.to_string(), api)
+    } else {
+        (settings.status_feed_url.clone(), StatusApi::Statuspage)
+    };
+    // Cloudflare lists each data centre as a component: the ray id names the one used.
+    let component = diagnosis
+        .references
+        .iter()
+        .find(|r| r.kind == crate::diagnosis::references::ReferenceKind::CloudflareDataCenter)
+        .filter(|_| is_cloudflare(generator))
+        .map(|r| crate::status::colo::colo_component_needle(&r.value));
+    Plan::ReadCdnStatus {
+        url,
+        api,
+        source: generator.vendor(),
+        page: generator.status_page(),
+        component,
+    }
+}
+
+fn plan_site_status(incident: &Incident) -> Plan {
+    if is_address_literal(&incident.host) || incident.host.is_empty() {
+        return Plan::Skip(skip::ADDRESS_LITERAL);
+    }
+    // A status page the error page itself links to comes first: the site named it.
+    let linked = incident
+        .page_excerpt
+        .as_deref()
+        .and_then(|page| crate::status::site::status_link_in_page(page, &incident.host))
+        .and_then(|link| crate::retry::origin_of(&link));
+    let guessed = || {
+        let status_host = crate::status::site::status_host(&incident.host)?;
+        let origin = crate::retry::origin_of(&incident.url)?;
+        let (scheme, authority) = origin.split_once("://")?;
+        // The site's own scheme and port: on the open web, https on 443.
+        let port = authority
+            .rsplit_once(':')
+            .map(|(_, port)| port)
+            .filter(|port| !matches!((scheme, *port), ("https", "443") | ("http", "80")));
+        Some(match port {
+            Some(port) => format!("{scheme}://{status_host}:{port}"),
+            None => format!("{scheme}://{status_host}"),
+        })
+    };
+    match linked.or_else(guessed) {
+        Some(base) => Plan::ReadSiteStatus { base },
+        None => Plan::Skip(skip::NO_STATUS_PAGE),
     }
 }
 
@@ -171,7 +300,15 @@ pub fn describe(plan: &Plan, incident: &Incident) -> String {
         Plan::ResolveOverHttps { resolver } => {
             format!("DNS over HTTPS for {} via {resolver}", incident.host)
         }
-        Plan::Reach { url } => format!("GET {url}"),
+        Plan::Reach { url, .. } => format!("GET {url}"),
+        Plan::AskEdge { url, .. } => format!("GET {url} (no cookies, no redirects)"),
+        Plan::ReadCdnStatus { url, .. } => format!("GET {url}"),
+        Plan::ReadSiteStatus { base } => {
+            format!(
+                "GET {base}{} (no cookies, no redirects)",
+                SITE_STATUS_ENDPOINTS[0].0
+            )
+        }
     }
 }
 

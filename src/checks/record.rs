@@ -16,8 +16,14 @@ pub enum CheckId {
     Fresh,
     /// Refetch without cookies, credentials or cache.
     Stranger,
+    /// The CDN's edge asked for itself, apart from the site behind it.
+    Edge,
     /// The outside down-for-everyone checker.
     Checker,
+    /// The CDN's or platform's public status feed.
+    CdnStatus,
+    /// The site's own status page.
+    SiteStatus,
     /// An independent DNS lookup compared with the address the browser used.
     Dns,
     /// A known-good address: is the visitor online at all?
@@ -27,10 +33,13 @@ pub enum CheckId {
 }
 
 impl CheckId {
-    pub const ALL: [CheckId; 6] = [
+    pub const ALL: [CheckId; 9] = [
         CheckId::Fresh,
         CheckId::Stranger,
+        CheckId::Edge,
         CheckId::Checker,
+        CheckId::CdnStatus,
+        CheckId::SiteStatus,
         CheckId::Dns,
         CheckId::Connectivity,
         CheckId::Proxy,
@@ -40,7 +49,10 @@ impl CheckId {
         match self {
             CheckId::Fresh => "fresh",
             CheckId::Stranger => "stranger",
+            CheckId::Edge => "edge",
             CheckId::Checker => "checker",
+            CheckId::CdnStatus => "cdnstatus",
+            CheckId::SiteStatus => "sitestatus",
             CheckId::Dns => "dns",
             CheckId::Connectivity => "connectivity",
             CheckId::Proxy => "proxy",
@@ -74,6 +86,12 @@ pub mod skip {
     pub const RETRY_AFTER: &str = "skipRetryAfter";
     /// The visitor's rule for the site: never ask outside services about it.
     pub const SITE_RULE: &str = "skipSiteRule";
+    /// No CDN in front of the site answered for it: there is no edge to ask apart.
+    pub const NO_CDN: &str = "skipNoCdn";
+    /// The box that failed publishes no status feed we can read.
+    pub const NO_STATUS_FEED: &str = "skipNoStatusFeed";
+    /// The site's name gives no place to look for its status page.
+    pub const NO_STATUS_PAGE: &str = "skipNoStatusPage";
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,6 +126,16 @@ pub struct CheckRecord {
     pub proxy_configured: Option<bool>,
     #[serde(default)]
     pub note: Option<String>,
+    /// What the CDN's edge said for itself.
+    #[serde(default)]
+    pub edge: Option<super::findings::EdgeFinding>,
+    /// What a status feed or page reports.
+    #[serde(default)]
+    pub status: Option<super::findings::StatusFinding>,
+    /// The connectivity address answered with a network's sign-in page (or Firefox knows of
+    /// one); `None` when not looked for.
+    #[serde(default)]
+    pub portal: Option<bool>,
 }
 
 impl CheckRecord {
@@ -127,6 +155,9 @@ impl CheckRecord {
             proxy_mode: None,
             proxy_configured: None,
             note: None,
+            edge: None,
+            status: None,
+            portal: None,
         }
     }
 
@@ -167,7 +198,13 @@ pub fn evidence(served_from_cache: bool, at_ms: f64, records: &[CheckRecord]) ->
             CheckId::Stranger => evidence.stranger = record.fetch.clone(),
             CheckId::Checker => evidence.checker = record.checker.clone(),
             CheckId::Dns => evidence.dns = record.dns,
-            CheckId::Connectivity => evidence.connectivity = record.fetch.clone(),
+            CheckId::Connectivity => {
+                evidence.connectivity = record.fetch.clone();
+                evidence.portal = record.portal;
+            }
+            CheckId::Edge => evidence.edge = record.edge.clone(),
+            CheckId::CdnStatus => evidence.cdn_status = record.status.clone(),
+            CheckId::SiteStatus => evidence.site_status = record.status.clone(),
             CheckId::Proxy => evidence.proxy_configured = record.proxy_configured,
         }
     }

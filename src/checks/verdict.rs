@@ -2,12 +2,13 @@
 //! and the evidence behind it.
 
 use super::dns::DnsComparison;
+use super::findings::{EdgeFinding, StatusFinding};
 use super::providers::CheckerAnswer;
 use super::FetchResult;
 use crate::failure::{Failure, NetError};
 
 /// Everything the checks found; `None` for a check that did not run (or has not answered yet).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Evidence {
     /// The failed response came from the browser's cache.
     pub served_from_cache: bool,
@@ -25,6 +26,14 @@ pub struct Evidence {
     /// `Retry-After`), they are not the same moment: a stranger's success then may only mean the
     /// site came back meanwhile.
     pub refetches_apart_ms: Option<u64>,
+    /// The connectivity address answered with a network's sign-in page.
+    pub portal: Option<bool>,
+    /// The CDN's edge, asked apart from the site.
+    pub edge: Option<EdgeFinding>,
+    /// The CDN's or platform's own status feed.
+    pub cdn_status: Option<StatusFinding>,
+    /// The site's own status page.
+    pub site_status: Option<StatusFinding>,
 }
 
 /// Refetches answered further apart than this do not compare cookies with no cookies.
@@ -42,6 +51,16 @@ pub enum VerdictKind {
     ProxyOrVpn,
     /// The site answers now: reload.
     WorksAgain,
+    /// The network holds every request for its sign-in page (a captive portal).
+    SignInToNetwork,
+    /// The CDN's own status feed reports an incident where this failure went through.
+    CdnIncident,
+    /// The CDN's edge answered for itself; the site's own server behind it did not.
+    OriginDown,
+    /// The site's own status page reports an incident.
+    SiteIncident,
+    /// The site's own status page reports maintenance going on now.
+    SiteMaintenance,
     Unknown,
 }
 
@@ -69,6 +88,18 @@ pub enum Reason {
     ProxyConfigured,
     /// The checker found the site up, yet this page answers everyone with a server error.
     PageFailsForEveryone,
+    /// The connectivity address answered with a network's sign-in page.
+    SignInPage,
+    /// The answer was 511 Network Authentication Required: the network's, not the site's.
+    NetworkAuthRequired,
+    /// The CDN's edge answered for itself.
+    EdgeAnswered,
+    /// The CDN's status feed reports an incident where the request went through.
+    CdnReportsIncident,
+    /// The CDN's status feed reports nothing where the request went through.
+    CdnReportsNothing,
+    SiteReportsIncident,
+    SiteReportsMaintenance,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,8 +118,21 @@ fn verdict(kind: VerdictKind, confidence: Confidence, reasons: Vec<Reason>) -> V
 }
 
 pub fn decide(failure: Failure, e: &Evidence) -> Verdict {
+    let base = decide_reachability(failure, e);
+    with_status_and_edge(failure, base, e)
+}
+
+/// Who answered and who did not: down for everyone, or only this visitor, and why.
+fn decide_reachability(failure: Failure, e: &Evidence) -> Verdict {
     use Confidence::*;
     use VerdictKind::*;
+    // A network's sign-in page eats every request: nothing else the checks saw means much.
+    if e.portal == Some(true) {
+        return verdict(SignInToNetwork, High, vec![Reason::SignInPage]);
+    }
+    if failure == (Failure::Http { status: 511 }) {
+        return verdict(SignInToNetwork, High, vec![Reason::NetworkAuthRequired]);
+    }
     if e.connectivity.as_ref().is_some_and(FetchResult::fails) {
         return verdict(NetworkOrDns, High, vec![Reason::NoConnectivity]);
     }
@@ -186,6 +230,47 @@ pub fn decide(failure: Failure, e: &Evidence) -> Verdict {
             None => verdict(Unknown, Low, Vec::new()),
         },
     }
+}
+
+/// A failure on the site's side, refined by what the status pages and the CDN's edge say: the
+/// site's own word first (it knows), then the CDN's incident, then the edge answering for itself.
+/// A verdict on the visitor's side, or "works again", stays as it is.
+fn with_status_and_edge(failure: Failure, base: Verdict, e: &Evidence) -> Verdict {
+    use Confidence::*;
+    use VerdictKind::*;
+    if !matches!(base.kind, DownForEveryone | Unknown) {
+        return base;
+    }
+    let mut reasons = base.reasons.clone();
+    if let Some(site) = &e.site_status {
+        if site.maintenance_now().is_some() {
+            reasons.push(Reason::SiteReportsMaintenance);
+            return verdict(SiteMaintenance, High, reasons);
+        }
+        if site.relevant_incident().is_some() {
+            reasons.push(Reason::SiteReportsIncident);
+            return verdict(SiteIncident, Medium, reasons);
+        }
+    }
+    if let Some(cdn) = &e.cdn_status {
+        if cdn.relevant_incident().is_some() {
+            reasons.push(Reason::CdnReportsIncident);
+            // Matched on the very data centre, or only "an incident somewhere".
+            let confidence = if cdn.component.is_some() {
+                High
+            } else {
+                Medium
+            };
+            return verdict(CdnIncident, confidence, reasons);
+        }
+        reasons.push(Reason::CdnReportsNothing);
+    }
+    let edge_answered = e.edge.as_ref().is_some_and(|edge| edge.answered);
+    if edge_answered && matches!(failure, Failure::Http { status } if status >= 500) {
+        reasons.push(Reason::EdgeAnswered);
+        return verdict(OriginDown, High, reasons);
+    }
+    Verdict { reasons, ..base }
 }
 
 #[cfg(test)]
@@ -401,5 +486,191 @@ mod tests {
             (VerdictKind::DownForEveryone, Confidence::Medium)
         );
         assert!(v.reasons.contains(&Reason::DnsNameDoesNotExist));
+    }
+}
+
+#[cfg(test)]
+mod status_and_edge_tests {
+    use super::*;
+    use crate::status::report::{Overall, StatusApi, StatusEvent, StatusReport};
+
+    fn event(name: &str, component: &str, maintenance: bool) -> StatusEvent {
+        StatusEvent {
+            name: name.into(),
+            status: "investigating".into(),
+            started_ms: Some(1.0),
+            until_ms: None,
+            components: vec![component.into()],
+            link: None,
+            maintenance,
+            in_progress: maintenance,
+        }
+    }
+
+    fn finding(events: Vec<StatusEvent>, component: Option<&str>) -> Option<StatusFinding> {
+        Some(StatusFinding {
+            source: "Cloudflare".into(),
+            page: None,
+            report: StatusReport {
+                api: StatusApi::Statuspage,
+                page_name: None,
+                overall: Overall::Operational,
+                events,
+                troubled: Vec::new(),
+            },
+            component: component.map(str::to_string),
+        })
+    }
+
+    fn failing(status: u16) -> Option<FetchResult> {
+        Some(FetchResult {
+            status: Some(status),
+            error: None,
+            elapsed_ms: 3,
+            redirected: false,
+        })
+    }
+
+    fn edge(answered: bool) -> Option<EdgeFinding> {
+        Some(EdgeFinding {
+            cdn: "Cloudflare".into(),
+            answered,
+            place: Some("FRA".into()),
+        })
+    }
+
+    const HTTP522: Failure = Failure::Http { status: 522 };
+
+    #[test]
+    fn status_pages_and_the_edge_refine_a_failure_on_the_sites_side() {
+        let down = Evidence {
+            fresh: failing(522),
+            stranger: failing(522),
+            ..Evidence::default()
+        };
+        let fra = "Frankfurt, Germany - (FRA)";
+        let lhr = "London, United Kingdom - (LHR)";
+        let cases: Vec<(&str, Evidence, VerdictKind, Confidence)> = vec![
+            (
+                "nothing more known",
+                down.clone(),
+                VerdictKind::DownForEveryone,
+                Confidence::Low,
+            ),
+            (
+                "the edge answered",
+                Evidence {
+                    edge: edge(true),
+                    ..down.clone()
+                },
+                VerdictKind::OriginDown,
+                Confidence::High,
+            ),
+            (
+                "the edge did not answer",
+                Evidence {
+                    edge: edge(false),
+                    ..down.clone()
+                },
+                VerdictKind::DownForEveryone,
+                Confidence::Low,
+            ),
+            (
+                "an incident on the data centre used",
+                Evidence {
+                    edge: edge(true),
+                    cdn_status: finding(vec![event("Errors", fra, false)], Some("(FRA)")),
+                    ..down.clone()
+                },
+                VerdictKind::CdnIncident,
+                Confidence::High,
+            ),
+            (
+                "an incident elsewhere only",
+                Evidence {
+                    edge: edge(true),
+                    cdn_status: finding(vec![event("Errors", lhr, false)], Some("(FRA)")),
+                    ..down.clone()
+                },
+                VerdictKind::OriginDown,
+                Confidence::High,
+            ),
+            (
+                "an incident, place unknown",
+                Evidence {
+                    cdn_status: finding(vec![event("Errors", lhr, false)], None),
+                    ..down.clone()
+                },
+                VerdictKind::CdnIncident,
+                Confidence::Medium,
+            ),
+            (
+                "the site's maintenance comes first",
+                Evidence {
+                    edge: edge(true),
+                    cdn_status: finding(vec![event("Errors", fra, false)], Some("(FRA)")),
+                    site_status: finding(vec![event("Database", "Database", true)], None),
+                    ..down.clone()
+                },
+                VerdictKind::SiteMaintenance,
+                Confidence::High,
+            ),
+            (
+                "the site's incident",
+                Evidence {
+                    site_status: finding(vec![event("API errors", "API", false)], None),
+                    ..down.clone()
+                },
+                VerdictKind::SiteIncident,
+                Confidence::Medium,
+            ),
+        ];
+        for (what, evidence, kind, confidence) in cases {
+            let v = decide(HTTP522, &evidence);
+            assert_eq!((v.kind, v.confidence), (kind, confidence), "{what}: {v:?}");
+        }
+    }
+
+    #[test]
+    fn the_visitors_side_and_a_working_site_are_never_overruled_by_a_status_page() {
+        let loud = Evidence {
+            edge: edge(true),
+            cdn_status: finding(vec![event("Errors", "(FRA)", false)], Some("(FRA)")),
+            site_status: finding(vec![event("Database", "Database", true)], None),
+            ..Evidence::default()
+        };
+        let works = Evidence {
+            fresh: failing(200),
+            ..loud.clone()
+        };
+        assert_eq!(decide(HTTP522, &works).kind, VerdictKind::WorksAgain);
+        let cookies = Evidence {
+            fresh: failing(522),
+            stranger: failing(200),
+            refetches_apart_ms: Some(10),
+            ..loud.clone()
+        };
+        assert_eq!(
+            decide(HTTP522, &cookies).kind,
+            VerdictKind::CookiesOrSession
+        );
+        let portal = Evidence {
+            portal: Some(true),
+            ..loud.clone()
+        };
+        let refused = Failure::Network {
+            error: NetError::ConnectionRefused,
+        };
+        assert_eq!(decide(refused, &portal).kind, VerdictKind::SignInToNetwork);
+        assert_eq!(
+            decide(Failure::Http { status: 511 }, &Evidence::default()).kind,
+            VerdictKind::SignInToNetwork
+        );
+        // An edge that answers says nothing about a connection that never reached it.
+        let edge_only = Evidence {
+            edge: edge(true),
+            ..Evidence::default()
+        };
+        assert_ne!(decide(refused, &edge_only).kind, VerdictKind::OriginDown);
     }
 }

@@ -30,9 +30,15 @@ pub fn after_checks(verdict: &Verdict) -> AfterChecks {
         }
         VerdictKind::NetworkOrDns => AfterChecks::Stop(RetryNote::YourNetwork),
         VerdictKind::ProxyOrVpn => AfterChecks::Stop(RetryNote::YourProxy),
-        VerdictKind::DownForEveryone | VerdictKind::WorksAgain | VerdictKind::Unknown => {
-            AfterChecks::KeepWatching
-        }
+        // Signing in to the network brings the page back: auto-retry sees it and reloads.
+        VerdictKind::SignInToNetwork => AfterChecks::KeepWatching,
+        VerdictKind::DownForEveryone
+        | VerdictKind::WorksAgain
+        | VerdictKind::CdnIncident
+        | VerdictKind::OriginDown
+        | VerdictKind::SiteIncident
+        | VerdictKind::SiteMaintenance
+        | VerdictKind::Unknown => AfterChecks::KeepWatching,
     }
 }
 
@@ -50,6 +56,11 @@ mod tests {
             NetworkOrDns,
             ProxyOrVpn,
             WorksAgain,
+            SignInToNetwork,
+            CdnIncident,
+            OriginDown,
+            SiteIncident,
+            SiteMaintenance,
             Unknown,
         ] {
             for confidence in [Confidence::Low, Confidence::Medium, Confidence::High] {

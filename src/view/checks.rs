@@ -72,6 +72,16 @@ pub struct VerdictNames {
     /// Set when the verdict puts the failure on the visitor's side: the diagnosis' own words
     /// give way to these.
     pub visitor_side: Option<VisitorSide>,
+    /// Set when the verdict names which box on the site's side failed (a status page or the
+    /// CDN's edge said so): "Where it broke" and "Who can fix it" say that instead.
+    pub site_side: Option<SiteSide>,
+}
+
+/// "Where it broke" and "Who can fix it" for a verdict on the site's side (message keys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SiteSide {
+    pub side: &'static str,
+    pub fixer: &'static str,
 }
 
 /// Each verdict's names: the one place a `VerdictKind` becomes words.
@@ -84,6 +94,7 @@ pub fn verdict_names(kind: VerdictKind) -> VerdictNames {
             id: "downForEveryone",
             attribute: "down-for-everyone",
             visitor_side: None,
+            site_side: None,
         },
         VerdictKind::CachedCopy => VerdictNames {
             title: "verdictCachedCopy",
@@ -92,6 +103,7 @@ pub fn verdict_names(kind: VerdictKind) -> VerdictNames {
             id: "cachedCopy",
             attribute: "cached-copy",
             visitor_side: Some(YOUR_BROWSER),
+            site_side: None,
         },
         VerdictKind::CookiesOrSession => VerdictNames {
             title: "verdictCookiesOrSession",
@@ -100,6 +112,7 @@ pub fn verdict_names(kind: VerdictKind) -> VerdictNames {
             id: "cookiesOrSession",
             attribute: "cookies-or-session",
             visitor_side: Some(YOUR_BROWSER),
+            site_side: None,
         },
         VerdictKind::NetworkOrDns => VerdictNames {
             title: "verdictNetworkOrDns",
@@ -108,6 +121,7 @@ pub fn verdict_names(kind: VerdictKind) -> VerdictNames {
             id: "networkOrDns",
             attribute: "network-or-dns",
             visitor_side: Some(YOUR_WAY),
+            site_side: None,
         },
         VerdictKind::ProxyOrVpn => VerdictNames {
             title: "verdictProxyOrVpn",
@@ -116,6 +130,7 @@ pub fn verdict_names(kind: VerdictKind) -> VerdictNames {
             id: "proxyOrVpn",
             attribute: "proxy-or-vpn",
             visitor_side: Some(YOUR_WAY),
+            site_side: None,
         },
         VerdictKind::WorksAgain => VerdictNames {
             title: "verdictWorksAgain",
@@ -124,6 +139,58 @@ pub fn verdict_names(kind: VerdictKind) -> VerdictNames {
             id: "worksAgain",
             attribute: "works-again",
             visitor_side: None,
+            site_side: None,
+        },
+        VerdictKind::SignInToNetwork => VerdictNames {
+            title: "verdictSignInToNetwork",
+            explanation: "explainSignInToNetwork",
+            report: "reportVerdictSignInToNetwork",
+            id: "signInToNetwork",
+            attribute: "sign-in-to-network",
+            visitor_side: Some(YOUR_WAY),
+            site_side: None,
+        },
+        VerdictKind::CdnIncident => VerdictNames {
+            title: "verdictCdnIncident",
+            explanation: "explainCdnIncidentPlain",
+            report: "reportVerdictCdnIncident",
+            id: "cdnIncident",
+            attribute: "cdn-incident",
+            visitor_side: None,
+            site_side: Some(SiteSide {
+                side: side_key(Side::CdnEdge),
+                fixer: fixer_key(Fixer::Cdn),
+            }),
+        },
+        VerdictKind::OriginDown => VerdictNames {
+            title: "verdictOriginDown",
+            explanation: "explainOriginDownPlain",
+            report: "reportVerdictOriginDown",
+            id: "originDown",
+            attribute: "origin-down",
+            visitor_side: None,
+            site_side: Some(SiteSide {
+                side: side_key(Side::Origin),
+                fixer: fixer_key(Fixer::SiteOwner),
+            }),
+        },
+        VerdictKind::SiteIncident => VerdictNames {
+            title: "verdictSiteIncident",
+            explanation: "explainSiteIncidentPlain",
+            report: "reportVerdictSiteIncident",
+            id: "siteIncident",
+            attribute: "site-incident",
+            visitor_side: None,
+            site_side: None,
+        },
+        VerdictKind::SiteMaintenance => VerdictNames {
+            title: "verdictSiteMaintenance",
+            explanation: "explainSiteMaintenancePlain",
+            report: "reportVerdictSiteMaintenance",
+            id: "siteMaintenance",
+            attribute: "site-maintenance",
+            visitor_side: None,
+            site_side: None,
         },
         VerdictKind::Unknown => VerdictNames {
             title: "verdictUnknown",
@@ -132,6 +199,7 @@ pub fn verdict_names(kind: VerdictKind) -> VerdictNames {
             id: "unknown",
             attribute: "unknown",
             visitor_side: None,
+            site_side: None,
         },
     }
 }
@@ -206,13 +274,15 @@ pub fn verdict_view(incident: &Incident, records: &[CheckRecord]) -> Option<Verd
         return None;
     }
     let settled = current.iter().all(|r| r.is_finished());
-    let (_, verdict) = current_verdict(incident, records);
+    let (evidence, verdict) = current_verdict(incident, records);
     let host = incident.host.clone();
     let names = verdict_names(verdict.kind);
+    let explanation = super::status::explanation(verdict.kind, &host, &evidence, incident.at_ms)
+        .unwrap_or_else(|| Msg::with(names.explanation, vec![host]));
     Some(VerdictView {
         kind: verdict.kind,
         title: Msg::new(names.title),
-        explanation: Msg::with(names.explanation, vec![host]),
+        explanation,
         confidence: Msg::new(confidence_names(verdict.confidence).popup),
         reasons: verdict.reasons.iter().map(|r| reason_msg(*r)).collect(),
         settled,
@@ -241,6 +311,13 @@ fn reason_msg(reason: Reason) -> Msg {
         Reason::NoConnectivity => "reasonNoConnectivity",
         Reason::ProxyConfigured => "reasonProxyConfigured",
         Reason::PageFailsForEveryone => "reasonPageFailsForEveryone",
+        Reason::SignInPage => "reasonSignInPage",
+        Reason::NetworkAuthRequired => "reasonNetworkAuthRequired",
+        Reason::EdgeAnswered => "reasonEdgeAnswered",
+        Reason::CdnReportsIncident => "reasonCdnReportsIncident",
+        Reason::CdnReportsNothing => "reasonCdnReportsNothing",
+        Reason::SiteReportsIncident => "reasonSiteReportsIncident",
+        Reason::SiteReportsMaintenance => "reasonSiteReportsMaintenance",
     })
 }
 
@@ -255,10 +332,20 @@ fn label(record: &CheckRecord) -> Msg {
         CheckId::Dns => Msg::new("checkDns"),
         CheckId::Connectivity => Msg::new("checkConnectivity"),
         CheckId::Proxy => Msg::new("checkProxy"),
+        CheckId::Edge => Msg::new("checkEdge"),
+        CheckId::CdnStatus => match &record.provider {
+            Some(provider) => Msg::with("checkCdnStatusOf", vec![truncate(provider, 80)]),
+            None => Msg::new("checkCdnStatus"),
+        },
+        CheckId::SiteStatus => Msg::new("checkSiteStatus"),
     }
 }
 
 fn status(record: &CheckRecord) -> Msg {
+    // The connectivity address answered with a sign-in page: that is its news.
+    if record.state == CheckState::Done && record.portal == Some(true) {
+        return Msg::new("connectivityPortal");
+    }
     let note = || truncate(record.note.as_deref().unwrap_or_default(), 160);
     match record.state {
         CheckState::Running => Msg::new("checkRunning"),
@@ -280,6 +367,10 @@ fn skip_key(note: Option<&str>) -> &'static str {
         GATEWAY_ANSWERED,
         NOT_ASKED,
         RETRY_AFTER,
+        SITE_RULE,
+        NO_CDN,
+        NO_STATUS_FEED,
+        NO_STATUS_PAGE,
     ]
     .into_iter()
     .find(|key| Some(*key) == note)
@@ -339,6 +430,14 @@ fn done_status(record: &CheckRecord) -> Msg {
                 DnsComparison::Unknown => Msg::with("dnsUnknown", vec![looked_up]),
             }
         }
+        CheckId::Edge => match &record.edge {
+            Some(edge) => super::status::edge_line(edge),
+            None => Msg::new("skipOther"),
+        },
+        CheckId::CdnStatus | CheckId::SiteStatus => match &record.status {
+            Some(status) => super::status::status_line(status, record.started_ms),
+            None => Msg::new("statusNotFound"),
+        },
         CheckId::Proxy => match record.proxy_configured {
             Some(true) => Msg::with(
                 "proxyConfigured",

@@ -16,6 +16,18 @@ pub struct OwnerChecklist {
     pub items: Vec<Msg>,
 }
 
+/// What the checks' verdict tells the owner before the checklist, when it narrows things down.
+pub fn verdict_note(kind: crate::checks::verdict::VerdictKind) -> Option<Msg> {
+    use crate::checks::verdict::VerdictKind::*;
+    Some(Msg::new(match kind {
+        OriginDown => "ownerOriginDown",
+        CdnIncident => "ownerCdnIncident",
+        SiteIncident | SiteMaintenance => "ownerStatusPageSaysSo",
+        SignInToNetwork => "ownerVisitorNetworkSignIn",
+        _ => return None,
+    }))
+}
+
 pub fn owner_checklist(diagnosis: &Diagnosis) -> OwnerChecklist {
     // The visitor's own device or connection failed: nothing on the site to check. A name that
     // does not resolve stays: the owner's domain may have lapsed.

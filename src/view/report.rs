@@ -12,7 +12,9 @@ use crate::diagnosis::{Diagnosis, Headers};
 use crate::failure::Failure;
 use crate::incident::{truncate, Incident};
 use crate::platform::Platform;
+pub use crate::utc::utc_iso8601;
 use crate::view::checks::{check_state_id, confidence_names, verdict_names};
+use crate::view::msg::Msg;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -86,6 +88,13 @@ pub struct ReportCheck {
     pub proxy_mode: Option<String>,
     pub proxy_configured: Option<bool>,
     pub note: Option<String>,
+    /// The CDN's edge answered for itself (edge check).
+    pub edge_answered: Option<bool>,
+    /// Where it answered (an IATA code).
+    pub edge_place: Option<String>,
+    /// What a status feed or page reports that concerns this failure, in the popup's words
+    /// (its arguments already bounded and made inert).
+    pub finding: Option<Msg>,
 }
 
 /// Bounds for text that came from the network or the browser.
@@ -195,6 +204,28 @@ fn report_check(record: &CheckRecord, clean: &Scrubber) -> ReportCheck {
         proxy_mode: record.proxy_mode.as_deref().map(|m| clean.bounded(m, 40)),
         proxy_configured: record.proxy_configured,
         note: record.note.as_deref().map(|n| clean.text(n)),
+        edge_answered: record.edge.as_ref().map(|e| e.answered),
+        edge_place: record
+            .edge
+            .as_ref()
+            .and_then(|e| e.place.as_deref())
+            .map(|p| clean.bounded(p, 8)),
+        finding: finding(record).map(|msg| Msg {
+            args: msg.args.iter().map(|a| clean.text(a)).collect(),
+            ..msg
+        }),
+    }
+}
+
+/// The edge's or a status page's news, as the popup says it.
+fn finding(record: &CheckRecord) -> Option<Msg> {
+    match record.check {
+        CheckId::Edge => record.edge.as_ref().map(super::status::edge_line),
+        CheckId::CdnStatus | CheckId::SiteStatus => record
+            .status
+            .as_ref()
+            .map(|status| super::status::status_line(status, record.started_ms)),
+        _ => None,
     }
 }
 
@@ -240,44 +271,6 @@ pub fn inert(text: &str) -> String {
             }
         })
         .collect()
-}
-
-/// Milliseconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SSZ`; `None` outside years 1970-9999.
-pub fn utc_iso8601(at_ms: f64) -> Option<String> {
-    // 9999-12-31T23:59:59.999Z
-    const LAST_MS: f64 = 253_402_300_799_999.0;
-    if !(0.0..=LAST_MS).contains(&at_ms) {
-        return None;
-    }
-    let seconds = (at_ms / 1000.0).floor() as i64;
-    let (days, second_of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
-    let (year, month, day) = civil_from_days(days);
-    Some(format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        second_of_day / 3600,
-        second_of_day % 3600 / 60,
-        second_of_day % 60
-    ))
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `civil_from_days`):
-/// counting in 400-year eras starting in March puts the leap day last in each year.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let shifted = days + 719_468; // days from 0000-03-01 to 1970-01-01
-    let era = shifted.div_euclid(146_097);
-    let day_of_era = shifted.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// Looks a `_locales` key up with its substitutions, in the visitor's language.
@@ -411,6 +404,10 @@ fn check_text(check: &ReportCheck, translate: Translate<'_>) -> String {
                 DnsComparison::Unknown => say("reportDnsUnknown", &[addresses]),
             }
         }
+        CheckId::Edge | CheckId::CdnStatus | CheckId::SiteStatus => match &check.finding {
+            Some(msg) => say(msg.key, &msg.args),
+            None => say("reportUnknown", &[]),
+        },
         CheckId::Proxy => match check.proxy_configured {
             Some(true) => say(
                 "reportProxyOn",
@@ -429,6 +426,9 @@ fn check_name_key(check: CheckId) -> &'static str {
         CheckId::Dns => "reportCheckDns",
         CheckId::Connectivity => "reportCheckConnectivity",
         CheckId::Proxy => "reportCheckProxy",
+        CheckId::Edge => "reportCheckEdge",
+        CheckId::CdnStatus => "reportCheckCdnStatus",
+        CheckId::SiteStatus => "reportCheckSiteStatus",
     }
 }
 
@@ -491,6 +491,16 @@ struct CheckDocument<'a> {
     proxy_mode: Option<&'a str>,
     proxy_configured: Option<bool>,
     note: Option<&'a str>,
+    edge_answered: Option<bool>,
+    edge_place: Option<&'a str>,
+    /// The status finding's message key and arguments (the feed's own words, inert).
+    finding: Option<FindingDocument<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct FindingDocument<'a> {
+    key: &'static str,
+    args: &'a [String],
 }
 
 #[derive(Debug, Serialize)]
@@ -547,6 +557,12 @@ pub fn report_document(report: &Report) -> ReportDocument<'_> {
                 proxy_mode: check.proxy_mode.as_deref(),
                 proxy_configured: check.proxy_configured,
                 note: check.note.as_deref(),
+                edge_answered: check.edge_answered,
+                edge_place: check.edge_place.as_deref(),
+                finding: check.finding.as_ref().map(|msg| FindingDocument {
+                    key: msg.key,
+                    args: &msg.args,
+                }),
             })
             .collect(),
         verdict: VerdictDocument {

@@ -21,10 +21,14 @@ pub enum ActionId {
     CheckProxy,
     OpenArchive,
     OpenCheckerPage,
+    /// Opens the connectivity address in a tab: the network's sign-in page takes it over.
+    OpenSignInPage,
+    /// Opens the status page that reported the incident or maintenance.
+    OpenStatusPage,
 }
 
 impl ActionId {
-    pub const ALL: [ActionId; 7] = [
+    pub const ALL: [ActionId; 9] = [
         ActionId::RetryNow,
         ActionId::ClearSiteData,
         ActionId::OpenPrivateWindow,
@@ -32,6 +36,8 @@ impl ActionId {
         ActionId::CheckProxy,
         ActionId::OpenArchive,
         ActionId::OpenCheckerPage,
+        ActionId::OpenSignInPage,
+        ActionId::OpenStatusPage,
     ];
 
     /// A stable name, for the button's data attribute and the message to the background.
@@ -44,6 +50,8 @@ impl ActionId {
             ActionId::CheckProxy => "checkProxy",
             ActionId::OpenArchive => "openArchive",
             ActionId::OpenCheckerPage => "openCheckerPage",
+            ActionId::OpenSignInPage => "openSignInPage",
+            ActionId::OpenStatusPage => "openStatusPage",
         }
     }
 
@@ -57,6 +65,8 @@ impl ActionId {
             ActionId::CheckProxy => "actionCheckProxy",
             ActionId::OpenArchive => "actionOpenArchive",
             ActionId::OpenCheckerPage => "actionOpenCheckerPage",
+            ActionId::OpenSignInPage => "actionOpenSignInPage",
+            ActionId::OpenStatusPage => "actionOpenStatusPage",
         }
     }
 
@@ -76,6 +86,8 @@ pub struct StepView {
     /// Where in this browser's menus to do it by hand.
     pub menu_path: Option<Msg>,
     pub action: Option<ActionId>,
+    /// The page the action opens, when the step names one (a status page).
+    pub link: Option<String>,
 }
 
 /// Everything the steps depend on.
@@ -124,6 +136,10 @@ enum Fix {
     OpenArchive,
     /// A message key of its own, with the host as `$1` (steps only one kind of failure needs).
     Only(&'static str),
+    /// Sign in to the network (its sign-in page, one click away).
+    SignIn,
+    /// Read the status page that reported it.
+    ReadStatusPage,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,6 +180,14 @@ fn plan(context: &StepContext<'_>) -> Vec<Fix> {
             site_plan(context.diagnosis, false)
         }
         VerdictKind::DownForEveryone => site_plan(context.diagnosis, true),
+        VerdictKind::SignInToNetwork => vec![SignIn, TryOtherNetwork, CheckConnection],
+        // The site or its CDN said so itself: nothing on the visitor's side can help.
+        VerdictKind::SiteIncident | VerdictKind::SiteMaintenance | VerdictKind::CdnIncident => {
+            let mut fixes = vec![ReadStatusPage];
+            fixes.extend(site_plan(context.diagnosis, false));
+            fixes
+        }
+        VerdictKind::OriginDown => site_plan(context.diagnosis, false),
         VerdictKind::Unknown if is_site_side(context.diagnosis.side) => {
             site_plan(context.diagnosis, true)
         }
@@ -411,6 +435,11 @@ fn render(fix: Fix, context: &StepContext<'_>) -> StepView {
             step(Msg::with("stepOpenArchive", host())).action(ActionId::OpenArchive)
         }
         Fix::Only(key) => step(Msg::with(key, host())),
+        Fix::SignIn => step(Msg::new("stepSignInToNetwork")).action(ActionId::OpenSignInPage),
+        Fix::ReadStatusPage => StepView {
+            link: crate::view::status::status_page_for(context.verdict.kind, context.evidence),
+            ..step(Msg::with("stepReadStatusPage", host())).action(ActionId::OpenStatusPage)
+        },
     }
 }
 
@@ -421,6 +450,7 @@ fn step(text: Msg) -> StepView {
         shortcut: None,
         menu_path: None,
         action: None,
+        link: None,
     }
 }
 

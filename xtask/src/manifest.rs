@@ -20,7 +20,7 @@ impl Browser {
 }
 
 /// Permissions only Firefox knows; Chromium warns about unknown ones.
-const FIREFOX_ONLY_PERMISSIONS: [&str; 1] = ["dns"];
+const FIREFOX_ONLY_PERMISSIONS: [&str; 2] = ["dns", "captivePortal"];
 
 /// Stamps the version and keeps only what `browser` understands: Chromium gets the service
 /// worker, Firefox the module background script and its gecko settings.

@@ -14,6 +14,8 @@ const FIREFOX_UUID = '6f1d2c3b-4a5e-4f60-9b7c-0d8e9f1a2b3c';
 
 /** Resolves to 127.0.0.1 inside the test browsers only. */
 export const DNS_TEST_HOST = 'gd-dns.test';
+/** Names of the status tests' edge, shop and their status hosts (lib/status_servers.mjs). */
+const STATUS_TEST_HOSTS = ['www.gd-edge.test', 'status.gd-edge.test', 'www.gd-shop.test', 'status.gd-shop.test'];
 /** Nothing listens on the discard port: checks pointed there fail at once, on loopback. */
 const NOWHERE = 'http://127.0.0.1:9';
 /** Settings every test browser starts with: no check ever leaves the machine. */
@@ -36,7 +38,7 @@ export const CHROMIUM_ARGS = [
   '--disable-features=Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider,HttpsUpgrades',
   '--metrics-recording-only',
   // A name whose answer differs between the browser's resolver and an independent one.
-  `--host-resolver-rules=MAP ${DNS_TEST_HOST} 127.0.0.1, MAP *.${DNS_TEST_HOST} 127.0.0.1`,
+  `--host-resolver-rules=MAP ${DNS_TEST_HOST} 127.0.0.1, MAP *.${DNS_TEST_HOST} 127.0.0.1, ${STATUS_TEST_HOSTS.map((h) => `MAP ${h} 127.0.0.1`).join(', ')}`,
 ];
 
 /** @param {'chromium'|'firefox'} name */
@@ -89,7 +91,7 @@ export async function launch(name, { withExtension = true, loopbackChecks = true
         'network.proxy.allow_hijacking_localhost': false,
         'dom.security.https_first': false,
         'browser.fixup.alternate.enabled': false,
-        'network.dns.localDomains': DNS_TEST_HOST,
+        'network.dns.localDomains': [DNS_TEST_HOST, ...STATUS_TEST_HOSTS].join(','),
         // Optional permissions are granted without a prompt a headless browser cannot answer.
         'extensions.webextOptionalPermissionPrompts': false,
         // The test add-on is reinstalled at each launch: a kept profile keeps its storage.
