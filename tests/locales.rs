@@ -192,6 +192,19 @@ fn used_messages() -> Vec<(String, usize)> {
         used.push((names.title.to_string(), 0));
         used.push((names.explanation.to_string(), usize::MAX));
         used.push((names.report.to_string(), 0));
+        if let Some(side) = names.visitor_side {
+            for key in [side.side, side.meaning, side.fixer, side.outlook] {
+                used.push((key.to_string(), 0));
+            }
+        }
+        if let Some(site) = names.site_side {
+            for key in [site.side, Some(site.fixer), site.outlook]
+                .into_iter()
+                .flatten()
+            {
+                used.push((key.to_string(), 0));
+            }
+        }
         if let Some(note) = gateway_doctor::view::owner::verdict_note(kind) {
             used.push((note.key.to_string(), note.args.len()));
         }

@@ -20,6 +20,8 @@ const STATUS_TIMEOUT_MS: u32 = 5_000;
 const MAX_TRACE: usize = 4 * 1024;
 /// How long a status answer is reused.
 const STATUS_KEPT_MS: f64 = 3.0 * 60_000.0;
+/// How long the search for a site's status page may go on trying addresses.
+const SITE_STATUS_BUDGET_MS: f64 = 6_000.0;
 /// The longest a status or edge request waits for the site's politeness gate.
 const MAX_GATE_WAIT_MS: u64 = 10_000;
 
@@ -187,7 +189,12 @@ pub async fn read_cdn_status(url: &str, api: StatusApi) -> Result<StatusReport, 
 /// The site's own status page at `base`: each API's address in turn, until one reads. Nothing
 /// answering at all ends the search at once (most sites have no status host).
 pub async fn read_site_status(base: &str) -> Option<StatusReport> {
+    let started = js_sys::Date::now();
     for (path, api) in SITE_STATUS_ENDPOINTS {
+        // The line must settle: no new address is tried once the search has taken long.
+        if js_sys::Date::now() - started > SITE_STATUS_BUDGET_MS {
+            return None;
+        }
         match read_status(&format!("{base}{path}"), *api, true).await {
             Ok(report) => return Some(report),
             Err(StatusError::NoServer(_)) => return None,

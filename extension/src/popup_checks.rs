@@ -239,10 +239,13 @@ impl LiveView {
         let side = names.visitor_side;
         let site = names.site_side;
         for (id, key) in [
-            ("side", side.map(|s| s.side).or(site.map(|s| s.side))),
+            ("side", side.map(|s| s.side).or(site.and_then(|s| s.side))),
             ("meaning", side.map(|s| s.meaning)),
             ("fixer", side.map(|s| s.fixer).or(site.map(|s| s.fixer))),
-            ("outlook", side.map(|s| s.outlook)),
+            (
+                "outlook",
+                side.map(|s| s.outlook).or(site.and_then(|s| s.outlook)),
+            ),
         ] {
             let Some(element) = doc.get_element_by_id(id) else {
                 continue;

@@ -177,8 +177,7 @@ fn plan_edge(incident: &Incident) -> Plan {
         return Plan::Skip(skip::NO_CDN);
     }
     let diagnosis = crate::diagnosis::diagnose(incident);
-    let (Some(cdn), Some(origin)) = (cdn_of(&diagnosis), crate::retry::origin_of(&incident.url))
-    else {
+    let (Some(cdn), Some(origin)) = (cdn_of(&diagnosis), written_origin(&incident.url)) else {
         return Plan::Skip(skip::NO_CDN);
     };
     let trace = is_cloudflare(cdn);
@@ -192,6 +191,23 @@ fn plan_edge(incident: &Incident) -> Plan {
         cdn: cdn.name(),
         trace,
     }
+}
+
+/// The URL's origin as a visitor writes it: the scheme's default port left out.
+fn written_origin(url: &str) -> Option<String> {
+    let origin = crate::retry::origin_of(url)?;
+    Some(
+        origin
+            .strip_suffix(":443")
+            .filter(|_| origin.starts_with("https://"))
+            .or_else(|| {
+                origin
+                    .strip_suffix(":80")
+                    .filter(|_| origin.starts_with("http://"))
+            })
+            .unwrap_or(&origin)
+            .to_string(),
+    )
 }
 
 fn plan_cdn_status(incident: &Incident, settings: &Settings) -> Plan {
@@ -234,19 +250,15 @@ fn plan_site_status(incident: &Incident) -> Plan {
         .page_excerpt
         .as_deref()
         .and_then(|page| crate::status::site::status_link_in_page(page, &incident.host))
-        .and_then(|link| crate::retry::origin_of(&link));
+        .and_then(|link| written_origin(&link));
+    // The site's own scheme and port: on the open web, https on 443.
     let guessed = || {
         let status_host = crate::status::site::status_host(&incident.host)?;
-        let origin = crate::retry::origin_of(&incident.url)?;
+        let origin = written_origin(&incident.url)?;
         let (scheme, authority) = origin.split_once("://")?;
-        // The site's own scheme and port: on the open web, https on 443.
-        let port = authority
-            .rsplit_once(':')
-            .map(|(_, port)| port)
-            .filter(|port| !matches!((scheme, *port), ("https", "443") | ("http", "80")));
-        Some(match port {
-            Some(port) => format!("{scheme}://{status_host}:{port}"),
-            None => format!("{scheme}://{status_host}"),
+        Some(match authority.rsplit_once(':') {
+            Some((_, port)) if !port.contains(']') => format!("{scheme}://{status_host}:{port}"),
+            _ => format!("{scheme}://{status_host}"),
         })
     };
     match linked.or_else(guessed) {
@@ -554,5 +566,178 @@ mod tests {
                 Plan::Skip(skip::NOT_GET)
             );
         }
+    }
+
+    fn through_cloudflare(url: &str, status: u16) -> Incident {
+        Incident {
+            headers: vec![
+                ("server".into(), "cloudflare".into()),
+                ("cf-ray".into(), "8f1c2a3b4c5d6e7f-FRA".into()),
+            ],
+            ..incident(url, Failure::Http { status })
+        }
+    }
+
+    #[test]
+    fn the_edge_is_asked_apart_only_when_a_cdn_passed_on_a_server_error() {
+        let s = Settings::default();
+        let cf = through_cloudflare("https://shop.example.com:8443/cart?id=1", 522);
+        assert_eq!(
+            plan(CheckId::Edge, &cf, &s, false, 1.0),
+            Plan::AskEdge {
+                url: "https://shop.example.com:8443/cdn-cgi/trace".into(),
+                cdn: "Cloudflare",
+                trace: true,
+            }
+        );
+        let fastly = Incident {
+            headers: vec![
+                ("x-served-by".into(), "cache-fra19123-FRA".into()),
+                ("via".into(), "1.1 varnish".into()),
+                ("x-cache".into(), "MISS".into()),
+                ("x-fastly-request-id".into(), "abc".into()),
+            ],
+            ..incident("https://shop.example.com/", HTTP502)
+        };
+        if let Plan::AskEdge { url, trace, .. } = plan(CheckId::Edge, &fastly, &s, false, 1.0) {
+            assert_eq!(url, "https://shop.example.com/favicon.ico");
+            assert!(!trace);
+        }
+        let plain = incident("https://shop.example.com/", HTTP502);
+        assert_eq!(
+            plan(CheckId::Edge, &plain, &s, false, 1.0),
+            Plan::Skip(skip::NO_CDN)
+        );
+        let refused = through_cloudflare("https://shop.example.com/", 522);
+        let refused = Incident {
+            failure: REFUSED,
+            ..refused
+        };
+        assert_eq!(
+            plan(CheckId::Edge, &refused, &s, false, 1.0),
+            Plan::Skip(skip::NO_CDN)
+        );
+        let off = Settings {
+            check_edge: false,
+            ..Settings::default()
+        };
+        assert_eq!(
+            plan(CheckId::Edge, &cf, &off, false, 1.0),
+            Plan::Skip(skip::TURNED_OFF)
+        );
+    }
+
+    #[test]
+    fn the_cdn_status_feed_is_its_own_or_the_visitors_and_names_the_data_centre() {
+        let cf = through_cloudflare("https://shop.example.com/", 522);
+        let s = Settings::default();
+        assert_eq!(
+            plan(CheckId::CdnStatus, &cf, &s, false, 1.0),
+            Plan::ReadCdnStatus {
+                url: "https://www.cloudflarestatus.com/api/v2/summary.json".into(),
+                api: StatusApi::Statuspage,
+                source: "Cloudflare",
+                page: Some("https://www.cloudflarestatus.com/"),
+                component: Some("(FRA)".into()),
+            }
+        );
+        let mirror = Settings {
+            status_feed_url: "http://127.0.0.1:8080/feed.json".into(),
+            ..Settings::default()
+        };
+        assert!(matches!(
+            plan(CheckId::CdnStatus, &cf, &mirror, false, 1.0),
+            Plan::ReadCdnStatus { url, .. } if url == "http://127.0.0.1:8080/feed.json"
+        ));
+        let nginx = incident("https://shop.example.com/", HTTP502);
+        assert_eq!(
+            plan(CheckId::CdnStatus, &nginx, &s, false, 1.0),
+            Plan::Skip(skip::NO_STATUS_FEED)
+        );
+        let off = Settings {
+            check_cdn_status: false,
+            ..Settings::default()
+        };
+        assert_eq!(
+            plan(CheckId::CdnStatus, &cf, &off, false, 1.0),
+            Plan::Skip(skip::TURNED_OFF)
+        );
+    }
+
+    #[test]
+    fn the_sites_status_host_is_its_own_domain_never_a_third_party() {
+        let s = Settings::default();
+        let site = |url: &str| plan(CheckId::SiteStatus, &incident(url, HTTP502), &s, false, 1.0);
+        let base = |b: &str| Plan::ReadSiteStatus { base: b.into() };
+        assert_eq!(
+            site("https://shop.example.com/cart"),
+            base("https://status.example.com")
+        );
+        assert_eq!(
+            site("http://www.gd-shop.test:8080/cart"),
+            base("http://status.gd-shop.test:8080")
+        );
+        assert_eq!(
+            site("https://www.example.co.uk/"),
+            base("https://status.example.co.uk")
+        );
+        for third_party in ["https://alice.github.io/", "https://shop.herokuapp.com/"] {
+            assert_eq!(
+                site(third_party),
+                Plan::Skip(skip::NO_STATUS_PAGE),
+                "{third_party}"
+            );
+        }
+        assert_eq!(
+            site("http://127.0.0.1:8080/"),
+            Plan::Skip(skip::ADDRESS_LITERAL)
+        );
+        // A status page the error page links to comes first.
+        let linked = Incident {
+            page_excerpt: Some(
+                r#"<p>See <a href="https://status.example.com/incidents/42">our status page</a></p>"#
+                    .into(),
+            ),
+            ..incident("https://www.example.com/", HTTP502)
+        };
+        assert_eq!(
+            plan(CheckId::SiteStatus, &linked, &s, false, 1.0),
+            base("https://status.example.com")
+        );
+        let off = Settings {
+            check_site_status: false,
+            ..Settings::default()
+        };
+        assert_eq!(
+            plan(
+                CheckId::SiteStatus,
+                &incident("https://shop.example.com/", HTTP502),
+                &off,
+                false,
+                1.0
+            ),
+            Plan::Skip(skip::TURNED_OFF)
+        );
+    }
+
+    #[test]
+    fn the_connection_check_reads_for_a_sign_in_page_unless_turned_off() {
+        let refused = incident("https://shop.example.com/", REFUSED);
+        let s = Settings::default();
+        assert_eq!(
+            plan(CheckId::Connectivity, &refused, &s, false, 1.0),
+            Plan::Reach {
+                url: "http://cp.cloudflare.com/generate_204".into(),
+                portal: true
+            }
+        );
+        let off = Settings {
+            check_portal: false,
+            ..Settings::default()
+        };
+        assert!(matches!(
+            plan(CheckId::Connectivity, &refused, &off, false, 1.0),
+            Plan::Reach { portal: false, .. }
+        ));
     }
 }

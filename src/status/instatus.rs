@@ -66,8 +66,11 @@ pub fn read<V: JsonView>(json: &V, now_ms: f64) -> Result<StatusReport, String> 
         };
         event.in_progress = event.status == "in_progress";
         let minutes = item.field("duration").and_then(|d| {
-            d.as_f64()
-                .or_else(|| d.as_string().and_then(|s| s.trim().parse::<f64>().ok()))
+            d.as_f64().or_else(|| {
+                d.as_string()
+                    .and_then(|s| s.trim().parse::<u32>().ok())
+                    .map(f64::from)
+            })
         });
         event.until_ms = match (event.started_ms, minutes) {
             (Some(start), Some(m)) if m.is_finite() && m > 0.0 && m <= 60.0 * 24.0 * 366.0 => {

@@ -90,10 +90,11 @@ pub fn iso_ms(text: &str) -> Option<f64> {
             if digits == 0 || digits > 9 {
                 return None;
             }
-            let fraction: f64 = format!("0.{}", &text[at + 1..at + 1 + digits])
-                .parse()
-                .ok()?;
-            millis = (fraction * 1000.0).floor();
+            // The first three digits are the milliseconds (integers: no float parser in the
+            // wasm build for this).
+            let first3 = &text[at + 1..at + 1 + digits.min(3)];
+            let scale = [100.0, 10.0, 1.0][first3.len() - 1];
+            millis = f64::from(first3.parse::<u16>().ok()?) * scale;
             at += 1 + digits;
         }
     }

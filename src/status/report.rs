@@ -93,7 +93,9 @@ impl StatusReport {
     /// The first unresolved incident (not maintenance) naming a component that contains
     /// `needle`, compared without case: `"(FRA)"` finds "Frankfurt, Germany - (FRA)".
     pub fn incident_for(&self, needle: &str) -> Option<&StatusEvent> {
-        let needle = needle.trim().to_lowercase();
+        // ASCII case only: component names to match are codes and English words, and Unicode
+        // case tables would weigh on the wasm build.
+        let needle = needle.trim().to_ascii_lowercase();
         if needle.is_empty() {
             return None;
         }
@@ -102,7 +104,7 @@ impl StatusReport {
                 && event
                     .components
                     .iter()
-                    .any(|c| c.to_lowercase().contains(&needle))
+                    .any(|c| c.to_ascii_lowercase().contains(&needle))
         })
     }
 

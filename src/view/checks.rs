@@ -56,6 +56,14 @@ const YOUR_WAY: VisitorSide = VisitorSide {
     outlook: "outlookNeedsYou",
 };
 
+/// The network the visitor is on wants them to sign in first.
+const SIGN_IN: VisitorSide = VisitorSide {
+    side: side_key(Side::VisitorNetwork),
+    meaning: "meaningSignIn",
+    fixer: "fixerYouSignIn",
+    outlook: "outlookNeedsYou",
+};
+
 /// A verdict's names wherever it is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VerdictNames {
@@ -77,11 +85,13 @@ pub struct VerdictNames {
     pub site_side: Option<SiteSide>,
 }
 
-/// "Where it broke" and "Who can fix it" for a verdict on the site's side (message keys).
+/// "Where it broke", "Who can fix it" and the outlook for a verdict on the site's side (message
+/// keys); `None` keeps the diagnosis' own words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SiteSide {
-    pub side: &'static str,
+    pub side: Option<&'static str>,
     pub fixer: &'static str,
+    pub outlook: Option<&'static str>,
 }
 
 /// Each verdict's names: the one place a `VerdictKind` becomes words.
@@ -147,7 +157,7 @@ pub fn verdict_names(kind: VerdictKind) -> VerdictNames {
             report: "reportVerdictSignInToNetwork",
             id: "signInToNetwork",
             attribute: "sign-in-to-network",
-            visitor_side: Some(YOUR_WAY),
+            visitor_side: Some(SIGN_IN),
             site_side: None,
         },
         VerdictKind::CdnIncident => VerdictNames {
@@ -158,8 +168,9 @@ pub fn verdict_names(kind: VerdictKind) -> VerdictNames {
             attribute: "cdn-incident",
             visitor_side: None,
             site_side: Some(SiteSide {
-                side: side_key(Side::CdnEdge),
+                side: Some(side_key(Side::CdnEdge)),
                 fixer: fixer_key(Fixer::Cdn),
+                outlook: None,
             }),
         },
         VerdictKind::OriginDown => VerdictNames {
@@ -170,8 +181,9 @@ pub fn verdict_names(kind: VerdictKind) -> VerdictNames {
             attribute: "origin-down",
             visitor_side: None,
             site_side: Some(SiteSide {
-                side: side_key(Side::Origin),
+                side: Some(side_key(Side::Origin)),
                 fixer: fixer_key(Fixer::SiteOwner),
+                outlook: None,
             }),
         },
         VerdictKind::SiteIncident => VerdictNames {
@@ -181,7 +193,11 @@ pub fn verdict_names(kind: VerdictKind) -> VerdictNames {
             id: "siteIncident",
             attribute: "site-incident",
             visitor_side: None,
-            site_side: None,
+            site_side: Some(SiteSide {
+                side: None,
+                fixer: fixer_key(Fixer::SiteOwner),
+                outlook: Some("outlookSiteKnows"),
+            }),
         },
         VerdictKind::SiteMaintenance => VerdictNames {
             title: "verdictSiteMaintenance",
@@ -190,7 +206,11 @@ pub fn verdict_names(kind: VerdictKind) -> VerdictNames {
             id: "siteMaintenance",
             attribute: "site-maintenance",
             visitor_side: None,
-            site_side: None,
+            site_side: Some(SiteSide {
+                side: None,
+                fixer: fixer_key(Fixer::SiteOwner),
+                outlook: Some("outlookMaintenance"),
+            }),
         },
         VerdictKind::Unknown => VerdictNames {
             title: "verdictUnknown",

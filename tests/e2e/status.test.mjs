@@ -22,6 +22,7 @@ async function settled(browser, tab) {
       verdictText: document.querySelector('#verdict')?.textContent ?? '',
       side: document.querySelector('#side')?.textContent ?? '',
       fixer: document.querySelector('#fixer')?.textContent ?? '',
+      outlook: document.querySelector('#outlook')?.textContent ?? '',
       owner: document.querySelector('#owner-verdict')?.textContent ?? '',
       steps: [...document.querySelectorAll('#steps > li')].map((li) => li.textContent),
       actions: [...document.querySelectorAll('#steps button[data-action]')].map((b) => b.dataset.action),
@@ -64,7 +65,8 @@ for (const name of BROWSERS) {
       assert.equal(shown.injected, 0);
       assert.match(shown.checks.sitestatus.text, /no status page found/);
       assert.match(shown.owner, /start at your origin server/);
-      assert.match(shown.side, /site's own server|origin/i);
+      assert.match(shown.side, /the site's own server/);
+      assert.match(shown.fixer, /The people who run this site/);
       // One trace, no cookies, no redirect: the edge was asked once.
       const traces = world.state.log.slice(sent).filter((line) => line.endsWith('/cdn-cgi/trace'));
       assert.equal(traces.length, 1, world.state.log.slice(sent).join('\n'));
@@ -79,6 +81,7 @@ for (const name of BROWSERS) {
       assert.match(shown.verdictText, /Cloudflare, the network in front of www\.gd-edge\.test, reports an incident right now: "Elevated errors in Frankfurt"/);
       assert.ok(shown.actions.includes('openStatusPage'), shown.actions.join());
       assert.match(shown.owner, /CDN's own status page reports an incident/);
+      assert.match(shown.fixer, /The site's CDN/);
     });
 
     test("the site's own status page reports maintenance with its 503: planned maintenance until its end", async () => {
@@ -90,6 +93,8 @@ for (const name of BROWSERS) {
       const until = new Date(world.state.maintenanceUntil).toISOString().slice(11, 16);
       assert.match(shown.verdictText, new RegExp(`planned maintenance until (\\d{4}-\\d\\d-\\d\\d )?${until} UTC: "Database maintenance"`));
       assert.match(shown.checks.sitestatus.text, /status\.gd-shop\.test reports maintenance until/);
+      // Not "clears up within minutes": the status page gave its end.
+      assert.match(shown.outlook, /Planned work/);
       assert.ok(shown.actions.includes('openStatusPage'), shown.actions.join());
     });
 
@@ -101,6 +106,7 @@ for (const name of BROWSERS) {
       const shown = await settled(browser, tab);
       assert.equal(shown.verdict, 'sign-in-to-network', JSON.stringify(shown));
       assert.match(shown.checks.connectivity.text, /sign-in page answered instead/);
+      assert.match(shown.fixer, /sign in to this network/);
       assert.ok(shown.actions.includes('openSignInPage'), shown.actions.join());
       // The one click opens the connectivity address, which the portal turns into its page.
       const popup = await browser.openPopup(tab);

@@ -436,6 +436,38 @@ fn checks_to_verdict(runs: u32) -> Result {
         number(&["connectivity_ms"]),
         "",
     );
+    let cdn_verdict = number(&["cdn", "verdict_ms"]);
+    println!(
+        "{:<44} {:>9.1} ms {:>12}  {}",
+        format!("CDN 522, with edge and status checks (median of {runs})"),
+        cdn_verdict,
+        "< 300 ms",
+        met(cdn_verdict < 300.0)
+    );
+    row(
+        "  the same, first failure (nothing cached)",
+        number(&["cdn", "first_verdict_ms"]),
+        "",
+    );
+    for check in ["edge", "cdnstatus", "sitestatus"] {
+        row(
+            &format!("  {check} result (median)"),
+            number(&["cdn", "per_check_ms", check]),
+            "",
+        );
+    }
+    for check in ["edge", "cdnstatus", "sitestatus"] {
+        let first = number(&["cdn", "first_failure_requests", check]);
+        let later = number(&["cdn", "later_requests_per_failure", check]);
+        println!(
+            "{:<44} {:>6.0} first {:>6.2} later {:>12}  {}",
+            format!("  {check} requests per failure"),
+            first,
+            later,
+            "<= 1",
+            met(later <= 1.0)
+        );
+    }
     row(
         "silent checker: other results (median of 5)",
         number(&["silent_checker", "others_ms"]),
