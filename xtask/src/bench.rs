@@ -465,9 +465,13 @@ fn checks_to_verdict(runs: u32) -> Result {
             first,
             later,
             "<= 1",
-            met(later <= 1.0)
+            met(first <= 1.0 && later <= 1.0)
         );
     }
+    println!(
+        "  (the site's status host in this fixture exists but speaks none of the four APIs: all \
+         four are tried once; a Statuspage host takes one request, no status host none)"
+    );
     row(
         "silent checker: other results (median of 5)",
         number(&["silent_checker", "others_ms"]),
