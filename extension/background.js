@@ -1,12 +1,33 @@
 // Gateway Doctor background: registers every listener synchronously (browsers only deliver
 // events to listeners added in the first turn), then hands each event to the Rust core.
+// Two builds of the core: a small first module that sets a failed page's badge at once (the
+// engine's own badge decision, `engine::first_badge`), and the full one, which a stopped worker
+// must compile first and which then handles every event.
+import initFirst, { first_badge } from './core/first/gateway_doctor.js';
 import init, { handle_event } from './core/background/gateway_doctor.js';
 import { inFailedPage } from './banner.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
-const ready = init({ module_or_path: new URL('./core/background/gateway_doctor_bg.wasm', import.meta.url) });
+const firstReady = initFirst({ module_or_path: new URL('./core/first/gateway_doctor_bg.wasm', import.meta.url) });
+// The synced settings as they are when the worker starts, for the first module (it reads the
+// visitor's rules from them): read while the wasm compiles, not after the failure arrived. The
+// first module only works until the full one is up, a fraction of a second later.
+const syncedAtStart = api.storage.sync.get(null).catch(() => ({}));
+// The full module compiles once the first has set the badge of the event that woke the worker,
+// or shortly after the first is ready when no failure came: on a small machine the two would
+// slow each other, and the visitor waits for the badge.
+let startFull;
+const fullMayStart = new Promise((resolve) => (startFull = resolve));
+firstReady.then(() => setTimeout(startFull, 30), startFull);
+const ready = fullMayStart.then(() =>
+  init({ module_or_path: new URL('./core/background/gateway_doctor_bg.wasm', import.meta.url) }),
+);
 // For `cargo xtask bench`: milliseconds from worker start to a usable core.
 globalThis.gatewayDoctorReadyMs = ready.then(() => performance.now());
+// Once the full module is up it badges as fast as the first would: the first then stays out
+// (it could only land after a later event of the tab).
+let fullReady = false;
+ready.then(() => (fullReady = true), () => {});
 
 // Events are handled one at a time, in arrival order: a commit must see the incident that the
 // request before it stored.
@@ -20,10 +41,20 @@ const handle = (kind, details) => {
 const forward = (kind) => (details) => {
   handle(kind, details);
 };
+/** A request's end: its badge from the first module at once, then the full handling. */
+const request = (kind) => (details) => {
+  if (!fullReady) {
+    Promise.all([syncedAtStart, firstReady])
+      .then(([synced]) => first_badge(kind, details, synced))
+      .catch((error) => console.error('Gateway Doctor: first badge', kind, error))
+      .finally(startFull);
+  }
+  handle(kind, details);
+};
 
 const pages = { urls: ['http://*/*', 'https://*/*'], types: ['main_frame'] };
-api.webRequest.onCompleted.addListener(forward('completed'), pages, ['responseHeaders']);
-api.webRequest.onErrorOccurred.addListener(forward('error'), pages);
+api.webRequest.onCompleted.addListener(request('completed'), pages, ['responseHeaders']);
+api.webRequest.onErrorOccurred.addListener(request('error'), pages);
 const webPages = { url: [{ schemes: ['http', 'https'] }] };
 api.webNavigation.onCommitted.addListener(forward('committed'), webPages);
 api.webNavigation.onErrorOccurred.addListener(forward('navigation-failed'), webPages);

@@ -36,6 +36,96 @@ pub struct HeaderDetails {
     pub value: Option<String>,
 }
 
+/// The most response headers read from one event (real answers carry a few dozen).
+const MAX_EVENT_HEADERS: usize = 200;
+
+impl RequestDetails {
+    /// Reads an event's details, refusing what no browser sends: details without a text `url`,
+    /// or a field the core reads given with the wrong type (a status as text...). The error
+    /// names the field.
+    pub fn read_checked<J: crate::json::JsonView>(details: &J) -> Result<RequestDetails, String> {
+        if details.field("url").and_then(|u| u.as_string()).is_none() {
+            return Err("no url".into());
+        }
+        for (name, number) in [
+            ("tabId", true),
+            ("frameId", true),
+            ("statusCode", true),
+            ("timeStamp", true),
+            ("type", false),
+            ("method", false),
+            ("error", false),
+            ("statusLine", false),
+        ] {
+            if let Some(value) = details.field(name) {
+                let fits = if number {
+                    value.as_f64().is_some()
+                } else {
+                    value.as_string().is_some()
+                };
+                // JSON null (a browser may send it for "none") reads as nothing either way.
+                let null = value.as_f64().is_none()
+                    && value.as_string().is_none()
+                    && value.as_bool().is_none()
+                    && value.items().is_none()
+                    && value.field("").is_none();
+                if !fits && !null {
+                    return Err(format!(
+                        "{name} is not a {}",
+                        if number { "number" } else { "text" }
+                    ));
+                }
+            }
+        }
+        Ok(RequestDetails::read(details))
+    }
+
+    /// Reads an event's details leniently, as the serde reader does: a field that is missing or
+    /// of the wrong type is `None` (or empty). Through `JsonView`, so the browser layer's first
+    /// module reads events without a deserialiser.
+    pub fn read<J: crate::json::JsonView>(details: &J) -> RequestDetails {
+        let text = |name: &str| details.field(name).and_then(|v| v.as_string());
+        let whole = |name: &str| {
+            details
+                .field(name)
+                .and_then(|v| v.as_f64())
+                .filter(|n| n.fract() == 0.0 && n.abs() < 9.0e15)
+                .map(|n| n as i64)
+        };
+        RequestDetails {
+            url: text("url").unwrap_or_default(),
+            tab_id: whole("tabId"),
+            frame_id: whole("frameId"),
+            resource_type: text("type").unwrap_or_default(),
+            method: text("method"),
+            status_code: details
+                .field("statusCode")
+                .and_then(|v| v.as_u64())
+                .and_then(|n| u16::try_from(n).ok()),
+            status_line: text("statusLine"),
+            ip: text("ip"),
+            error: text("error"),
+            time_stamp: details.field("timeStamp").and_then(|v| v.as_f64()),
+            from_cache: details.field("fromCache").and_then(|v| v.as_bool()),
+            response_headers: details
+                .field("responseHeaders")
+                .and_then(|v| v.items())
+                .map(|headers| {
+                    headers
+                        .iter()
+                        .take(MAX_EVENT_HEADERS)
+                        .filter_map(|h| {
+                            Some(HeaderDetails {
+                                name: h.field("name")?.as_string()?,
+                                value: h.field("value").and_then(|v| v.as_string()),
+                            })
+                        })
+                        .collect()
+                }),
+        }
+    }
+}
+
 /// One tab's failed main-frame load, as stored in `storage.session`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -249,5 +339,70 @@ mod tests {
         assert_eq!(eviction_order(&known, &[3], 2), [5, 2]);
         assert_eq!(eviction_order(&known, &[], 10), [3, 5, 2, 4, 1]);
         assert!(eviction_order(&[(7, 1.0)], &[7], 10).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod read_tests {
+    use super::*;
+
+    /// The lenient reader agrees with the serde reader on well-formed events, and keeps what it
+    /// can of malformed ones (where serde refuses the whole event).
+    #[test]
+    fn events_read_as_serde_reads_them() {
+        let samples = [
+            serde_json::json!({"url": "https://shop.example/a", "tabId": 4, "frameId": 0, "type": "main_frame",
+                "method": "GET", "statusCode": 502, "statusLine": "HTTP/1.1 502 Bad Gateway", "ip": "203.0.113.5",
+                "timeStamp": 1_700_000_000_123.5, "fromCache": false,
+                "responseHeaders": [{"name": "Server", "value": "nginx"}, {"name": "cf-ray"}]}),
+            serde_json::json!({"url": "http://x.example/", "tabId": -1, "type": "main_frame", "error": "net::ERR_CONNECTION_REFUSED"}),
+            serde_json::json!({}),
+        ];
+        for sample in samples {
+            let by_serde: RequestDetails =
+                serde_json::from_value(sample.clone()).expect("serde reads it");
+            let by_view = RequestDetails::read(&sample);
+            assert_eq!(format!("{by_view:?}"), format!("{by_serde:?}"), "{sample}");
+        }
+        let odd = serde_json::json!({"url": 7, "tabId": "4", "statusCode": 70000, "responseHeaders": "x", "frameId": 0.5});
+        let read = RequestDetails::read(&odd);
+        assert_eq!(
+            (
+                read.url.as_str(),
+                read.tab_id,
+                read.status_code,
+                read.frame_id
+            ),
+            ("", None, None, None)
+        );
+        assert!(read.response_headers.is_none());
+    }
+}
+
+#[cfg(test)]
+mod checked_read_tests {
+    use super::*;
+
+    #[test]
+    fn details_no_browser_sends_are_refused_by_name() {
+        let ok =
+            serde_json::json!({"url": "http://a/", "tabId": 3, "statusCode": 502, "error": null});
+        assert!(RequestDetails::read_checked(&ok).is_ok());
+        for (bad, named) in [
+            (serde_json::json!(null), "url"),
+            (serde_json::json!({"statusCode": 502}), "url"),
+            (
+                serde_json::json!({"url": "http://a/", "statusCode": "502"}),
+                "statusCode",
+            ),
+            (
+                serde_json::json!({"url": "http://a/", "tabId": "3"}),
+                "tabId",
+            ),
+            (serde_json::json!({"url": "http://a/", "error": 7}), "error"),
+        ] {
+            let error = RequestDetails::read_checked(&bad).expect_err("refused");
+            assert!(error.contains(named), "{bad}: {error}");
+        }
     }
 }

@@ -285,6 +285,30 @@ pub fn after_page_read(tab_id: i64, incident: &Incident) -> Vec<Action> {
     }
 }
 
+/// The badge a request event shows for its tab, decided from the request alone: what is stored
+/// never changes it (a repeat keeps its first time, not another badge). `None` for a good load,
+/// a frame, or a failure whose tab is not known yet. `on_outcome` badges exactly this.
+pub fn request_badge(event: &TabEvent) -> Option<Action> {
+    let (details, outcome) = match event {
+        TabEvent::Completed(details) => (
+            details,
+            classify_status(scope(details), details.status_code?),
+        ),
+        TabEvent::Errored(details) => (
+            details,
+            classify_error(scope(details), details.error.as_deref()?),
+        ),
+        _ => return None,
+    };
+    let tab_id = details.tab_id.filter(|id| *id >= 0)?;
+    match outcome {
+        Outcome::Failed(failure) => {
+            Some(badge_for(tab_id, &Incident::from_details(details, failure)))
+        }
+        Outcome::Loaded | Outcome::Ignored => None,
+    }
+}
+
 fn badge_for(tab_id: i64, incident: &Incident) -> Action {
     Action::ShowBadge {
         tab_id,

@@ -1,9 +1,9 @@
 //! The background entry point: one browser event in, the core's actions carried out.
 
-use super::api::{extension_api, message, object, ExtensionApi};
+use super::api::{extension_api, ExtensionApi};
 use super::storage::{self, tab_key, unassigned_key};
 use super::{
-    banner, check_store, checks, failed_page, history_store, polite, retry, settings_store,
+    badge, banner, check_store, checks, failed_page, history_store, polite, retry, settings_store,
 };
 use gateway_doctor::engine::{self, may_end_failure, needs_settings, Effect, Event, World};
 use gateway_doctor::incident::RequestDetails;
@@ -15,9 +15,6 @@ use std::future::Future;
 use std::task::Poll;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-
-/// Badge colours: a strong red that reads on light and dark toolbars, with white text.
-const BADGE_BACKGROUND: &str = "#b3261e";
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -190,14 +187,18 @@ fn read_message(details: &JsValue) -> Result<Request, JsValue> {
 
 /// Reads a forwarded browser event; malformed details give a clear error, never a panic.
 pub fn parse_event(kind: &str, details: JsValue) -> Result<TabEvent, JsValue> {
-    let bad = |error: serde_wasm_bindgen::Error| {
+    let bad = |error: String| {
+        JsValue::from_str(&format!("Gateway Doctor: unreadable {kind} event: {error}"))
+    };
+    let bad_nav = |error: serde_wasm_bindgen::Error| {
         JsValue::from_str(&format!("Gateway Doctor: unreadable {kind} event: {error}"))
     };
     Ok(match kind {
         "completed" => TabEvent::Completed(parse_request(details).map_err(bad)?),
         "error" => TabEvent::Errored(parse_request(details).map_err(bad)?),
         "committed" => {
-            let nav: NavigationDetails = serde_wasm_bindgen::from_value(details).map_err(bad)?;
+            let nav: NavigationDetails =
+                serde_wasm_bindgen::from_value(details).map_err(bad_nav)?;
             TabEvent::Committed {
                 tab_id: nav.tab_id,
                 frame_id: nav.frame_id,
@@ -205,7 +206,8 @@ pub fn parse_event(kind: &str, details: JsValue) -> Result<TabEvent, JsValue> {
             }
         }
         "navigation-failed" => {
-            let nav: NavigationDetails = serde_wasm_bindgen::from_value(details).map_err(bad)?;
+            let nav: NavigationDetails =
+                serde_wasm_bindgen::from_value(details).map_err(bad_nav)?;
             TabEvent::NavigationFailed {
                 tab_id: nav.tab_id,
                 frame_id: nav.frame_id,
@@ -214,7 +216,8 @@ pub fn parse_event(kind: &str, details: JsValue) -> Result<TabEvent, JsValue> {
             }
         }
         "removed" => {
-            let nav: NavigationDetails = serde_wasm_bindgen::from_value(details).map_err(bad)?;
+            let nav: NavigationDetails =
+                serde_wasm_bindgen::from_value(details).map_err(bad_nav)?;
             TabEvent::Closed { tab_id: nav.tab_id }
         }
         other => {
@@ -225,20 +228,15 @@ pub fn parse_event(kind: &str, details: JsValue) -> Result<TabEvent, JsValue> {
     })
 }
 
-fn parse_request(details: JsValue) -> Result<RequestDetails, serde_wasm_bindgen::Error> {
-    serde_wasm_bindgen::from_value(details)
+/// The core's one reader of request events (the first module's too).
+fn parse_request(details: JsValue) -> Result<RequestDetails, String> {
+    RequestDetails::read_checked(&super::net::Json(details))
 }
 
 async fn carry_out(api: &ExtensionApi, effect: Effect) -> Result<(), JsValue> {
     match effect {
-        Effect::SetBadge { tab_id, text, host } => {
-            let title = message(api, "badgeTitle", &[text.clone(), host]);
-            set_badge(api, tab_id, &text, &title).await
-        }
-        Effect::ClearBadge { tab_id } => {
-            let title = message(api, "extName", &[]);
-            set_badge(api, tab_id, "", &title).await
-        }
+        Effect::SetBadge { tab_id, text, host } => badge::show(api, tab_id, &text, &host).await,
+        Effect::ClearBadge { tab_id } => badge::clear(api, tab_id).await,
         Effect::StoreIncident { tab_id, incident } => {
             storage::save(api, &tab_key(tab_id), &incident).await
         }
@@ -293,41 +291,6 @@ async fn carry_out(api: &ExtensionApi, effect: Effect) -> Result<(), JsValue> {
         Effect::RecordHistory { entry } => history_store::append(api, *entry).await,
         Effect::Refuse { reason } => Err(JsValue::from_str(&format!("Gateway Doctor: {reason}"))),
     }
-}
-
-/// Sets a tab's badge. A tab that closed meanwhile is not an error worth reporting.
-async fn set_badge(
-    api: &ExtensionApi,
-    tab_id: i64,
-    text: &str,
-    title: &str,
-) -> Result<(), JsValue> {
-    let tab = JsValue::from_f64(tab_id as f64);
-    let action = api.action();
-    let result = async {
-        // All three are sent at once, the text first: the visitor waits for one round trip.
-        let badge = object(&[("tabId", tab.clone()), ("text", text.into())])?;
-        let text_set = action.set_badge_text(&badge);
-        let colour_set = if text.is_empty() {
-            None
-        } else {
-            let colour = object(&[("tabId", tab.clone()), ("color", BADGE_BACKGROUND.into())])?;
-            Some(action.set_badge_background_color(&colour))
-        };
-        let tooltip = object(&[("tabId", tab.clone()), ("title", title.into())])?;
-        let title_set = action.set_title(&tooltip);
-        JsFuture::from(text_set).await?;
-        if let Some(colour_set) = colour_set {
-            JsFuture::from(colour_set).await?;
-        }
-        JsFuture::from(title_set).await?;
-        Ok::<(), JsValue>(())
-    }
-    .await;
-    if let Err(error) = result {
-        web_sys::console::debug_2(&"Gateway Doctor: badge not set (tab gone?)".into(), &error);
-    }
-    Ok(())
 }
 
 /// Reads the first 64 KB of the error page shown in `tab_id` once it has loaded, and hands it to

@@ -50,6 +50,7 @@ fn watch_changes(api: &ExtensionApi) {
 }
 
 /// The visitor's settings; storage that cannot be read at all gives the defaults.
+#[cfg(any(feature = "background", feature = "ui"))]
 pub async fn load(api: &ExtensionApi) -> Settings {
     let items = match JsFuture::from(api.storage().sync().get(&JsValue::NULL)).await {
         Ok(items) => items,

@@ -208,6 +208,19 @@ pub fn needs_settings(event: &Event, world_has_unassigned: bool) -> bool {
     }
 }
 
+/// The badge a failed request gets at once, from the request and the visitor's rules alone:
+/// exactly the badge [`handle`] sets for that event whatever is stored (a property test holds it
+/// to that). The background's small first module sets it while the rest of the core is still
+/// loading, so a stopped worker shows the badge sooner; `handle` then sets the same.
+pub fn first_badge(event: &TabEvent, settings: &Settings) -> Option<Effect> {
+    match tracker::request_badge(event)? {
+        Action::ShowBadge { tab_id, text, host } if !settings.rules_for(&host).ignore => {
+            Some(Effect::SetBadge { tab_id, text, host })
+        }
+        _ => None,
+    }
+}
+
 /// Decides what to do about `event`. `now_ms` is the wall clock.
 pub fn handle(world: &mut World, event: Event, now_ms: f64) -> Vec<Effect> {
     let mut out = Out::default();

@@ -516,7 +516,86 @@ fn shuffled(mut events: Vec<Event>, order: &[usize]) -> Vec<Event> {
     out
 }
 
+fn event_tab(event: &TabEvent) -> Option<i64> {
+    match event {
+        TabEvent::Completed(d) | TabEvent::Errored(d) => d.tab_id,
+        _ => None,
+    }
+}
+
+/// A request event of any shape: status or error, tab known or not, main frame or not, with
+/// or without a challenge header.
+fn any_request() -> impl Strategy<Value = TabEvent> {
+    (
+        prop::sample::select(vec![
+            200u16, 301, 403, 404, 429, 500, 502, 503, 504, 511, 522, 599,
+        ]),
+        prop::option::of(prop::sample::select(vec![
+            "net::ERR_CONNECTION_REFUSED",
+            "net::ERR_NAME_NOT_RESOLVED",
+            "net::ERR_ABORTED",
+            "NS_ERROR_NET_RESET",
+            "garbage",
+        ])),
+        prop::sample::select(vec![-1i64, 3, 4]),
+        prop::sample::select(vec![0i64, 2]),
+        prop::sample::select(vec!["main_frame", "sub_frame", "image"]),
+        any::<bool>(),
+        prop::sample::select(vec![
+            PAGE,
+            "https://ignored.example/x",
+            "http://127.0.0.1:8080/",
+        ]),
+    )
+        .prop_map(|(status, error, tab, frame, kind, challenge, url)| {
+            let mut request = answer(tab, status, url, T0);
+            request.frame_id = Some(frame);
+            request.resource_type = kind.into();
+            if challenge {
+                request.response_headers = Some(vec![HeaderDetails {
+                    name: "cf-mitigated".into(),
+                    value: Some("challenge".into()),
+                }]);
+            }
+            match error {
+                Some(error) => {
+                    request.status_code = None;
+                    request.error = Some(error.into());
+                    TabEvent::Errored(request)
+                }
+                None => TabEvent::Completed(request),
+            }
+        })
+}
+
 proptest! {
+    /// The first module's badge is the engine's: for any request, whatever was stored for the
+    /// tab before (nothing, the same failure, another failure), `handle` sets exactly the badge
+    /// `first_badge` gives, and sets none when it gives none.
+    #[test]
+    fn the_first_badge_is_the_engines_badge(event in any_request(), before in prop::option::of(any_request()), ignore: bool) {
+        let mut settings = Settings::default();
+        if ignore {
+            settings.site_rules = crate::rules::Rules::read(Some(&serde_json::json!(["i:ignored.example"])));
+        }
+        let (mut browser, mut world) = (Browser::default(), world());
+        world.settings = settings.clone();
+        if let Some(before) = before {
+            browser.send(&mut world, Event::Tab(before), T0 - 1_000.0);
+        }
+        let expected = first_badge(&event, &settings);
+        let tab = event_tab(&event);
+        let effects = browser.send(&mut world, Event::Tab(event), T0);
+        let set: Vec<&Effect> = effects
+            .iter()
+            .filter(|e| matches!(e, Effect::SetBadge { tab_id, .. } if Some(*tab_id) == tab))
+            .collect();
+        match expected {
+            Some(badge) => prop_assert_eq!(set, vec![&badge]),
+            None => prop_assert!(set.is_empty(), "{:?}", set),
+        }
+    }
+
     /// Whatever the order of its events, a failed page ends badged and stored, with one set of
     /// checks. (A request without its tab, `tabId: -1`, is placed by the commit that follows it.)
     #[test]

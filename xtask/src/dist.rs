@@ -30,8 +30,9 @@ pub const WEB_PACKAGE: &str = "gateway-doctor-web";
 /// What of `extension/` is the browser crate's source, not part of the package.
 const NOT_SHIPPED: [&str; 3] = ["Cargo.toml", "src", "tests"];
 
-/// The two wasm builds: the background's and the extension pages'.
-pub const FLAVOURS: [&str; 2] = ["background", "ui"];
+/// The wasm builds: the background's small first module (a failed page's badge while the rest
+/// loads), the background's full one, and the extension pages'.
+pub const FLAVOURS: [&str; 3] = ["first", "background", "ui"];
 
 pub fn build() -> Result {
     ensure_wasm_target()?;

@@ -149,9 +149,10 @@ and this note, written by that same build.
 
 ## What in the package is generated
 
-- `core/background/` and `core/ui/`: the Rust crate in `src/` compiled to WebAssembly
-  (`gateway_doctor_bg.wasm`, one build per feature, `background` and `ui`), and beside it the
-  JavaScript glue wasm-bindgen writes (`gateway_doctor.js`), as wasm-bindgen writes it.
+- `core/first/`, `core/background/` and `core/ui/`: the Rust crate in `src/` compiled to
+  WebAssembly (`gateway_doctor_bg.wasm`, one build per feature, `first`, `background` and `ui`),
+  and beside it the JavaScript glue wasm-bindgen writes (`gateway_doctor.js`), as wasm-bindgen
+  writes it.
 - `manifest.json`: derived from the top-level `manifest.json` by `xtask/src/manifest.rs` (the
   version comes from `Cargo.toml`).
 - Everything else is copied unchanged from `extension/`. Its JavaScript, HTML and CSS are
