@@ -64,12 +64,7 @@ impl RequestDetails {
                     value.as_string().is_some()
                 };
                 // JSON null (a browser may send it for "none") reads as nothing either way.
-                let null = value.as_f64().is_none()
-                    && value.as_string().is_none()
-                    && value.as_bool().is_none()
-                    && value.items().is_none()
-                    && value.field("").is_none();
-                if !fits && !null {
+                if !fits && !value.is_null() {
                     return Err(format!(
                         "{name} is not a {}",
                         if number { "number" } else { "text" }
@@ -400,6 +395,10 @@ mod checked_read_tests {
                 "tabId",
             ),
             (serde_json::json!({"url": "http://a/", "error": 7}), "error"),
+            (
+                serde_json::json!({"url": "http://a/", "statusCode": {}}),
+                "statusCode",
+            ),
         ] {
             let error = RequestDetails::read_checked(&bad).expect_err("refused");
             assert!(error.contains(named), "{bad}: {error}");

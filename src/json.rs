@@ -8,6 +8,8 @@ pub trait JsonView: Sized {
     fn as_f64(&self) -> Option<f64>;
     fn as_string(&self) -> Option<String>;
     fn items(&self) -> Option<Vec<Self>>;
+    /// JSON `null` (in the browser, `null` or `undefined`).
+    fn is_null(&self) -> bool;
 
     /// A whole number from 0 up, as JSON writes counts and status codes.
     fn as_u64(&self) -> Option<u64> {
@@ -32,6 +34,9 @@ impl JsonView for serde_json::Value {
     }
     fn items(&self) -> Option<Vec<Self>> {
         self.as_array().cloned()
+    }
+    fn is_null(&self) -> bool {
+        serde_json::Value::is_null(self)
     }
 }
 

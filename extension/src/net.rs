@@ -154,6 +154,9 @@ impl gateway_doctor::json::JsonView for Json {
     fn as_string(&self) -> Option<String> {
         self.0.as_string()
     }
+    fn is_null(&self) -> bool {
+        self.0.is_null() || self.0.is_undefined()
+    }
     fn items(&self) -> Option<Vec<Self>> {
         js_sys::Array::is_array(&self.0).then(|| {
             js_sys::Array::from(&self.0)
