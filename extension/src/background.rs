@@ -178,8 +178,8 @@ async fn all3<A, B, C>(
 /// the reason.
 fn read_message(details: &JsValue) -> Result<Request, JsValue> {
     let field = |name: &str| js_sys::Reflect::get(details, &name.into()).unwrap_or(JsValue::NULL);
-    let message = serde_wasm_bindgen::from_value::<Message>(field("message")).ok();
-    let sender = serde_wasm_bindgen::from_value::<Sender>(field("sender")).unwrap_or_default();
+    let message = super::js_de::from_value::<Message>(field("message")).ok();
+    let sender = super::js_de::from_value::<Sender>(field("sender")).unwrap_or_default();
     let base = extension_api()?.runtime().get_url("");
     admit(message, &sender, &base)
         .map_err(|reason| JsValue::from_str(&format!("Gateway Doctor: refused: {reason}")))
@@ -190,15 +190,14 @@ pub fn parse_event(kind: &str, details: JsValue) -> Result<TabEvent, JsValue> {
     let bad = |error: String| {
         JsValue::from_str(&format!("Gateway Doctor: unreadable {kind} event: {error}"))
     };
-    let bad_nav = |error: serde_wasm_bindgen::Error| {
+    let bad_nav = |error: super::js_de::Refused| {
         JsValue::from_str(&format!("Gateway Doctor: unreadable {kind} event: {error}"))
     };
     Ok(match kind {
         "completed" => TabEvent::Completed(parse_request(details).map_err(bad)?),
         "error" => TabEvent::Errored(parse_request(details).map_err(bad)?),
         "committed" => {
-            let nav: NavigationDetails =
-                serde_wasm_bindgen::from_value(details).map_err(bad_nav)?;
+            let nav: NavigationDetails = super::js_de::from_value(details).map_err(bad_nav)?;
             TabEvent::Committed {
                 tab_id: nav.tab_id,
                 frame_id: nav.frame_id,
@@ -206,8 +205,7 @@ pub fn parse_event(kind: &str, details: JsValue) -> Result<TabEvent, JsValue> {
             }
         }
         "navigation-failed" => {
-            let nav: NavigationDetails =
-                serde_wasm_bindgen::from_value(details).map_err(bad_nav)?;
+            let nav: NavigationDetails = super::js_de::from_value(details).map_err(bad_nav)?;
             TabEvent::NavigationFailed {
                 tab_id: nav.tab_id,
                 frame_id: nav.frame_id,
@@ -216,8 +214,7 @@ pub fn parse_event(kind: &str, details: JsValue) -> Result<TabEvent, JsValue> {
             }
         }
         "removed" => {
-            let nav: NavigationDetails =
-                serde_wasm_bindgen::from_value(details).map_err(bad_nav)?;
+            let nav: NavigationDetails = super::js_de::from_value(details).map_err(bad_nav)?;
             TabEvent::Closed { tab_id: nav.tab_id }
         }
         other => {

@@ -5,7 +5,6 @@ use super::api::{object, ExtensionApi};
 use gateway_doctor::checks::record::{CheckId, CheckRecord};
 use gateway_doctor::session_keys::SessionKey;
 use js_sys::Reflect;
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -21,7 +20,7 @@ fn all_keys(tab_id: i64) -> js_sys::Array {
 }
 
 pub async fn save(api: &ExtensionApi, tab_id: i64, record: &CheckRecord) -> Result<(), JsValue> {
-    let value = record.serialize(&serde_wasm_bindgen::Serializer::json_compatible())?;
+    let value = super::js_ser::to_value(&record)?;
     let items = object(&[(&check_key(tab_id, record.check), value)])?;
     super::storage::set_making_room(api, &items).await
 }
@@ -35,7 +34,7 @@ pub async fn load(api: &ExtensionApi, tab_id: i64) -> Result<Vec<CheckRecord>, J
         if value.is_undefined() {
             continue;
         }
-        match serde_wasm_bindgen::from_value::<CheckRecord>(value) {
+        match super::js_de::from_value::<CheckRecord>(value) {
             Ok(record) if record.check == id => records.push(record),
             _ => {
                 web_sys::console::warn_1(&"Gateway Doctor: ignoring a corrupt check result".into())

@@ -247,7 +247,7 @@ async fn shared_refetch(url: &str, with_cookies: bool, own: bool) -> (FetchResul
         let target = url.to_string();
         let promise = wasm_bindgen_futures::future_to_promise(async move {
             let fetched = refetch(&target, with_cookies, REFETCH_TIMEOUT_MS).await;
-            Ok(serde_wasm_bindgen::to_value(&fetched)?)
+            Ok(super::js_ser::to_value(&fetched)?)
         });
         RECENT_REFETCHES.with(|recent| {
             recent.borrow_mut().push(RecentRefetch {
@@ -263,7 +263,7 @@ async fn shared_refetch(url: &str, with_cookies: bool, own: bool) -> (FetchResul
     let fetched = JsFuture::from(promise)
         .await
         .ok()
-        .and_then(|value| serde_wasm_bindgen::from_value::<FetchResult>(value).ok())
+        .and_then(|value| super::js_de::from_value::<FetchResult>(value).ok())
         .unwrap_or(FetchResult {
             status: None,
             error: Some("refetch lost".into()),

@@ -5,7 +5,6 @@
 use super::api::{object, ExtensionApi, StorageArea};
 use super::net::Json;
 use gateway_doctor::history::{self, Entry, STORAGE_KEY};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -43,7 +42,7 @@ pub async fn load(api: &ExtensionApi, now_ms: f64) -> Vec<Entry> {
 }
 
 async fn save(api: &ExtensionApi, entries: &[Entry]) -> Result<(), JsValue> {
-    let value = entries.serialize(&serde_wasm_bindgen::Serializer::json_compatible())?;
+    let value = super::js_ser::to_value(&entries)?;
     let items = object(&[(STORAGE_KEY, value)])?;
     JsFuture::from(local(api)?.set(&items)).await?;
     Ok(())

@@ -30,6 +30,12 @@ mod failed_page;
 mod first;
 #[cfg(any(feature = "background", feature = "ui"))]
 mod history_store;
+#[cfg(any(feature = "background", feature = "ui"))]
+mod js_de;
+#[cfg(any(feature = "background", feature = "ui"))]
+mod js_ser;
+#[cfg(all(test, feature = "background", feature = "ui"))]
+mod js_serde_tests;
 mod net;
 #[cfg(feature = "ui")]
 mod options;

@@ -9,7 +9,6 @@ use gateway_doctor::diagnosis::retry_after;
 use gateway_doctor::politeness::{Admission, Politeness, PolitenessState, WaitReason};
 use gateway_doctor::retry::origin_of;
 use js_sys::Reflect;
-use serde::Serialize;
 use std::cell::{Cell, RefCell};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -162,7 +161,7 @@ async fn save_while_dirty() {
 
 async fn save(snapshot: &PolitenessState) -> Result<(), JsValue> {
     let api = extension_api()?;
-    let value = snapshot.serialize(&serde_wasm_bindgen::Serializer::json_compatible())?;
+    let value = super::js_ser::to_value(&snapshot)?;
     super::storage::set_making_room(&api, &object(&[(KEY, value)])?).await
 }
 
@@ -194,7 +193,7 @@ async fn load() -> Option<PolitenessState> {
     if value.is_undefined() || value.is_null() {
         return None;
     }
-    match serde_wasm_bindgen::from_value(value) {
+    match super::js_de::from_value(value) {
         Ok(state) => Some(state),
         Err(error) => {
             web_sys::console::warn_2(

@@ -105,7 +105,7 @@ pub fn render_incident(root: Element, incident: JsValue, messages: JsValue) -> R
     let doc = root
         .owner_document()
         .ok_or_else(|| JsValue::from_str("root is not in a document"))?;
-    let incident: Incident = serde_wasm_bindgen::from_value(incident)?;
+    let incident: Incident = super::js_de::from_value(incident)?;
     let translate = |key: &str, args: &[String]| {
         let template = Reflect::get(&messages, &JsValue::from_str(key))
             .ok()

@@ -18,7 +18,6 @@ use gateway_doctor::view::checks::{
 };
 use gateway_doctor::view::steps::{visitor_steps, StepContext, StepView};
 use js_sys::Reflect;
-use serde::Serialize;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -352,10 +351,9 @@ impl LiveView {
     fn run_again(self: &Rc<Self>) {
         let view = Rc::clone(self);
         wasm_bindgen_futures::spawn_local(async move {
-            let request = gateway_doctor::messages::Message::RunChecks {
+            let request = super::js_ser::to_value(&gateway_doctor::messages::Message::RunChecks {
                 tab_id: view.tab_id,
-            }
-            .serialize(&serde_wasm_bindgen::Serializer::json_compatible());
+            });
             let sent = match request {
                 Ok(request) => JsFuture::from(view.api.runtime().send_message(&request)).await,
                 Err(error) => Err(error.into()),

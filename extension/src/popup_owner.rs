@@ -11,7 +11,6 @@ use gateway_doctor::platform::Platform;
 use gateway_doctor::view::checks::current_verdict;
 use gateway_doctor::view::owner::owner_checklist;
 use gateway_doctor::view::report::{build_report, report_document, report_text, ReportInput};
-use serde::Serialize;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -128,8 +127,7 @@ fn report_for(
     report.history = super::popup_rules::history_line();
     if as_json {
         // Serialised in the browser: serde_json's writer stays out of the wasm build.
-        report_document(&report)
-            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        super::js_ser::to_value(&report_document(&report))
             .ok()
             .and_then(|value| {
                 js_sys::JSON::stringify_with_replacer_and_space(&value, &JsValue::NULL, &2.into())

@@ -6,7 +6,6 @@ use super::dom::{append, element, text};
 use super::retry_state::{note_key, state_key, RetryNote};
 use gateway_doctor::retry::{RetryPolicy, TabStatus, TabWaitState, Watchers, WatchersState};
 use js_sys::Reflect;
-use serde::Serialize;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -24,14 +23,11 @@ async fn load(
         .collect();
     let items = JsFuture::from(api.storage().session().get(&keys)).await?;
     let state = Reflect::get(&items, &state_key().into())?;
-    let status = serde_wasm_bindgen::from_value::<WatchersState>(state)
+    let status = super::js_de::from_value::<WatchersState>(state)
         .ok()
         .and_then(|state| Watchers::restore(RetryPolicy::default(), state).tab_status(tab_id));
-    let note = serde_wasm_bindgen::from_value::<RetryNote>(Reflect::get(
-        &items,
-        &note_key(tab_id).into(),
-    )?)
-    .ok();
+    let note =
+        super::js_de::from_value::<RetryNote>(Reflect::get(&items, &note_key(tab_id).into())?).ok();
     Ok((status, note))
 }
 
@@ -131,8 +127,8 @@ fn on_stop(
         let line = line.clone();
         let target = target.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let request = gateway_doctor::messages::Message::CancelRetry { tab_id }
-                .serialize(&serde_wasm_bindgen::Serializer::json_compatible());
+            let request =
+                super::js_ser::to_value(&gateway_doctor::messages::Message::CancelRetry { tab_id });
             let sent = match request {
                 Ok(request) => JsFuture::from(api.runtime().send_message(&request))
                     .await

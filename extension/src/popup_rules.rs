@@ -151,9 +151,8 @@ async fn try_mount(
 
 /// Asks the background to stop auto-retry for the tab (as "stop retrying" does).
 async fn stop_retrying(api: &ExtensionApi, tab_id: i64) {
-    use serde::Serialize;
-    let request = gateway_doctor::messages::Message::CancelRetry { tab_id }
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible());
+    let request =
+        super::js_ser::to_value(&gateway_doctor::messages::Message::CancelRetry { tab_id });
     if let Ok(request) = request {
         if let Err(error) =
             wasm_bindgen_futures::JsFuture::from(api.runtime().send_message(&request)).await

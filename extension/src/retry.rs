@@ -8,7 +8,6 @@ use gateway_doctor::diagnosis::retry_after;
 use gateway_doctor::engine::Event;
 use gateway_doctor::retry::{ProbeOutcome, RetryPolicy, Watchers, WatchersState};
 use js_sys::Reflect;
-use serde::Serialize;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -37,7 +36,7 @@ async fn load_watchers(api: &ExtensionApi) -> Result<Watchers, JsValue> {
     )
     .await?;
     let stored = Reflect::get(&items, &JsValue::from_str(&state_key()))?;
-    Ok(serde_wasm_bindgen::from_value::<WatchersState>(stored)
+    Ok(super::js_de::from_value::<WatchersState>(stored)
         .map(|state| Watchers::restore(RetryPolicy::default(), state))
         .unwrap_or_else(|_| Watchers::new(RetryPolicy::default())))
 }
@@ -51,7 +50,7 @@ pub async fn save_state(api: &ExtensionApi) -> Result<(), JsValue> {
     let Some(snapshot) = WATCHERS.with(|w| w.borrow().as_ref().map(Watchers::snapshot)) else {
         return Ok(());
     };
-    let value = snapshot.serialize(&serde_wasm_bindgen::Serializer::json_compatible())?;
+    let value = super::js_ser::to_value(&snapshot)?;
     super::storage::set_making_room(api, &object(&[(&state_key(), value)])?).await
 }
 
@@ -222,11 +221,11 @@ pub async fn note_of(api: &ExtensionApi, tab_id: i64) -> Option<RetryNote> {
         .await
         .ok()?;
     let value = Reflect::get(&items, &JsValue::from_str(&key)).ok()?;
-    serde_wasm_bindgen::from_value(value).ok()
+    super::js_de::from_value(value).ok()
 }
 
 pub async fn save_note(api: &ExtensionApi, tab_id: i64, note: RetryNote) -> Result<(), JsValue> {
-    let value = note.serialize(&serde_wasm_bindgen::Serializer::json_compatible())?;
+    let value = super::js_ser::to_value(&note)?;
     JsFuture::from(
         api.storage()
             .session()

@@ -4,8 +4,6 @@
 use super::api::ExtensionApi;
 use super::net::Json;
 use gateway_doctor::settings::Settings;
-#[cfg(feature = "ui")]
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -67,7 +65,7 @@ pub async fn load(api: &ExtensionApi) -> Settings {
 
 #[cfg(feature = "ui")]
 pub async fn save(api: &ExtensionApi, settings: &Settings) -> Result<(), JsValue> {
-    let items = settings.serialize(&serde_wasm_bindgen::Serializer::json_compatible())?;
+    let items = super::js_ser::to_value(&settings)?;
     JsFuture::from(api.storage().sync().set(&items)).await?;
     Ok(())
 }
@@ -91,9 +89,7 @@ pub async fn save_rules(
     if !rules.fits_sync() {
         return Err(full());
     }
-    let value = rules
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| e.to_string())?;
+    let value = super::js_ser::to_value(&rules).map_err(|e| e.to_string())?;
     let items = super::api::object(&[(STORAGE_KEY, value)]).map_err(|_| full())?;
     match JsFuture::from(api.storage().sync().set(&items)).await {
         Ok(_) => Ok(()),

@@ -6,7 +6,6 @@ use super::api::ExtensionApi;
 use gateway_doctor::incident::Incident;
 use gateway_doctor::session_keys::SessionKey;
 use js_sys::Reflect;
-use serde::Serialize;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
@@ -141,11 +140,11 @@ pub async fn load(api: &ExtensionApi, key: &str) -> Result<Option<Incident>, JsV
 
 /// The stored form: JSON-compatible plain objects, which both browsers' storage keeps intact.
 pub fn to_stored(incident: &Incident) -> Result<JsValue, JsValue> {
-    Ok(incident.serialize(&serde_wasm_bindgen::Serializer::json_compatible())?)
+    Ok(super::js_ser::to_value(&incident)?)
 }
 
-pub fn from_stored(value: JsValue) -> Result<Incident, serde_wasm_bindgen::Error> {
-    serde_wasm_bindgen::from_value(value)
+pub fn from_stored(value: JsValue) -> Result<Incident, super::js_de::Refused> {
+    super::js_de::from_value(value)
 }
 
 #[cfg(feature = "background")]

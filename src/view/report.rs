@@ -443,7 +443,7 @@ fn dns_id(dns: DnsComparison) -> &'static str {
 }
 
 /// The report's JSON form, with stable English field names. Serialised natively by
-/// `report_json` and in the browser by serde-wasm-bindgen (which keeps serde_json's writer out
+/// `report_json` and in the browser by the extension's `js_ser` (which keeps serde_json's writer out
 /// of the wasm build).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
