@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 /// | outage so far | delay before the next probe |
 /// |---|---|
 /// | first failure | 1 s (`first_delay_ms`) |
-/// | under 1 min | 2 s to 2.5 s (`fast_interval_ms`, jitter upward only) |
-/// | 1 min and more | 4.8 % to 7.2 % of `elapsed` (`growth` ± `growth_jitter`) |
+/// | under 90 s | 2 s to 2.2 s (`fast_interval_ms`, jitter upward only) |
+/// | 90 s and more | 4.8 % to 7.2 % of `elapsed` (`growth` ± `growth_jitter`) |
 /// | always | at least `min_gap_ms` after the previous probe started, at most `max_delay_ms`, never before a Retry-After |
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RetryPolicy {
@@ -56,9 +56,12 @@ impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
             first_delay_ms: 1_000,
-            fast_phase_ms: 60_000,
+            // Past the minute: an outage of a minute ends while the probes are still fast.
+            fast_phase_ms: 90_000,
             fast_interval_ms: 2_000,
-            fast_jitter: 0.25,
+            // The mean gap sets the wait for a site that is back (half of it, on average);
+            // visitors' probes are already out of step by when each first failed.
+            fast_jitter: 0.1,
             growth: 0.06,
             growth_jitter: 0.2,
             min_gap_ms: 2_000,

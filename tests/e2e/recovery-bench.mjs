@@ -3,11 +3,13 @@
 // through the same harness: the extension's auto-retry, Chromium's own reload schedule, and a
 // fixed 5 s reloader per tab (both driven by the harness, with auto-retry off). Prints JSON.
 // Usage: node recovery-bench.mjs [--baseline-trials=N] [SECONDSxTRIALS...], e.g. 5x10 60x10
+// GD_RECOVERY_TRACE=1 prints every request of each outage as nginx logged it.
 //   --baseline-trials=N  outages per length for the two baselines (default: as many as ours)
 // Delay: from the moment the application listens again to the moment the tab shows the page's own
 // content (its title, as tabs.onUpdated reports it in an extension page). Requests in the first
 // minute: everything nginx received for the ten tabs' addresses, their first visits included,
-// from the first tab opening until a minute later or the upstream's return, whichever is first.
+// from the first tab opening until a minute later or the upstream's return, whichever is first;
+// and the extension's share of it (probes, checks, reloads: all but each tab's first visit).
 import { DNS_TEST_HOST, launch, sleep } from './lib/browsers.mjs';
 import { median } from './lib/bench-tools.mjs';
 import { startNginx, startSilentUpstream, startSwitchableApp } from './lib/servers.mjs';
@@ -88,6 +90,11 @@ async function outage(strategy, seconds) {
     await sleep(upAt === null ? 200 : 50);
   }
   const log = nginx.requests().filter((r) => ours(r.uri));
+  if (process.env.GD_RECOVERY_TRACE) {
+    // Where the requests went: seconds since the first tab opened, method, tab, status.
+    const line = (r) => `${((r.at - start) / 1000).toFixed(2)} ${r.method} ${r.uri.split('x').pop()} ${r.status}`;
+    process.stderr.write(`  trace (${strategy} ${seconds} s, up at ${((upAt - start) / 1000).toFixed(2)}): ${log.map(line).join(' | ')}\n`);
+  }
   const during = log.filter((r) => r.at >= start && r.at < upAt);
   const firstMinute = log.filter((r) => r.at >= start && r.at < Math.min(start + 60000, upAt));
   await browser.inExtension((api, ids) => api.tabs.remove(ids).then(() => null), tabs);
@@ -95,7 +102,14 @@ async function outage(strategy, seconds) {
     const s = shown[id];
     return s && s.title === `App ${path(i).slice(5).replace(/[^a-z0-9-]/gi, '')}` ? Math.max(0, s.at - upAt) : null;
   });
-  return { delays, during: during.length, firstMinute: firstMinute.length };
+  // The extension's own share: all but each tab's first visit (which the visitor made).
+  const firstVisits = new Set();
+  const extensionFirstMinute = firstMinute.filter((r) => {
+    const visit = r.method === 'GET' && !firstVisits.has(r.uri);
+    if (visit) firstVisits.add(r.uri);
+    return !visit;
+  }).length;
+  return { delays, during: during.length, firstMinute: firstMinute.length, extensionFirstMinute };
 }
 
 /** Several outages of one length for one strategy, pooled. */
@@ -104,6 +118,7 @@ async function trials(strategy, seconds, count) {
   const perOutage = [];
   let during = 0;
   let firstMinute = 0;
+  let extensionFirstMinute = 0;
   for (let trial = 0; trial < count; trial++) {
     const one = await outage(strategy, seconds);
     delays.push(...one.delays);
@@ -111,9 +126,10 @@ async function trials(strategy, seconds, count) {
     perOutage.push(got.length ? median(got) : null);
     during = Math.max(during, one.during);
     firstMinute = Math.max(firstMinute, one.firstMinute);
+    extensionFirstMinute = Math.max(extensionFirstMinute, one.extensionFirstMinute);
     process.stderr.write(
       `  recovery: ${seconds} s outage ${trial + 1}/${count}, ${strategy}: median delay ${got.length ? (median(got) / 1000).toFixed(2) + ' s' : '-'}, ` +
-        `${one.firstMinute} requests in the first minute${got.length < TABS ? `, ${TABS - got.length} tabs not back` : ''}\n`,
+        `${one.firstMinute} requests in the first minute (${one.extensionFirstMinute} not first visits)${got.length < TABS ? `, ${TABS - got.length} tabs not back` : ''}\n`,
     );
   }
   const got = delays.filter((d) => d !== null);
@@ -127,6 +143,7 @@ async function trials(strategy, seconds, count) {
     unrecovered: delays.length - got.length,
     requests_during_outage: during,
     requests_first_minute: firstMinute,
+    extension_requests_first_minute: extensionFirstMinute,
   };
 }
 

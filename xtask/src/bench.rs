@@ -183,7 +183,8 @@ pub fn run_bench() -> Result {
         let (lengths, baseline) = if options.quick {
             (&["5x3", "8x3", "15x3", "30x3"][..], 1)
         } else {
-            (&["5x10", "8x10", "15x10", "30x10", "60x10"][..], 10)
+            // The baselines follow fixed schedules: two outages each show where they land.
+            (&["5x10", "8x10", "15x10", "30x10", "60x10"][..], 2)
         };
         real_browser_recovery(lengths, baseline)?;
     }
@@ -508,14 +509,23 @@ fn real_browser_recovery(lengths: &[&str], baseline_trials: u32) -> Result {
     println!(
         "\nrecovery in a real browser (Chromium + nginx on 127.0.0.1, 10 tabs per outage; delay: the \
          application listens again -> the tab shows its page; first minute: every request for the 10 \
-         tabs' pages, first visits included, until the application is back or a minute has passed)"
+         tabs' pages until the application is back or a minute has passed, first visits included, \
+         and the extension's share: all but each tab's first visit)"
     );
     println!(
-        "{:>7}  {:<10} {:>8} {:>10} {:>10} {:>9} {:>12} {:>10}  targets (ours):",
-        "outage", "strategy", "outages", "median", "worst", "tabs not", "requests in", "in first",
+        "{:>7}  {:<10} {:>8} {:>10} {:>10} {:>9} {:>12} {:>10} {:>10}  targets (ours):",
+        "outage",
+        "strategy",
+        "outages",
+        "median",
+        "worst",
+        "tabs not",
+        "requests in",
+        "in first",
+        "extension",
     );
     println!(
-        "{:>7}  {:<10} {:>8} {:>10} {:>10} {:>9} {:>12} {:>10}  median <= 1.5 s, first minute <= 30",
+        "{:>7}  {:<10} {:>8} {:>10} {:>10} {:>9} {:>12} {:>10} {:>10}  median <= 1.5 s, extension's first minute <= 30",
         "",
         "",
         "",
@@ -524,6 +534,7 @@ fn real_browser_recovery(lengths: &[&str], baseline_trials: u32) -> Result {
         "back",
         "outage (max)",
         "min (max)",
+        "1st min",
     );
     let rows = figures
         .get("rows")
@@ -543,13 +554,13 @@ fn real_browser_recovery(lengths: &[&str], baseline_trials: u32) -> Result {
             format!(
                 "delay {}, requests {}",
                 met(median.is_some_and(|m| m <= 1500.0) && count("unrecovered") == 0),
-                met(count("requests_first_minute") <= 30)
+                met(count("extension_requests_first_minute") <= 30)
             )
         } else {
             String::new()
         };
         println!(
-            "{:>6}s  {:<10} {:>8} {:>10} {:>10} {:>9} {:>12} {:>10}  {}",
+            "{:>6}s  {:<10} {:>8} {:>10} {:>10} {:>9} {:>12} {:>10} {:>10}  {}",
             row.get("outage_s").and_then(Value::as_u64).unwrap_or(0),
             strategy,
             count("outages"),
@@ -558,6 +569,7 @@ fn real_browser_recovery(lengths: &[&str], baseline_trials: u32) -> Result {
             count("unrecovered"),
             count("requests_during_outage"),
             count("requests_first_minute"),
+            count("extension_requests_first_minute"),
             targets,
         );
     }
