@@ -114,6 +114,38 @@ fn at_most_thirty_probes_in_the_first_minute_whatever_the_jitter() {
 }
 
 #[test]
+fn an_outages_first_probe_falls_anywhere_in_one_fast_interval() {
+    let policy = RetryPolicy::default();
+    // From the failure's clock: 1 s, plus its milliseconds within one 2 s interval.
+    for (now, delay) in [
+        (0, 1_000),
+        (1, 1_001),
+        (1_999, 2_999),
+        (2_000, 1_000),
+        (9_500, 2_500),
+    ] {
+        assert_eq!(policy.first_probe_delay(Pace::Normal, now), delay, "{now}");
+    }
+    // Slow failures keep their floor and no phase.
+    assert_eq!(policy.first_probe_delay(Pace::Slow, 1_234), 10_000);
+    // An 8 s outage does not always wait a whole interval: over failures a millisecond apart,
+    // the wait after the site's return spreads evenly over one interval.
+    let mut waits: Vec<u64> = (0..2_000u64)
+        .map(|now| {
+            let back = now + 8_000;
+            let mut probe = now + policy.first_probe_delay(Pace::Normal, now);
+            while probe < back {
+                probe += policy.next_delay_ms(probe - now, None, 0.0);
+            }
+            probe - back
+        })
+        .collect();
+    waits.sort_unstable();
+    let median = waits[waits.len() / 2];
+    assert!((900..=1_100).contains(&median), "{median}");
+}
+
+#[test]
 fn delays_grow_with_the_outage_after_the_fast_phase_up_to_a_cap() {
     let policy = RetryPolicy::default();
     assert_eq!(policy.next_delay_ms(89_999, None, 0.999_999), 2_199);
@@ -384,8 +416,8 @@ fn ten_tabs_on_one_origin_make_one_probe_stream() {
     assert_eq!(w.due(1_000), vec![probe(ORIGIN)]);
     assert!(w.due(1_000).is_empty());
     assert!(w.due(5_000).is_empty(), "still in flight");
-    // The other origin has its own stream.
-    assert_eq!(w.due(10_000), vec![probe(OTHER)]);
+    // The other origin has its own stream (failed at 8 s: 1 s, and no phase at 8.000 s).
+    assert_eq!(w.due(9_000), vec![probe(OTHER)]);
     assert!(w.remove_tab(99));
 
     // The first probe was lost: the next starts when it times out, then one at a time.
@@ -406,7 +438,7 @@ fn add_tab_elsewhere(w: &mut Watchers, tab: i64) {
     let refused = Failure::Network {
         error: NetError::ConnectionRefused,
     };
-    w.add_tab(tab, OTHER, "GET", refused, None, 9_000, HOUR);
+    w.add_tab(tab, OTHER, "GET", refused, None, 8_000, HOUR);
 }
 
 #[test]

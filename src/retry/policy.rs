@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// | outage so far | delay before the next probe |
 /// |---|---|
-/// | first failure | 1 s (`first_delay_ms`) |
+/// | first failure | 1 s (`first_delay_ms`) plus a phase of up to one fast interval (`first_probe_delay`) |
 /// | under 90 s | 2 s to 2.2 s (`fast_interval_ms`, jitter upward only) |
 /// | 90 s and more | 4.8 % to 7.2 % of `elapsed` (`growth` ± `growth_jitter`) |
 /// | always | at least `min_gap_ms` after the previous probe started, at most `max_delay_ms`, never before a Retry-After |
@@ -218,6 +218,21 @@ impl RetryPolicy {
         // `as` saturates: a huge or infinite product becomes u64::MAX, then the cap.
         let delay = (delay as u64).min(self.max_delay_ms).max(floor);
         delay.max(retry_after_ms.unwrap_or(0))
+    }
+
+    /// The delay before an outage's first probe, for a first failure at `now_ms`: the first
+    /// delay, plus (at normal pace) a phase within one fast interval taken from the failure's
+    /// clock. Without it the probes of an outage would fall at the same offsets from its start
+    /// every time, and a site back just after one of them (an 8 s outage, say) would always wait
+    /// a whole interval; with it the wait is half an interval on average whatever the outage's
+    /// length. The clock's milliseconds serve as the random draw: nothing ties them to when a
+    /// server went down.
+    pub fn first_probe_delay(&self, pace: Pace, now_ms: u64) -> u64 {
+        let phase = match pace {
+            Pace::Normal => now_ms % self.fast_interval_ms.max(1),
+            Pace::Slow => 0,
+        };
+        self.first_delay_for(pace).saturating_add(phase)
     }
 
     /// The delay before the first probe after a first failure at this pace.

@@ -367,7 +367,7 @@ impl Watchers {
                     outage_started_ms: now_ms,
                     paused_ms: 0,
                     flaps: 0,
-                    next_probe_at_ms: now_ms.saturating_add(policy.first_delay_for(pace)),
+                    next_probe_at_ms: now_ms.saturating_add(policy.first_probe_delay(pace, now_ms)),
                     not_before_ms: 0,
                     last_probe_started_ms: None,
                     in_flight_since_ms: None,
