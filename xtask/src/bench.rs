@@ -174,7 +174,7 @@ pub fn run_bench() -> Result {
         failure_to_badge(20)?;
     }
     if options.wants("overhead") {
-        page_load_overhead(100)?;
+        page_load_overhead(200)?;
     }
     if options.wants("checks") {
         checks_to_verdict(options.pick(20, 10))?;
