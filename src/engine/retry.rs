@@ -44,8 +44,10 @@ pub(super) fn on_failure(
         Some(stopped)
     } else if crate::retry::policy::held_back(incident).is_some() {
         Some(RetryNote::BotProtection)
-    } else if !settings.auto_retry || !wanted {
+    } else if !settings.auto_retry {
         Some(RetryNote::Off)
+    } else if !wanted {
+        Some(RetryNote::OffForKind)
     } else if settings.is_excepted(&incident.host) {
         Some(RetryNote::Excepted)
     } else {

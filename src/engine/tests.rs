@@ -406,10 +406,23 @@ fn a_bot_challenge_read_from_the_page_changes_the_badge_and_stands_retry_down() 
 #[test]
 fn settings_decide_whether_a_failure_is_watched() {
     type Change = fn(&mut Settings);
-    let cases: [(Change, Option<RetryNote>); 4] = [
+    let cases: [(Change, Option<RetryNote>); 6] = [
         (|_| {}, None),
         (|s| s.auto_retry = false, Some(RetryNote::Off)),
-        (|s| s.retry_server_errors = false, Some(RetryNote::Off)),
+        // Off altogether says so, whatever the kinds say.
+        (
+            |s| {
+                s.auto_retry = false;
+                s.retry_server_errors = false;
+            },
+            Some(RetryNote::Off),
+        ),
+        (
+            |s| s.retry_server_errors = false,
+            Some(RetryNote::OffForKind),
+        ),
+        // Network errors off leaves a 502 watched.
+        (|s| s.retry_network_errors = false, None),
         (
             |s| s.never_retry = vec!["shop.example".into()],
             Some(RetryNote::Excepted),

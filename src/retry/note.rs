@@ -8,7 +8,10 @@ use serde::{Deserialize, Serialize};
 pub enum RetryNote {
     NotGet,
     NotRetryable,
+    /// Auto-retry is off in the settings.
     Off,
+    /// Auto-retry is on, but off for this kind of failure (server errors or network errors).
+    OffForKind,
     Excepted,
     GaveUpTimeLimit,
     GaveUpUnfixable,
@@ -38,10 +41,11 @@ impl RetryNote {
         )
     }
 
-    pub const ALL: [RetryNote; 12] = [
+    pub const ALL: [RetryNote; 13] = [
         RetryNote::NotGet,
         RetryNote::NotRetryable,
         RetryNote::Off,
+        RetryNote::OffForKind,
         RetryNote::Excepted,
         RetryNote::GaveUpTimeLimit,
         RetryNote::GaveUpUnfixable,
@@ -59,6 +63,7 @@ impl RetryNote {
             RetryNote::NotGet => "retryNoteNotGet",
             RetryNote::NotRetryable => "retryNoteNotRetryable",
             RetryNote::Off => "retryNoteOff",
+            RetryNote::OffForKind => "retryNoteOffForKind",
             RetryNote::Excepted => "retryNoteExcepted",
             RetryNote::GaveUpTimeLimit => "retryNoteTimeLimit",
             RetryNote::GaveUpUnfixable => "retryNoteUnfixable",
