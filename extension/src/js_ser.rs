@@ -190,49 +190,24 @@ impl Items {
     }
 }
 
-impl ser::SerializeSeq for Items {
-    type Ok = JsValue;
-    type Error = Refused;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Refused> {
-        self.push(value)
-    }
-    fn end(self) -> Result<JsValue, Refused> {
-        self.finish()
-    }
+/// The four sequence-like shapes serde asks for are written alike.
+macro_rules! sequence {
+    ($($shape:ident :: $method:ident)*) => {$(
+        impl ser::$shape for Items {
+            type Ok = JsValue;
+            type Error = Refused;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Refused> {
+                self.push(value)
+            }
+            fn end(self) -> Result<JsValue, Refused> {
+                self.finish()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Items {
-    type Ok = JsValue;
-    type Error = Refused;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Refused> {
-        self.push(value)
-    }
-    fn end(self) -> Result<JsValue, Refused> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleStruct for Items {
-    type Ok = JsValue;
-    type Error = Refused;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Refused> {
-        self.push(value)
-    }
-    fn end(self) -> Result<JsValue, Refused> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleVariant for Items {
-    type Ok = JsValue;
-    type Error = Refused;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Refused> {
-        self.push(value)
-    }
-    fn end(self) -> Result<JsValue, Refused> {
-        self.finish()
-    }
-}
+sequence!(SerializeSeq::serialize_element SerializeTuple::serialize_element
+    SerializeTupleStruct::serialize_field SerializeTupleVariant::serialize_field);
 
 pub struct Fields {
     object: Object,
@@ -277,32 +252,24 @@ impl ser::SerializeMap for Fields {
     }
 }
 
-impl ser::SerializeStruct for Fields {
-    type Ok = JsValue;
-    type Error = Refused;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Refused> {
-        self.field(key, value)
-    }
-    fn end(self) -> Result<JsValue, Refused> {
-        self.finish()
-    }
+/// A struct and a struct variant are written alike.
+macro_rules! structure {
+    ($($shape:ident)*) => {$(
+        impl ser::$shape for Fields {
+            type Ok = JsValue;
+            type Error = Refused;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), Refused> {
+                self.field(key, value)
+            }
+            fn end(self) -> Result<JsValue, Refused> {
+                self.finish()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeStructVariant for Fields {
-    type Ok = JsValue;
-    type Error = Refused;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Refused> {
-        self.field(key, value)
-    }
-    fn end(self) -> Result<JsValue, Refused> {
-        self.finish()
-    }
-}
+structure!(SerializeStruct SerializeStructVariant);
