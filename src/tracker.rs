@@ -75,22 +75,32 @@ pub struct Stored {
 /// How long an unassigned incident may wait for its commit.
 const UNASSIGNED_TTL_MS: f64 = 30_000.0;
 
-pub fn decide(event: TabEvent, stored: Stored, now_ms: f64) -> Vec<Action> {
+/// A request event's details and what the request came to (`Ignored` without a status or an
+/// error); `None` for the other events.
+fn request_outcome(event: &TabEvent) -> Option<(&RequestDetails, Outcome)> {
     match event {
         TabEvent::Completed(details) => {
-            let outcome = match details.status_code {
-                Some(status) => classify_status(scope(&details), status),
-                None => Outcome::Ignored,
-            };
-            on_outcome(&details, outcome, stored)
+            let outcome = details.status_code.map_or(Outcome::Ignored, |status| {
+                classify_status(scope(details), status)
+            });
+            Some((details, outcome))
         }
         TabEvent::Errored(details) => {
-            let outcome = match details.error.as_deref() {
-                Some(error) => classify_error(scope(&details), error),
-                None => Outcome::Ignored,
-            };
-            on_outcome(&details, outcome, stored)
+            let outcome = details.error.as_deref().map_or(Outcome::Ignored, |error| {
+                classify_error(scope(details), error)
+            });
+            Some((details, outcome))
         }
+        _ => None,
+    }
+}
+
+pub fn decide(event: TabEvent, stored: Stored, now_ms: f64) -> Vec<Action> {
+    if let Some((details, outcome)) = request_outcome(&event) {
+        return on_outcome(details, outcome, stored);
+    }
+    match event {
+        TabEvent::Completed(_) | TabEvent::Errored(_) => Vec::new(),
         TabEvent::Committed {
             tab_id,
             frame_id,
@@ -289,24 +299,11 @@ pub fn after_page_read(tab_id: i64, incident: &Incident) -> Vec<Action> {
 /// never changes it (a repeat keeps its first time, not another badge). `None` for a good load,
 /// a frame, or a failure whose tab is not known yet. `on_outcome` badges exactly this.
 pub fn request_badge(event: &TabEvent) -> Option<Action> {
-    let (details, outcome) = match event {
-        TabEvent::Completed(details) => (
-            details,
-            classify_status(scope(details), details.status_code?),
-        ),
-        TabEvent::Errored(details) => (
-            details,
-            classify_error(scope(details), details.error.as_deref()?),
-        ),
-        _ => return None,
+    let (details, Outcome::Failed(failure)) = request_outcome(event)? else {
+        return None;
     };
     let tab_id = details.tab_id.filter(|id| *id >= 0)?;
-    match outcome {
-        Outcome::Failed(failure) => {
-            Some(badge_for(tab_id, &Incident::from_details(details, failure)))
-        }
-        Outcome::Loaded | Outcome::Ignored => None,
-    }
+    Some(badge_for(tab_id, &Incident::from_details(details, failure)))
 }
 
 fn badge_for(tab_id: i64, incident: &Incident) -> Action {
