@@ -187,17 +187,16 @@ fn read_message(details: &JsValue) -> Result<Request, JsValue> {
 
 /// Reads a forwarded browser event; malformed details give a clear error, never a panic.
 pub fn parse_event(kind: &str, details: JsValue) -> Result<TabEvent, JsValue> {
-    let bad = |error: String| {
+    let bad = |error: &dyn std::fmt::Display| {
         JsValue::from_str(&format!("Gateway Doctor: unreadable {kind} event: {error}"))
     };
-    let bad_nav = |error: super::js_de::Refused| {
-        JsValue::from_str(&format!("Gateway Doctor: unreadable {kind} event: {error}"))
-    };
+    let read_nav =
+        |details| super::js_de::from_value::<NavigationDetails>(details).map_err(|e| bad(&e));
     Ok(match kind {
-        "completed" => TabEvent::Completed(parse_request(details).map_err(bad)?),
-        "error" => TabEvent::Errored(parse_request(details).map_err(bad)?),
+        "completed" => TabEvent::Completed(parse_request(details).map_err(|e| bad(&e))?),
+        "error" => TabEvent::Errored(parse_request(details).map_err(|e| bad(&e))?),
         "committed" => {
-            let nav: NavigationDetails = super::js_de::from_value(details).map_err(bad_nav)?;
+            let nav = read_nav(details)?;
             TabEvent::Committed {
                 tab_id: nav.tab_id,
                 frame_id: nav.frame_id,
@@ -205,7 +204,7 @@ pub fn parse_event(kind: &str, details: JsValue) -> Result<TabEvent, JsValue> {
             }
         }
         "navigation-failed" => {
-            let nav: NavigationDetails = super::js_de::from_value(details).map_err(bad_nav)?;
+            let nav = read_nav(details)?;
             TabEvent::NavigationFailed {
                 tab_id: nav.tab_id,
                 frame_id: nav.frame_id,
@@ -214,7 +213,7 @@ pub fn parse_event(kind: &str, details: JsValue) -> Result<TabEvent, JsValue> {
             }
         }
         "removed" => {
-            let nav: NavigationDetails = super::js_de::from_value(details).map_err(bad_nav)?;
+            let nav = read_nav(details)?;
             TabEvent::Closed { tab_id: nav.tab_id }
         }
         other => {

@@ -60,12 +60,8 @@ impl Reader {
         self.0.as_string().ok_or(Refused)
     }
 
-    /// A whole number, or a string of one (an object key that a map's integer key became).
     fn whole(&self) -> Result<f64, Refused> {
-        let n = match self.0.as_string() {
-            Some(text) => text.parse::<i64>().map_err(|_| Refused)? as f64,
-            None => self.0.as_f64().ok_or(Refused)?,
-        };
+        let n = self.0.as_f64().ok_or(Refused)?;
         if n.fract() == 0.0 && n.abs() <= MAX_SAFE {
             Ok(n)
         } else {

@@ -233,14 +233,9 @@ impl Fields {
 impl ser::SerializeMap for Fields {
     type Ok = JsValue;
     type Error = Refused;
-    /// Keys are strings, or numbers written as JSON writes them (as their digits).
+    /// Keys are strings (the core's types have no other kind of map key).
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Refused> {
-        let key = key.serialize(Writer)?;
-        let key = match key.as_f64() {
-            Some(n) if n.fract() == 0.0 => Some((n as i64).to_string()),
-            _ => key.as_string(),
-        };
-        self.key = Some(key.ok_or(Refused)?);
+        self.key = Some(key.serialize(Writer)?.as_string().ok_or(Refused)?);
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Refused> {

@@ -183,6 +183,15 @@ fn the_wrong_shape_is_refused() {
     assert!(from_value::<Failure>(parse(r#"{"http": {"status": 70000}}"#)).is_err());
     assert!(from_value::<Failure>(parse(r#"{"http": {"status": 502}, "network": {}}"#)).is_err());
     assert!(from_value::<Incident>(JsValue::from_f64(1.0)).is_err());
+    // A number given as text is refused, as serde_json refuses it.
+    assert!(from_value::<gateway_doctor::checks::FetchResult>(parse(
+        r#"{"status": "502", "elapsedMs": 3}"#
+    ))
+    .is_err());
+    assert!(from_value::<gateway_doctor::checks::FetchResult>(parse(
+        r#"{"status": 502, "elapsedMs": 3}"#
+    ))
+    .is_ok());
     assert!(from_value::<Sender>(parse(r#"{"url": 7}"#)).is_err());
     assert_eq!(
         from_value::<Sender>(JsValue::UNDEFINED).ok(),
