@@ -141,6 +141,10 @@ fn an_outages_first_probe_falls_anywhere_in_one_fast_interval() {
         })
         .collect();
     waits.sort_unstable();
+    // Spread over the whole interval (with one fixed phase every wait would be the same)...
+    let (shortest, longest) = (waits[0], waits[waits.len() - 1]);
+    assert!(shortest < 100 && longest > 1_900, "{shortest}..{longest}");
+    // ... so the median is half of it.
     let median = waits[waits.len() / 2];
     assert!((900..=1_100).contains(&median), "{median}");
 }
