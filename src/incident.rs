@@ -335,11 +335,6 @@ mod tests {
         assert_eq!(eviction_order(&known, &[], 10), [3, 5, 2, 4, 1]);
         assert!(eviction_order(&[(7, 1.0)], &[7], 10).is_empty());
     }
-}
-
-#[cfg(test)]
-mod read_tests {
-    use super::*;
 
     /// The lenient reader agrees with the serde reader on well-formed events, and keeps what it
     /// can of malformed ones (where serde refuses the whole event).
@@ -372,11 +367,6 @@ mod read_tests {
         );
         assert!(read.response_headers.is_none());
     }
-}
-
-#[cfg(test)]
-mod checked_read_tests {
-    use super::*;
 
     #[test]
     fn details_no_browser_sends_are_refused_by_name() {
