@@ -38,7 +38,7 @@ pub struct Click {
 impl Click {
     pub fn now(api: &ExtensionApi, doc: &web_sys::Document, action: ActionId) -> Click {
         let permission = match action {
-            ActionId::ClearSiteData => request_permission(api, "browsingData"),
+            ActionId::ClearSiteData => super::api::request_permission(api, "browsingData"),
             _ => None,
         };
         let include_query = doc
@@ -50,14 +50,6 @@ impl Click {
             include_query,
         }
     }
-}
-
-/// Asks for an optional permission; the promise resolves to whether it is granted.
-pub fn request_permission(api: &ExtensionApi, name: &str) -> Option<js_sys::Promise> {
-    let permissions = api.permissions()?;
-    let list: js_sys::Array = std::iter::once(JsValue::from_str(name)).collect();
-    let request = object(&[("permissions", list.into())]).ok()?;
-    Some(permissions.request(&request))
 }
 
 /// Carries out `action`; the text says what happened (success or not).

@@ -24,3 +24,10 @@ pub fn append(parent: &Element, children: &[&Element]) -> Result<(), JsValue> {
     }
     Ok(())
 }
+
+/// Tells assistive technology which language the page speaks (the UI language the text is in).
+pub fn set_language(doc: &Document, locale: &str) {
+    if let Some(html) = doc.document_element() {
+        let _ignored = html.set_attribute("lang", locale);
+    }
+}

@@ -2,7 +2,7 @@
 //! (`gateway_doctor::history::bounded`). Entries that cannot be read are left out with a console
 //! warning; the others are kept.
 
-use super::api::{object, ExtensionApi, StorageArea};
+use super::api::{ExtensionApi, StorageArea};
 use super::net::Json;
 use gateway_doctor::history::{self, Entry, STORAGE_KEY};
 use wasm_bindgen::prelude::*;
@@ -41,9 +41,10 @@ pub async fn load(api: &ExtensionApi, now_ms: f64) -> Vec<Entry> {
     history::bounded(entries, now_ms)
 }
 
+#[cfg(any(feature = "background", feature = "options"))]
 async fn save(api: &ExtensionApi, entries: &[Entry]) -> Result<(), JsValue> {
     let value = super::js_ser::to_value(&entries)?;
-    let items = object(&[(STORAGE_KEY, value)])?;
+    let items = super::api::object(&[(STORAGE_KEY, value)])?;
     JsFuture::from(local(api)?.set(&items)).await?;
     Ok(())
 }
@@ -57,7 +58,7 @@ pub async fn append(api: &ExtensionApi, entry: Entry) -> Result<(), JsValue> {
 }
 
 /// Forgets one site's history.
-#[cfg(feature = "ui")]
+#[cfg(feature = "options")]
 pub async fn clear_host(api: &ExtensionApi, host: &str) -> Result<(), JsValue> {
     let now = js_sys::Date::now();
     let entries = history::without_host(load(api, now).await, host);
@@ -65,7 +66,7 @@ pub async fn clear_host(api: &ExtensionApi, host: &str) -> Result<(), JsValue> {
 }
 
 /// Forgets the whole history.
-#[cfg(feature = "ui")]
+#[cfg(feature = "options")]
 pub async fn clear_all(api: &ExtensionApi) -> Result<(), JsValue> {
     JsFuture::from(local(api)?.remove(&JsValue::from_str(STORAGE_KEY))).await?;
     Ok(())

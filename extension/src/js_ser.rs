@@ -2,7 +2,7 @@
 //! `js_de` reads back): objects, arrays, strings, numbers, booleans, and null for nothing.
 //! It replaces serde-wasm-bindgen for size, as `js_de` does.
 
-use super::js_de::Refused;
+use super::js_shape::Refused;
 use js_sys::{Array, Object, Reflect};
 use serde::ser::{self, Serialize};
 use wasm_bindgen::JsValue;

@@ -1,13 +1,13 @@
 //! The thin browser layer: wasm-bindgen entry points and the browser APIs they need.
 //! Decisions are made in the pure modules; this layer only reads events and carries out actions.
 //!
-//! Three builds of it ship: `first` (a failed page's badge, at once) and `background` (events,
-//! badge, auto-retry) for the background script, and `ui` (popup, options) for the extension
-//! pages, so the background, which starts again and again, loads only its own code. Tests build
-//! all three.
+//! Four builds of it ship, so that each script loads only its own code: `first` (a failed page's
+//! badge, at once) and `background` (events, badge, auto-retry) for the background script, which
+//! starts again and again; `popup` and `options` for the two extension pages. Tests build them
+//! all in one.
 #![cfg(target_arch = "wasm32")]
 
-#[cfg(feature = "ui")]
+#[cfg(feature = "popup")]
 mod actions;
 mod api;
 #[cfg(feature = "background")]
@@ -16,11 +16,11 @@ mod background;
 mod badge;
 #[cfg(feature = "background")]
 mod banner;
-#[cfg(any(feature = "background", feature = "ui"))]
+#[cfg(any(feature = "background", feature = "popup"))]
 mod check_store;
 #[cfg(feature = "background")]
 mod checks;
-#[cfg(feature = "ui")]
+#[cfg(any(feature = "popup", feature = "options"))]
 mod dom;
 #[cfg(feature = "background")]
 mod edge_status;
@@ -28,38 +28,40 @@ mod edge_status;
 mod failed_page;
 #[cfg(feature = "first")]
 mod first;
-#[cfg(any(feature = "background", feature = "ui"))]
+#[cfg(any(feature = "background", feature = "popup", feature = "options"))]
 mod history_store;
-#[cfg(any(feature = "background", feature = "ui"))]
+#[cfg(any(feature = "background", feature = "popup"))]
 mod js_de;
-#[cfg(any(feature = "background", feature = "ui"))]
+#[cfg(any(feature = "background", feature = "popup", feature = "options"))]
 mod js_ser;
-#[cfg(all(test, feature = "background", feature = "ui"))]
+#[cfg(all(test, feature = "background", feature = "popup", feature = "options"))]
 mod js_serde_tests;
+#[cfg(any(feature = "background", feature = "popup", feature = "options"))]
+mod js_shape;
 mod net;
-#[cfg(feature = "ui")]
+#[cfg(feature = "options")]
 mod options;
 #[cfg(feature = "background")]
 mod polite;
-#[cfg(feature = "ui")]
+#[cfg(feature = "popup")]
 mod popup;
-#[cfg(feature = "ui")]
+#[cfg(feature = "popup")]
 mod popup_checks;
-#[cfg(feature = "ui")]
+#[cfg(feature = "popup")]
 mod popup_owner;
-#[cfg(feature = "ui")]
+#[cfg(feature = "popup")]
 mod popup_retry;
-#[cfg(feature = "ui")]
+#[cfg(feature = "popup")]
 mod popup_rules;
-#[cfg(feature = "ui")]
+#[cfg(feature = "popup")]
 mod popup_steps;
 #[cfg(feature = "background")]
 mod retry;
-#[cfg(any(feature = "background", feature = "ui"))]
+#[cfg(any(feature = "background", feature = "popup"))]
 mod retry_state;
-#[cfg(any(feature = "background", feature = "ui"))]
+#[cfg(any(feature = "background", feature = "popup", feature = "options"))]
 mod settings_store;
-#[cfg(any(feature = "background", feature = "ui"))]
+#[cfg(any(feature = "background", feature = "popup"))]
 mod storage;
 
 pub use api::extension_api;
@@ -67,9 +69,9 @@ pub use api::extension_api;
 pub use background::{handle_event, parse_event};
 #[cfg(feature = "first")]
 pub use first::first_badge;
-#[cfg(feature = "ui")]
+#[cfg(feature = "options")]
 pub use options::render_options;
-#[cfg(feature = "ui")]
+#[cfg(feature = "popup")]
 pub use popup::{render_incident, render_popup};
-#[cfg(any(feature = "background", feature = "ui"))]
+#[cfg(any(feature = "background", feature = "popup"))]
 pub use storage::{from_stored, to_stored};

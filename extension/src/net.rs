@@ -106,7 +106,7 @@ pub fn is_unfollowed_redirect(response: &web_sys::Response) -> bool {
 }
 
 /// A rejected fetch in a few words.
-#[cfg(any(feature = "background", feature = "ui"))]
+#[cfg(any(feature = "background", feature = "popup"))]
 pub fn describe_error(error: &JsValue, timeout_ms: u32) -> String {
     let field = |name: &str| {
         js_sys::Reflect::get(error, &name.into())

@@ -136,7 +136,7 @@ pub async fn render_options(root: Element) -> Result<(), JsValue> {
     render_rules(&api, &doc, &rules).await?;
     render_history(&api, &doc, &history).await?;
     doc.set_title(&say("optionsTitle"));
-    super::popup::set_language(&doc, &api.i18n().get_ui_language());
+    super::dom::set_language(&doc, &api.i18n().get_ui_language());
 
     let on_change = {
         let api = Rc::clone(&api);
@@ -182,7 +182,7 @@ fn ask_for_notifications_when_ticked(
             if !box_.checked() {
                 return;
             }
-            let answer = super::actions::request_permission(&api, "notifications");
+            let answer = super::api::request_permission(&api, "notifications");
             let (api, doc, box_) = (Rc::clone(&api), doc.clone(), box_.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let granted = match answer {

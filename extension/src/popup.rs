@@ -2,7 +2,7 @@
 
 use super::actions::ActionContext;
 use super::api::{extension_api, message, object};
-use super::dom::{append, element, text};
+use super::dom::{append, element, set_language, text};
 use super::popup_checks::StepsTarget;
 use super::popup_owner::{fill_owner_block, ReportSource};
 use super::settings_store;
@@ -374,11 +374,4 @@ fn detect_platform() -> Platform {
         .unwrap_or_default();
     let is_brave = field(&navigator, "brave").is_some_and(|b| b.is_object());
     Platform::detect(&user_agent, &brands, is_brave)
-}
-
-/// Tells assistive technology which language the page speaks (the UI language the text is in).
-pub fn set_language(doc: &Document, locale: &str) {
-    if let Some(html) = doc.document_element() {
-        let _ignored = html.set_attribute("lang", locale);
-    }
 }

@@ -367,7 +367,7 @@ impl LiveView {
     /// Asks for the `proxy` permission (this click is the user gesture the browser requires),
     /// then reads the proxy setting and stores it as the proxy check's result.
     fn check_proxy(self: &Rc<Self>) {
-        let granted = super::actions::request_permission(&self.api, "proxy");
+        let granted = super::api::request_permission(&self.api, "proxy");
         let view = Rc::clone(self);
         wasm_bindgen_futures::spawn_local(async move {
             let started = js_sys::Date::now();

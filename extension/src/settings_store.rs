@@ -48,7 +48,7 @@ fn watch_changes(api: &ExtensionApi) {
 }
 
 /// The visitor's settings; storage that cannot be read at all gives the defaults.
-#[cfg(any(feature = "background", feature = "ui"))]
+#[cfg(any(feature = "background", feature = "popup", feature = "options"))]
 pub async fn load(api: &ExtensionApi) -> Settings {
     let items = match JsFuture::from(api.storage().sync().get(&JsValue::NULL)).await {
         Ok(items) => items,
@@ -63,7 +63,7 @@ pub async fn load(api: &ExtensionApi) -> Settings {
     Settings::read(&Json(items))
 }
 
-#[cfg(feature = "ui")]
+#[cfg(feature = "options")]
 pub async fn save(api: &ExtensionApi, settings: &Settings) -> Result<(), JsValue> {
     let items = super::js_ser::to_value(&settings)?;
     JsFuture::from(api.storage().sync().set(&items)).await?;
@@ -73,7 +73,7 @@ pub async fn save(api: &ExtensionApi, settings: &Settings) -> Result<(), JsValue
 /// Saves the per-site rules alone (other settings untouched). A list that would not fit one
 /// synced item (8 KB), or that the browser refuses for its quota, is not saved: the error is the
 /// visitor's message.
-#[cfg(feature = "ui")]
+#[cfg(any(feature = "popup", feature = "options"))]
 pub async fn save_rules(
     api: &ExtensionApi,
     rules: &gateway_doctor::rules::Rules,
