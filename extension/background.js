@@ -1,10 +1,12 @@
 // Gateway Doctor background: registers every listener synchronously (browsers only deliver
 // events to listeners added in the first turn), then hands each event to the Rust core.
-// Two builds of the core: a small first module that sets a failed page's badge at once (the
-// engine's own badge decision, `engine::first_badge`), and the full one, which a stopped worker
-// must compile first and which then handles every event.
+// Three builds of the core: a small first module that sets a failed page's badge at once (the
+// engine's own badge decision, `engine::first_badge`); the full one, which a stopped worker
+// must compile first and which then handles every event; and the checks, compiled only once a
+// page fails (most starts of the worker never need them).
 import initFirst, { first_badge } from './core/first/gateway_doctor.js';
-import init, { handle_event } from './core/background/gateway_doctor.js';
+import init, { handle_event, polite_send } from './core/background/gateway_doctor.js';
+import initChecks, { start_checks_for } from './core/checks/gateway_doctor.js';
 import { inFailedPage } from './banner.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
@@ -50,6 +52,24 @@ const request = (kind) => (details) => {
       .finally(startFull);
   }
   handle(kind, details);
+};
+
+// The seam between the full module and the checks (`extension/src/link.rs`): the full module
+// starts a failure's checks; every request of the checks goes through the full module's one
+// politeness gate; each check's answer joins the event queue.
+let checksReady = null;
+globalThis.gatewayDoctorStartChecks = (tabId, incident, again) => {
+  checksReady ??= initChecks({
+    module_or_path: new URL('./core/checks/gateway_doctor_bg.wasm', import.meta.url),
+  }).catch((error) => {
+    checksReady = null; // the next failure tries again
+    throw error;
+  });
+  return checksReady.then(() => start_checks_for(tabId, incident, again));
+};
+globalThis.gatewayDoctorSend = (url, init, timeoutMs, maxWaitMs) => polite_send(url, init, timeoutMs, maxWaitMs);
+globalThis.gatewayDoctorChecksAnswered = (tabId, atMs) => {
+  handle('checks-answered', { tabId, atMs });
 };
 
 const pages = { urls: ['http://*/*', 'https://*/*'], types: ['main_frame'] };

@@ -3,7 +3,7 @@
 use super::api::{extension_api, ExtensionApi};
 use super::storage::{self, tab_key, unassigned_key};
 use super::{
-    badge, banner, check_store, checks, failed_page, history_store, polite, retry, settings_store,
+    badge, banner, check_store, failed_page, history_store, link, polite, retry, settings_store,
 };
 use gateway_doctor::engine::{self, may_end_failure, needs_settings, Effect, Event, World};
 use gateway_doctor::incident::RequestDetails;
@@ -31,10 +31,22 @@ struct NavigationDetails {
 
 /// Handles one event forwarded by `background.js`. `kind` names the listener:
 /// `completed`, `error` (webRequest), `committed`, `navigation-failed` (webNavigation),
-/// `removed` (tabs), `alarm`, `online`, `offline` or `message`.
+/// `removed` (tabs), `alarm`, `online`, `offline`, `message`, or `checks-answered` (the checks
+/// module stored a record: `{tabId, atMs}`).
 #[wasm_bindgen]
 pub async fn handle_event(kind: String, details: JsValue) -> Result<(), JsValue> {
     let event = match kind.as_str() {
+        "checks-answered" => {
+            let number = |name: &str| {
+                js_sys::Reflect::get(&details, &name.into())
+                    .ok()
+                    .and_then(|n| n.as_f64())
+                    .ok_or_else(|| {
+                        JsValue::from_str("Gateway Doctor: unreadable checks-answered event")
+                    })
+            };
+            checks_answered(number("tabId")? as i64, number("atMs")?).await?
+        }
         "alarm" => Event::Tick {
             online: retry::online(),
         },
@@ -73,6 +85,28 @@ pub async fn dispatch(event: Event) -> Result<(), JsValue> {
     } else {
         Err(outcome)
     }
+}
+
+/// The engine hears every check record of the tab so far: the verdict they make decides whether
+/// auto-retry goes on. `at_ms` stamps the failure the checks were for.
+async fn checks_answered(tab_id: i64, at_ms: f64) -> Result<Event, JsValue> {
+    let records = check_store::load(&extension_api()?, tab_id).await?;
+    Ok(Event::ChecksAnswered {
+        tab_id,
+        at_ms,
+        records,
+    })
+}
+
+/// `checks_answered`, queued from inside a check (where both modules are one build).
+#[cfg(feature = "checks")]
+pub fn checks_answered_later(tab_id: i64, at_ms: f64) {
+    wasm_bindgen_futures::spawn_local(async move {
+        match checks_answered(tab_id, at_ms).await {
+            Ok(event) => dispatch_later(event),
+            Err(error) => web_sys::console::warn_2(&"Gateway Doctor:".into(), &error),
+        }
+    });
 }
 
 /// Queues `event` from inside an effect (a check, a probe, a timer): never waited for there,
@@ -250,10 +284,7 @@ async fn carry_out(api: &ExtensionApi, effect: Effect) -> Result<(), JsValue> {
             tab_id,
             incident,
             again,
-        } => {
-            checks::start(tab_id, *incident, again);
-            Ok(())
-        }
+        } => link::start_checks(tab_id, *incident, again),
         Effect::HoldOrigin { origin, until_ms } => {
             polite::hold(&origin, until_ms).await;
             Ok(())

@@ -1,17 +1,16 @@
 //! Check records in `storage.session`, one key per check (`check:<tab>:<id>`), so that checks
 //! finishing together never overwrite each other.
 
-use super::api::{object, ExtensionApi};
+use super::api::ExtensionApi;
 use gateway_doctor::checks::record::{CheckId, CheckRecord};
 use gateway_doctor::session_keys::SessionKey;
-use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 pub fn check_key(tab_id: i64, check: CheckId) -> String {
     SessionKey::Check(tab_id, check).name()
 }
 
+#[cfg(any(feature = "background", feature = "popup"))]
 fn all_keys(tab_id: i64) -> js_sys::Array {
     CheckId::ALL
         .iter()
@@ -19,18 +18,22 @@ fn all_keys(tab_id: i64) -> js_sys::Array {
         .collect()
 }
 
+#[cfg(any(feature = "popup", feature = "checks"))]
 pub async fn save(api: &ExtensionApi, tab_id: i64, record: &CheckRecord) -> Result<(), JsValue> {
     let value = super::js_ser::to_value(&record)?;
-    let items = object(&[(&check_key(tab_id, record.check), value)])?;
+    let items = super::api::object(&[(&check_key(tab_id, record.check), value)])?;
     super::storage::set_making_room(api, &items).await
 }
 
 /// The tab's records; a corrupt one is left out (and logged), never fatal.
+#[cfg(any(feature = "background", feature = "popup"))]
 pub async fn load(api: &ExtensionApi, tab_id: i64) -> Result<Vec<CheckRecord>, JsValue> {
-    let items = JsFuture::from(api.storage().session().get(&all_keys(tab_id))).await?;
+    let items =
+        wasm_bindgen_futures::JsFuture::from(api.storage().session().get(&all_keys(tab_id)))
+            .await?;
     let mut records = Vec::new();
     for id in CheckId::ALL {
-        let value = Reflect::get(&items, &JsValue::from_str(&check_key(tab_id, id)))?;
+        let value = js_sys::Reflect::get(&items, &JsValue::from_str(&check_key(tab_id, id)))?;
         if value.is_undefined() {
             continue;
         }

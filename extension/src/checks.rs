@@ -173,24 +173,7 @@ async fn run_one(
     record.elapsed_ms = Some((js_sys::Date::now() - started).max(0.0) as u64);
     store_if_current(&api, tab_id, &record).await?;
     // Every answer may change the verdict, which rules auto-retry.
-    follow_verdict(&api, tab_id, incident).await?;
-    Ok(())
-}
-
-/// Once a check has answered, the engine hears every record so far: the verdict they make
-/// decides whether auto-retry goes on.
-async fn follow_verdict(
-    api: &ExtensionApi,
-    tab_id: i64,
-    incident: &Incident,
-) -> Result<(), JsValue> {
-    let records = check_store::load(api, tab_id).await?;
-    super::background::dispatch_later(gateway_doctor::engine::Event::ChecksAnswered {
-        tab_id,
-        at_ms: incident.at_ms,
-        records,
-    });
-    Ok(())
+    super::link::checks_answered(tab_id, incident.at_ms)
 }
 
 fn fail(record: &mut CheckRecord, error: String) {
@@ -204,7 +187,8 @@ async fn store_if_current(
     tab_id: i64,
     record: &CheckRecord,
 ) -> Result<(), JsValue> {
-    let current = storage::load_tab(api, tab_id).await?;
+    // Storage itself, not an index of it: the background's module writes the incidents.
+    let current = storage::load(api, &storage::tab_key(tab_id)).await?;
     if current.is_some_and(|incident| incident.at_ms == record.incident_at_ms) {
         check_store::save(api, tab_id, record).await?;
     }
@@ -287,8 +271,7 @@ async fn refetch(url: &str, with_cookies: bool, timeout_ms: u32) -> FetchResult 
     // Through the one gate of every request to a site: the site's Retry-After and its budget
     // hold for the refetches as for the probes. 30 s: `checks::plan`'s Retry-After wait cap.
     const MAX_WAIT_MS: u64 = 30_000;
-    let (outcome, elapsed_ms) =
-        super::polite::send_timed(url, &init, timeout_ms, MAX_WAIT_MS).await;
+    let (outcome, elapsed_ms) = super::link::send_timed(url, &init, timeout_ms, MAX_WAIT_MS).await;
     match outcome {
         Ok(response) => {
             // Only the status matters: stop the body from downloading.

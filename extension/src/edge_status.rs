@@ -67,7 +67,7 @@ fn answered(response: &web_sys::Response, elapsed_ms: u64) -> FetchResult {
 pub async fn ask_edge(url: &str, cdn: &str, trace: bool) -> (FetchResult, EdgeFinding) {
     let init = bare_get(EDGE_TIMEOUT_MS);
     let (outcome, elapsed_ms) =
-        super::polite::send_timed(url, &init, EDGE_TIMEOUT_MS, MAX_GATE_WAIT_MS).await;
+        super::link::send_timed(url, &init, EDGE_TIMEOUT_MS, MAX_GATE_WAIT_MS).await;
     let mut finding = EdgeFinding {
         cdn: cdn.to_string(),
         answered: false,
@@ -148,7 +148,7 @@ async fn read_status(url: &str, api: StatusApi, polite: bool) -> Result<StatusRe
             .map_err(|_| StatusError::NotThisApi("bad request".into()))?,
     );
     let outcome = if polite {
-        super::polite::send_timed(url, &init, STATUS_TIMEOUT_MS, MAX_GATE_WAIT_MS)
+        super::link::send_timed(url, &init, STATUS_TIMEOUT_MS, MAX_GATE_WAIT_MS)
             .await
             .0
     } else {

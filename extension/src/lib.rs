@@ -16,13 +16,13 @@ mod background;
 mod badge;
 #[cfg(feature = "background")]
 mod banner;
-#[cfg(any(feature = "background", feature = "popup"))]
+#[cfg(any(feature = "background", feature = "popup", feature = "checks"))]
 mod check_store;
-#[cfg(feature = "background")]
+#[cfg(feature = "checks")]
 mod checks;
 #[cfg(any(feature = "popup", feature = "options"))]
 mod dom;
-#[cfg(feature = "background")]
+#[cfg(feature = "checks")]
 mod edge_status;
 #[cfg(feature = "background")]
 mod failed_page;
@@ -30,14 +30,26 @@ mod failed_page;
 mod first;
 #[cfg(any(feature = "background", feature = "popup", feature = "options"))]
 mod history_store;
-#[cfg(any(feature = "background", feature = "popup"))]
+#[cfg(any(feature = "background", feature = "popup", feature = "checks"))]
 mod js_de;
-#[cfg(any(feature = "background", feature = "popup", feature = "options"))]
+#[cfg(any(
+    feature = "background",
+    feature = "popup",
+    feature = "options",
+    feature = "checks"
+))]
 mod js_ser;
 #[cfg(all(test, feature = "background", feature = "popup", feature = "options"))]
 mod js_serde_tests;
-#[cfg(any(feature = "background", feature = "popup", feature = "options"))]
+#[cfg(any(
+    feature = "background",
+    feature = "popup",
+    feature = "options",
+    feature = "checks"
+))]
 mod js_shape;
+#[cfg(any(feature = "background", feature = "checks"))]
+mod link;
 mod net;
 #[cfg(feature = "options")]
 mod options;
@@ -59,9 +71,14 @@ mod popup_steps;
 mod retry;
 #[cfg(any(feature = "background", feature = "popup"))]
 mod retry_state;
-#[cfg(any(feature = "background", feature = "popup", feature = "options"))]
+#[cfg(any(
+    feature = "background",
+    feature = "popup",
+    feature = "options",
+    feature = "checks"
+))]
 mod settings_store;
-#[cfg(any(feature = "background", feature = "popup"))]
+#[cfg(any(feature = "background", feature = "popup", feature = "checks"))]
 mod storage;
 
 pub use api::extension_api;

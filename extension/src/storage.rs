@@ -139,6 +139,7 @@ pub async fn load(api: &ExtensionApi, key: &str) -> Result<Option<Incident>, JsV
 }
 
 /// The stored form: JSON-compatible plain objects, which both browsers' storage keeps intact.
+#[cfg(any(feature = "background", feature = "popup"))]
 pub fn to_stored(incident: &Incident) -> Result<JsValue, JsValue> {
     Ok(super::js_ser::to_value(&incident)?)
 }

@@ -1,0 +1,153 @@
+//! The seam between the background's two modules. The checks are their own wasm build, compiled
+//! only when a page first fails (most worker starts never need them), so the background module
+//! that starts again and again stays small. Across the seam go three things, each through a
+//! function `background.js` puts on the global object:
+//! - the background starts a failure's checks (`gatewayDoctorStartChecks`);
+//! - every request of the checks goes through the background's one politeness gate
+//!   (`gatewayDoctorSend`), which the probes share: one budget, one request in flight per site;
+//! - a check's answer reaches the background's event queue (`gatewayDoctorChecksAnswered`).
+//!
+//! Where both modules are one build (the browser tests), each call goes straight to its target.
+
+use wasm_bindgen::prelude::*;
+
+#[cfg(not(all(feature = "background", feature = "checks")))]
+fn global_function(name: &str) -> Result<js_sys::Function, JsValue> {
+    use wasm_bindgen::JsCast;
+    js_sys::Reflect::get(&js_sys::global(), &name.into())?
+        .dyn_into::<js_sys::Function>()
+        .map_err(|_| JsValue::from_str(&format!("Gateway Doctor: {name} is missing")))
+}
+
+/// The background: starts the checks of the tab's failure.
+#[cfg(feature = "background")]
+pub fn start_checks(
+    tab_id: i64,
+    incident: gateway_doctor::incident::Incident,
+    again: bool,
+) -> Result<(), JsValue> {
+    #[cfg(feature = "checks")]
+    super::checks::start(tab_id, incident, again);
+    #[cfg(not(feature = "checks"))]
+    {
+        use wasm_bindgen::JsCast;
+        let start = global_function("gatewayDoctorStartChecks")?;
+        let incident = super::storage::to_stored(&incident)?;
+        let started = start.call3(
+            &JsValue::NULL,
+            &JsValue::from_f64(tab_id as f64),
+            &incident,
+            &JsValue::from_bool(again),
+        )?;
+        // The checks report their own failures; a module that did not load is reported here.
+        if let Ok(started) = started.dyn_into::<js_sys::Promise>() {
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Err(error) = wasm_bindgen_futures::JsFuture::from(started).await {
+                    web_sys::console::warn_2(
+                        &"Gateway Doctor: checks did not start".into(),
+                        &error,
+                    );
+                }
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The checks module's entry point: `incident` as storage holds it.
+#[cfg(feature = "checks")]
+#[wasm_bindgen]
+pub fn start_checks_for(tab_id: f64, incident: JsValue, again: bool) -> Result<(), JsValue> {
+    let incident = super::storage::from_stored(incident)?;
+    super::checks::start(tab_id as i64, incident, again);
+    Ok(())
+}
+
+/// The checks: a record of the failure stamped `at_ms` was stored; the background reads them all
+/// and lets the engine hear them (the verdict they make rules auto-retry).
+#[cfg(feature = "checks")]
+pub fn checks_answered(tab_id: i64, at_ms: f64) -> Result<(), JsValue> {
+    #[cfg(feature = "background")]
+    super::background::checks_answered_later(tab_id, at_ms);
+    #[cfg(not(feature = "background"))]
+    {
+        let answered = global_function("gatewayDoctorChecksAnswered")?;
+        answered.call2(
+            &JsValue::NULL,
+            &JsValue::from_f64(tab_id as f64),
+            &JsValue::from_f64(at_ms),
+        )?;
+    }
+    Ok(())
+}
+
+/// The checks: `polite::send_timed` (the response, or why there is none, and the milliseconds
+/// from sending to the answer), carried out by the background's gate.
+#[cfg(feature = "checks")]
+pub async fn send_timed(
+    url: &str,
+    init: &web_sys::RequestInit,
+    timeout_ms: u32,
+    max_wait_ms: u64,
+) -> (Result<web_sys::Response, String>, u64) {
+    #[cfg(feature = "background")]
+    return super::polite::send_timed(url, init, timeout_ms, max_wait_ms).await;
+    #[cfg(not(feature = "background"))]
+    {
+        use wasm_bindgen::JsCast;
+        let sent = global_function("gatewayDoctorSend").and_then(|send| {
+            let args = js_sys::Array::of4(
+                &url.into(),
+                init,
+                &timeout_ms.into(),
+                &(max_wait_ms as f64).into(),
+            );
+            send.apply(&JsValue::NULL, &args)?
+                .dyn_into::<js_sys::Promise>()
+                .map_err(|_| JsValue::from_str("not a promise"))
+        });
+        let answer = match sent {
+            Ok(promise) => wasm_bindgen_futures::JsFuture::from(promise).await,
+            Err(error) => Err(error),
+        };
+        match answer {
+            Ok(answer) => read_sent(&answer),
+            Err(error) => (Err(super::net::describe_error(&error, timeout_ms)), 0),
+        }
+    }
+}
+
+/// What `polite_send` answers: `{response, elapsedMs}` or `{error, elapsedMs}`.
+#[cfg(all(feature = "checks", not(feature = "background")))]
+fn read_sent(answer: &JsValue) -> (Result<web_sys::Response, String>, u64) {
+    use wasm_bindgen::JsCast;
+    let field = |name: &str| js_sys::Reflect::get(answer, &name.into()).unwrap_or(JsValue::NULL);
+    let elapsed_ms = field("elapsedMs").as_f64().unwrap_or(0.0).max(0.0) as u64;
+    let outcome = match field("response").dyn_into::<web_sys::Response>() {
+        Ok(response) => Ok(response),
+        Err(_) => Err(field("error")
+            .as_string()
+            .unwrap_or_else(|| "no answer from the politeness gate".into())),
+    };
+    (outcome, elapsed_ms)
+}
+
+/// The background's gate for the checks module: `{response, elapsedMs}` once sent and answered,
+/// `{error, elapsedMs}` when not sent or not answered.
+#[cfg(feature = "background")]
+#[wasm_bindgen]
+pub async fn polite_send(
+    url: String,
+    init: web_sys::RequestInit,
+    timeout_ms: u32,
+    max_wait_ms: f64,
+) -> Result<JsValue, JsValue> {
+    let max_wait_ms = max_wait_ms.clamp(0.0, u64::MAX as f64) as u64;
+    let (outcome, elapsed_ms) =
+        super::polite::send_timed(&url, &init, timeout_ms, max_wait_ms).await;
+    let (key, value) = match outcome {
+        Ok(response) => ("response", JsValue::from(response)),
+        Err(error) => ("error", JsValue::from_str(&error)),
+    };
+    super::api::object(&[(key, value), ("elapsedMs", (elapsed_ms as f64).into())])
+}
