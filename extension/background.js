@@ -58,14 +58,14 @@ const request = (kind) => (details) => {
 // starts a failure's checks; every request of the checks goes through the full module's one
 // politeness gate; each check's answer joins the event queue.
 let checksReady = null;
-globalThis.gatewayDoctorStartChecks = (tabId, incident, again) => {
+globalThis.gatewayDoctorStartChecks = (tabId, incident, settings, again) => {
   checksReady ??= initChecks({
     module_or_path: new URL('./core/checks/gateway_doctor_bg.wasm', import.meta.url),
   }).catch((error) => {
     checksReady = null; // the next failure tries again
     throw error;
   });
-  return checksReady.then(() => start_checks_for(tabId, incident, again));
+  return checksReady.then(() => start_checks_for(tabId, incident, settings, again));
 };
 globalThis.gatewayDoctorSend = (url, init, timeoutMs, maxWaitMs) => polite_send(url, init, timeoutMs, maxWaitMs);
 globalThis.gatewayDoctorChecksAnswered = (tabId, atMs) => {

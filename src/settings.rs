@@ -364,6 +364,44 @@ mod tests {
         assert_eq!(huge.retry_limit_minutes, 30);
     }
 
+    /// Settings written whole (the options page's save, the background handing them to its
+    /// checks module) read back as they were, every field changed from its default.
+    #[test]
+    fn settings_written_whole_read_back_the_same() {
+        let d = Settings::default();
+        let mut rules = crate::rules::Rules::default();
+        let flags = crate::rules::RuleFlags {
+            no_outside: true,
+            ..Default::default()
+        };
+        assert!(rules.set("shop.example", true, flags));
+        let changed = Settings {
+            auto_retry: !d.auto_retry,
+            retry_server_errors: !d.retry_server_errors,
+            retry_network_errors: !d.retry_network_errors,
+            retry_limit_minutes: d.retry_limit_minutes + 7,
+            notify_when_back: !d.notify_when_back,
+            never_retry: vec!["example.com".into(), "*.cdn.example".into()],
+            refetch_page: !d.refetch_page,
+            checker: CheckerChoice::Own,
+            checker_url: "http://127.0.0.1:8787".into(),
+            check_dns: !d.check_dns,
+            dns_resolver: "https://dns.example/dns-query".into(),
+            connectivity_url: "http://connect.example/generate_204".into(),
+            check_portal: !d.check_portal,
+            check_edge: !d.check_edge,
+            check_cdn_status: !d.check_cdn_status,
+            check_site_status: !d.check_site_status,
+            status_feed_url: "https://mirror.example/summary.json".into(),
+            show_banner: !d.show_banner,
+            keep_history: !d.keep_history,
+            site_rules: rules,
+        };
+        assert_ne!(changed.checker, d.checker);
+        let written = serde_json::to_value(&changed).expect("serialises");
+        assert_eq!(Settings::from_stored(&written), changed);
+    }
+
     #[test]
     fn check_settings_fall_back_and_validate_addresses() {
         let s = Settings::from_stored(&json!({

@@ -284,7 +284,10 @@ async fn carry_out(api: &ExtensionApi, effect: Effect) -> Result<(), JsValue> {
             tab_id,
             incident,
             again,
-        } => link::start_checks(tab_id, *incident, again),
+        } => {
+            let settings = settings_store::cached(api).await;
+            link::start_checks(tab_id, *incident, settings, again)
+        }
         Effect::HoldOrigin { origin, until_ms } => {
             polite::hold(&origin, until_ms).await;
             Ok(())

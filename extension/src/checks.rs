@@ -6,7 +6,6 @@ use super::api::{extension_api, object, ExtensionApi};
 use super::check_store;
 use super::edge_status;
 use super::net;
-use super::settings_store;
 use super::storage;
 use gateway_doctor::checks::dns::doh_query_url;
 use gateway_doctor::checks::dns::{compare, read_parsed_doh_answer};
@@ -30,19 +29,9 @@ const DNS_TIMEOUT_MS: u32 = 4_000;
 const CONNECTIVITY_TIMEOUT_MS: u32 = 4_000;
 
 /// Starts the checks for the tab's failure (the engine decides when: once per failure, or
-/// again on the visitor's request).
-pub fn start(tab_id: i64, incident: Incident, again: bool) {
-    wasm_bindgen_futures::spawn_local(async move {
-        if let Err(error) = start_all(tab_id, incident, again).await {
-            web_sys::console::warn_2(&"Gateway Doctor: checks did not start".into(), &error);
-        }
-    });
-}
-
+/// again on the visitor's request), with the visitor's settings as the background has them.
 /// `again`: the visitor asked; refetch now rather than share a recent refetch of the site.
-async fn start_all(tab_id: i64, incident: Incident, again: bool) -> Result<(), JsValue> {
-    let api = extension_api()?;
-    let settings = settings_store::cached(&api).await;
+pub fn start(tab_id: i64, incident: Incident, settings: Settings, again: bool) {
     for check in [
         CheckId::Fresh,
         CheckId::Stranger,
@@ -60,7 +49,6 @@ async fn start_all(tab_id: i64, incident: Incident, again: bool) -> Result<(), J
             }
         });
     }
-    Ok(())
 }
 
 async fn run_one(
@@ -188,8 +176,10 @@ async fn store_if_current(
     record: &CheckRecord,
 ) -> Result<(), JsValue> {
     // Storage itself, not an index of it: the background's module writes the incidents.
-    let current = storage::load(api, &storage::tab_key(tab_id)).await?;
-    if current.is_some_and(|incident| incident.at_ms == record.incident_at_ms) {
+    let key = storage::tab_key(tab_id);
+    let items = JsFuture::from(api.storage().session().get(&JsValue::from_str(&key))).await?;
+    let stored = Reflect::get(&items, &JsValue::from_str(&key))?;
+    if storage::failure_time(&stored) == Some(record.incident_at_ms) {
         check_store::save(api, tab_id, record).await?;
     }
     Ok(())

@@ -71,12 +71,7 @@ mod popup_steps;
 mod retry;
 #[cfg(any(feature = "background", feature = "popup"))]
 mod retry_state;
-#[cfg(any(
-    feature = "background",
-    feature = "popup",
-    feature = "options",
-    feature = "checks"
-))]
+#[cfg(any(feature = "background", feature = "popup", feature = "options"))]
 mod settings_store;
 #[cfg(any(feature = "background", feature = "popup", feature = "checks"))]
 mod storage;
@@ -91,4 +86,4 @@ pub use options::render_options;
 #[cfg(feature = "popup")]
 pub use popup::{render_incident, render_popup};
 #[cfg(any(feature = "background", feature = "popup"))]
-pub use storage::{from_stored, to_stored};
+pub use storage::{failure_time, from_stored, to_stored};

@@ -19,26 +19,28 @@ fn global_function(name: &str) -> Result<js_sys::Function, JsValue> {
         .map_err(|_| JsValue::from_str(&format!("Gateway Doctor: {name} is missing")))
 }
 
-/// The background: starts the checks of the tab's failure.
+/// The background: starts the checks of the tab's failure, with the settings it has.
 #[cfg(feature = "background")]
 pub fn start_checks(
     tab_id: i64,
     incident: gateway_doctor::incident::Incident,
+    settings: gateway_doctor::settings::Settings,
     again: bool,
 ) -> Result<(), JsValue> {
     #[cfg(feature = "checks")]
-    super::checks::start(tab_id, incident, again);
+    super::checks::start(tab_id, incident, settings, again);
     #[cfg(not(feature = "checks"))]
     {
         use wasm_bindgen::JsCast;
         let start = global_function("gatewayDoctorStartChecks")?;
-        let incident = super::storage::to_stored(&incident)?;
-        let started = start.call3(
-            &JsValue::NULL,
+        let args = js_sys::Array::of4(
             &JsValue::from_f64(tab_id as f64),
-            &incident,
+            &super::storage::to_stored(&incident)?,
+            // Written as `storage.sync` holds them, read back by the same reader.
+            &super::js_ser::to_value(&settings)?,
             &JsValue::from_bool(again),
-        )?;
+        );
+        let started = start.apply(&JsValue::NULL, &args)?;
         // The checks report their own failures; a module that did not load is reported here.
         if let Ok(started) = started.dyn_into::<js_sys::Promise>() {
             wasm_bindgen_futures::spawn_local(async move {
@@ -54,12 +56,19 @@ pub fn start_checks(
     Ok(())
 }
 
-/// The checks module's entry point: `incident` as storage holds it.
+/// The checks module's entry point: `incident` as storage holds it, `settings` as synced
+/// storage does.
 #[cfg(feature = "checks")]
 #[wasm_bindgen]
-pub fn start_checks_for(tab_id: f64, incident: JsValue, again: bool) -> Result<(), JsValue> {
+pub fn start_checks_for(
+    tab_id: f64,
+    incident: JsValue,
+    settings: JsValue,
+    again: bool,
+) -> Result<(), JsValue> {
     let incident = super::storage::from_stored(incident)?;
-    super::checks::start(tab_id as i64, incident, again);
+    let settings = gateway_doctor::settings::Settings::read(&super::net::Json(settings));
+    super::checks::start(tab_id as i64, incident, settings, again);
     Ok(())
 }
 

@@ -7,7 +7,7 @@ use gateway_doctor::settings::Settings;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-#[cfg(any(feature = "background", feature = "checks"))]
+#[cfg(feature = "background")]
 thread_local! {
     /// The background's copy, dropped whenever synced storage changes: a failure's handling
     /// (and so its badge) does not wait for a storage read while the worker is awake.
@@ -16,7 +16,7 @@ thread_local! {
 }
 
 /// The settings, from the background's copy when it has one.
-#[cfg(any(feature = "background", feature = "checks"))]
+#[cfg(feature = "background")]
 pub async fn cached(api: &ExtensionApi) -> Settings {
     if let Some(settings) = CACHED.with(|c| c.borrow().clone()) {
         return settings;
@@ -27,7 +27,7 @@ pub async fn cached(api: &ExtensionApi) -> Settings {
     settings
 }
 
-#[cfg(any(feature = "background", feature = "checks"))]
+#[cfg(feature = "background")]
 fn watch_changes(api: &ExtensionApi) {
     use wasm_bindgen::JsCast;
     if WATCHING.with(|w| w.replace(true)) {
@@ -48,12 +48,7 @@ fn watch_changes(api: &ExtensionApi) {
 }
 
 /// The visitor's settings; storage that cannot be read at all gives the defaults.
-#[cfg(any(
-    feature = "background",
-    feature = "popup",
-    feature = "options",
-    feature = "checks"
-))]
+#[cfg(any(feature = "background", feature = "popup", feature = "options"))]
 pub async fn load(api: &ExtensionApi) -> Settings {
     let items = match JsFuture::from(api.storage().sync().get(&JsValue::NULL)).await {
         Ok(items) => items,

@@ -120,6 +120,7 @@ pub fn tab_key(tab_id: i64) -> String {
 }
 
 /// Reads an incident; a missing or corrupt entry reads as none (and a corrupt one is logged).
+#[cfg(any(feature = "background", feature = "popup"))]
 pub async fn load(api: &ExtensionApi, key: &str) -> Result<Option<Incident>, JsValue> {
     let items = JsFuture::from(api.storage().session().get(&JsValue::from_str(key))).await?;
     let value = Reflect::get(&items, &JsValue::from_str(key))?;
@@ -136,6 +137,16 @@ pub async fn load(api: &ExtensionApi, key: &str) -> Result<Option<Incident>, JsV
             Ok(None)
         }
     }
+}
+
+/// When the stored incident `stored` failed (`Incident::at_ms`), read without the rest of it.
+pub fn failure_time(stored: &JsValue) -> Option<f64> {
+    if !stored.is_object() {
+        return None;
+    }
+    Reflect::get(stored, &JsValue::from_str("atMs"))
+        .ok()?
+        .as_f64()
 }
 
 /// The stored form: JSON-compatible plain objects, which both browsers' storage keeps intact.

@@ -7,7 +7,9 @@
 use gateway_doctor::failure::{Failure, NetError};
 use gateway_doctor::incident::Incident;
 use gateway_doctor::tracker::TabEvent;
-use gateway_doctor_web::{extension_api, from_stored, parse_event, render_incident, to_stored};
+use gateway_doctor_web::{
+    extension_api, failure_time, from_stored, parse_event, render_incident, to_stored,
+};
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
@@ -117,8 +119,12 @@ fn incidents_round_trip_through_the_storage_form() {
         !stored.is_instance_of::<js_sys::Map>(),
         "storage needs plain objects"
     );
+    // The checks module reads only this stamp of a stored incident.
+    assert_eq!(failure_time(&stored), Some(incident.at_ms));
     assert_eq!(from_stored(stored).expect("reads"), incident);
     let corrupt = obj(&[("url", 5.into())]);
+    assert_eq!(failure_time(&corrupt), None);
+    assert_eq!(failure_time(&JsValue::UNDEFINED), None);
     assert!(from_stored(corrupt).is_err());
 }
 
