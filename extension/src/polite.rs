@@ -16,7 +16,8 @@ use wasm_bindgen_futures::JsFuture;
 /// Where the policy's snapshot is kept (not a tab's: `storage`'s room-making never drops it).
 const KEY: &str = "gd-politeness";
 
-/// How often a request waiting behind one in flight looks again (its end is not known ahead).
+/// How often a request waiting behind one in flight looks again at the latest: it is woken as
+/// soon as a request ends (`wake_waiting`), so this only bounds a missed wake-up.
 const IN_FLIGHT_POLL_MS: u64 = 100;
 
 thread_local! {
@@ -25,6 +26,9 @@ thread_local! {
     /// older snapshot never lands after a newer one).
     static DIRTY: Cell<bool> = const { Cell::new(false) };
     static SAVING: Cell<bool> = const { Cell::new(false) };
+    /// How many requests have ended, and the tasks waiting for the next to end.
+    static ENDED: Cell<u64> = const { Cell::new(0) };
+    static WAITING: RefCell<Vec<std::task::Waker>> = const { RefCell::new(Vec::new()) };
 }
 
 fn now() -> u64 {
@@ -83,7 +87,11 @@ pub async fn send_timed(
             at_ms
         };
         let wait = until.saturating_sub(now).clamp(1, u64::from(u32::MAX)) as u32;
-        gloo_timers::future::TimeoutFuture::new(wait).await;
+        if in_flight {
+            wait_or_wake(wait).await;
+        } else {
+            gloo_timers::future::TimeoutFuture::new(wait).await;
+        }
     }
     let signal = web_sys::AbortSignal::timeout_with_u32(timeout_ms);
     init.set_signal(Some(&signal));
@@ -96,7 +104,36 @@ pub async fn send_timed(
         retry_after::parse(&value)
     });
     with_policy(true, |p| p.done(&origin, answer_retry_after, now()));
+    wake_waiting();
     (outcome, elapsed_ms)
+}
+
+/// Waits `ms`, or until a request ends, whichever comes first: a check waiting behind another
+/// request to its site goes as soon as that one has its answer, not up to a poll later.
+async fn wait_or_wake(ms: u32) {
+    use std::future::Future;
+    use std::task::Poll;
+    let ended_before = ENDED.with(Cell::get);
+    let mut timer = gloo_timers::future::TimeoutFuture::new(ms);
+    std::future::poll_fn(|cx| {
+        if ENDED.with(Cell::get) != ended_before
+            || std::pin::Pin::new(&mut timer).poll(cx).is_ready()
+        {
+            return Poll::Ready(());
+        }
+        WAITING.with(|waiting| waiting.borrow_mut().push(cx.waker().clone()));
+        Poll::Pending
+    })
+    .await
+}
+
+/// Wakes every request waiting for the gate: each asks the policy again (only one per site is
+/// let through).
+fn wake_waiting() {
+    ENDED.with(|ended| ended.set(ended.get().wrapping_add(1)));
+    for waker in WAITING.with(|waiting| waiting.take()) {
+        waker.wake();
+    }
 }
 
 /// Until when the site of `url` is held by a Retry-After (0: it is not).
