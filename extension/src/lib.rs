@@ -1,10 +1,11 @@
 //! The thin browser layer: wasm-bindgen entry points and the browser APIs they need.
 //! Decisions are made in the pure modules; this layer only reads events and carries out actions.
 //!
-//! Four builds of it ship, so that each script loads only its own code: `first` (a failed page's
-//! badge, at once) and `background` (events, badge, auto-retry) for the background script, which
-//! starts again and again; `popup` and `options` for the two extension pages. Tests build them
-//! all in one.
+//! Five builds of it ship, so that each script loads only its own code. The background script,
+//! which the browser starts again and again, has three: `first` (a failed page's badge, at once),
+//! `background` (events, badge, auto-retry) and `checks` (compiled only once a page fails; `link`
+//! is its seam with `background`). `popup` and `options` serve the two extension pages. Tests
+//! build them all in one.
 #![cfg(target_arch = "wasm32")]
 
 #[cfg(feature = "popup")]
@@ -32,21 +33,11 @@ mod first;
 mod history_store;
 #[cfg(any(feature = "background", feature = "popup", feature = "checks"))]
 mod js_de;
-#[cfg(any(
-    feature = "background",
-    feature = "popup",
-    feature = "options",
-    feature = "checks"
-))]
+#[cfg(feature = "js-values")]
 mod js_ser;
 #[cfg(all(test, feature = "background", feature = "popup", feature = "options"))]
 mod js_serde_tests;
-#[cfg(any(
-    feature = "background",
-    feature = "popup",
-    feature = "options",
-    feature = "checks"
-))]
+#[cfg(feature = "js-values")]
 mod js_shape;
 #[cfg(any(feature = "background", feature = "checks"))]
 mod link;
