@@ -31,6 +31,8 @@ mod failed_page;
 mod first;
 #[cfg(any(feature = "background", feature = "popup", feature = "options"))]
 mod history_store;
+#[cfg(feature = "background")]
+mod incident_index;
 #[cfg(any(feature = "background", feature = "popup", feature = "checks"))]
 mod js_de;
 #[cfg(feature = "js-values")]

@@ -3,11 +3,11 @@
 #[cfg(feature = "background")]
 use super::api::object;
 use super::api::ExtensionApi;
+#[cfg(feature = "background")]
+use super::incident_index;
 use gateway_doctor::incident::Incident;
 use gateway_doctor::session_keys::SessionKey;
 use js_sys::Reflect;
-use std::cell::RefCell;
-use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -18,88 +18,10 @@ pub fn unassigned_key() -> String {
     SessionKey::Unassigned.name()
 }
 
-/// Which incidents exist, kept in memory so that an ordinary navigation (no incident on its tab)
-/// costs no storage read at all. Rebuilt from storage once per background start.
-#[derive(Default)]
-struct IncidentIndex {
-    /// Each tab with an incident, and when it failed (0 when only its key is known).
-    tabs: BTreeMap<i64, f64>,
-    unassigned: bool,
-}
-
-thread_local! {
-    static INDEX: RefCell<Option<IncidentIndex>> = const { RefCell::new(None) };
-}
-
-async fn ensure_index(api: &ExtensionApi) -> Result<(), JsValue> {
-    if INDEX.with(|i| i.borrow().is_some()) {
-        return Ok(());
-    }
-    let mut index = IncidentIndex::default();
-    for key in stored_keys(api).await? {
-        note_saved(&mut index, &key, Some(0.0));
-    }
-    INDEX.with(|i| {
-        let mut slot = i.borrow_mut();
-        if slot.is_none() {
-            *slot = Some(index);
-        }
-    });
-    Ok(())
-}
-
-/// The keys in session storage, without reading what they hold (`getKeys`, where the browser has
-/// it: a store full of failed tabs is large).
-async fn stored_keys(api: &ExtensionApi) -> Result<Vec<String>, JsValue> {
-    let session = api.storage().session();
-    let get_keys = Reflect::get(&session, &"getKeys".into())?;
-    let keys = match get_keys.dyn_ref::<js_sys::Function>() {
-        Some(get_keys) => {
-            let promise: js_sys::Promise = get_keys.call0(&session)?.dyn_into()?;
-            JsFuture::from(promise).await?
-        }
-        None => {
-            let items = JsFuture::from(session.get(&JsValue::NULL)).await?;
-            js_sys::Object::keys(&items.into()).into()
-        }
-    };
-    Ok(js_sys::Array::from(&keys)
-        .iter()
-        .filter_map(|k| k.as_string())
-        .collect())
-}
-
-/// `failed_at`: the incident's time when saved, `None` when removed.
-fn note_saved(index: &mut IncidentIndex, key: &str, failed_at: Option<f64>) {
-    match SessionKey::parse(key) {
-        Some(SessionKey::Unassigned) => index.unassigned = failed_at.is_some(),
-        Some(SessionKey::Incident(tab)) => {
-            match failed_at {
-                Some(at) => index.tabs.insert(tab, at),
-                None => index.tabs.remove(&tab),
-            };
-        }
-        _ => {}
-    }
-}
-
-fn update_index(key: &str, failed_at: Option<f64>) {
-    INDEX.with(|i| {
-        if let Some(index) = i.borrow_mut().as_mut() {
-            note_saved(index, key, failed_at);
-        }
-    });
-}
-
 #[cfg(feature = "background")]
 /// The tab's incident, reading storage only when there is one.
 pub async fn load_tab(api: &ExtensionApi, tab_id: i64) -> Result<Option<Incident>, JsValue> {
-    ensure_index(api).await?;
-    if !INDEX.with(|i| {
-        i.borrow()
-            .as_ref()
-            .is_some_and(|i| i.tabs.contains_key(&tab_id))
-    }) {
+    if !incident_index::has_tab(api, tab_id).await? {
         return Ok(None);
     }
     load(api, &tab_key(tab_id)).await
@@ -108,8 +30,7 @@ pub async fn load_tab(api: &ExtensionApi, tab_id: i64) -> Result<Option<Incident
 #[cfg(feature = "background")]
 /// The incident still waiting for its tab, reading storage only when there is one.
 pub async fn load_unassigned(api: &ExtensionApi) -> Result<Option<Incident>, JsValue> {
-    ensure_index(api).await?;
-    if !INDEX.with(|i| i.borrow().as_ref().is_some_and(|i| i.unassigned)) {
+    if !incident_index::has_unassigned(api).await? {
         return Ok(None);
     }
     load(api, &unassigned_key()).await
@@ -163,7 +84,7 @@ pub fn from_stored(value: JsValue) -> Result<Incident, super::js_de::Refused> {
 pub async fn save(api: &ExtensionApi, key: &str, incident: &Incident) -> Result<(), JsValue> {
     let items = object(&[(key, to_stored(incident)?)])?;
     set_making_room(api, &items).await?;
-    update_index(key, Some(incident.at_ms));
+    incident_index::note(key, true);
     Ok(())
 }
 
@@ -174,14 +95,15 @@ pub async fn forget_tab(api: &ExtensionApi, tab: i64) -> Result<(), JsValue> {
         .map(|key| JsValue::from_str(&key.name()))
         .collect();
     JsFuture::from(api.storage().session().remove(&keys)).await?;
-    update_index(&tab_key(tab), None);
+    #[cfg(feature = "background")]
+    incident_index::note(&tab_key(tab), false);
     Ok(())
 }
 
 #[cfg(feature = "background")]
 pub async fn remove(api: &ExtensionApi, key: &str) -> Result<(), JsValue> {
     JsFuture::from(api.storage().session().remove(&JsValue::from_str(key))).await?;
-    update_index(key, None);
+    incident_index::note(key, false);
     Ok(())
 }
 
@@ -221,23 +143,22 @@ pub async fn set_making_room(api: &ExtensionApi, items: &JsValue) -> Result<(), 
         .map(|_| ())
 }
 
-/// Every tab with a stored incident and when it failed (0 when only its key is known): the
-/// index, with what is stored now (another worker's start may have left entries unknown here).
+/// Every tab with a stored incident and when it failed (0 when unreadable), read from storage
+/// itself: only a full store asks (a rare path), and no module's memory of it can be trusted
+/// there (the checks and the popup write beside the background).
 async fn known_incidents(api: &ExtensionApi) -> Result<Vec<(i64, f64)>, JsValue> {
-    ensure_index(api).await?;
-    let keys = stored_keys(api).await?;
-    Ok(INDEX.with(|i| {
-        let mut slot = i.borrow_mut();
-        let Some(index) = slot.as_mut() else {
-            return Vec::new();
-        };
-        for key in keys.iter().filter_map(|k| SessionKey::parse(k)) {
-            if let SessionKey::Incident(tab) = key {
-                index.tabs.entry(tab).or_insert(0.0);
-            }
-        }
-        index.tabs.iter().map(|(tab, at)| (*tab, *at)).collect()
-    }))
+    let items = JsFuture::from(api.storage().session().get(&JsValue::NULL)).await?;
+    let keys = js_sys::Object::keys(items.unchecked_ref::<js_sys::Object>());
+    Ok(keys
+        .iter()
+        .filter_map(|key| {
+            let Some(SessionKey::Incident(tab)) = SessionKey::parse(&key.as_string()?) else {
+                return None;
+            };
+            let stored = Reflect::get(&items, &key).ok()?;
+            Some((tab, failure_time(&stored).unwrap_or(0.0)))
+        })
+        .collect())
 }
 
 fn is_quota_error(error: &JsValue) -> bool {
