@@ -7,14 +7,15 @@ use super::api::ExtensionApi;
 use gateway_doctor::session_keys::SessionKey;
 use js_sys::Reflect;
 use std::cell::RefCell;
-use std::collections::BTreeSet;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 #[derive(Default)]
 struct IncidentIndex {
-    tabs: BTreeSet<i64>,
+    /// A list, not a set: a few hundred tabs at most, and a set's code would weigh more in the
+    /// wasm than its lookups would save.
+    tabs: Vec<i64>,
     unassigned: bool,
 }
 
@@ -51,10 +52,10 @@ fn note_in(index: &mut IncidentIndex, key: &str, stored: bool) {
     match SessionKey::parse(key) {
         Some(SessionKey::Unassigned) => index.unassigned = stored,
         Some(SessionKey::Incident(tab)) => {
-            if stored {
-                index.tabs.insert(tab);
-            } else {
-                index.tabs.remove(&tab);
+            if !stored {
+                index.tabs.retain(|known| *known != tab);
+            } else if !index.tabs.contains(&tab) {
+                index.tabs.push(tab);
             }
         }
         _ => {}
