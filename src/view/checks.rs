@@ -266,16 +266,16 @@ pub fn check_state_id(state: CheckState) -> &'static str {
     }
 }
 
-/// The lines, in a fixed order; the proxy line appears only once it was asked for.
+/// The lines, in `CheckId::ALL`'s order, the first record of each check for this failure; the
+/// proxy line appears only once it was asked for.
 pub fn check_lines(records: &[CheckRecord], at_ms: f64) -> Vec<CheckLine> {
-    let mut current: Vec<&CheckRecord> = records
+    CheckId::ALL
         .iter()
-        .filter(|r| r.incident_at_ms == at_ms)
-        .collect();
-    current.sort_by_key(|r| r.check);
-    current.dedup_by_key(|r| r.check);
-    current
-        .into_iter()
+        .filter_map(|id| {
+            records
+                .iter()
+                .find(|r| r.check == *id && r.incident_at_ms == at_ms)
+        })
         .map(|record| CheckLine {
             id: record.check,
             label: label(record),
@@ -553,7 +553,9 @@ mod tests {
         failed.state = CheckState::Failed;
         failed.note = Some("answer is not JSON".into());
         let old = done(CheckId::Connectivity, 5.0);
-        let lines = check_lines(&[dns, skipped, corrupt, failed, old], 1000.0);
+        // A second record of one check: the first one given is the line.
+        let dns_again = CheckRecord::skipped(CheckId::Dns, 1000.0, 2.0, "skipOther");
+        let lines = check_lines(&[dns, skipped, corrupt, failed, old, dns_again], 1000.0);
         let keys: Vec<(&str, &str)> = lines.iter().map(|l| (l.label.key, l.status.key)).collect();
         assert_eq!(
             keys,
