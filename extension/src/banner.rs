@@ -8,7 +8,7 @@ use super::settings_store;
 use gateway_doctor::failure::Failure;
 use gateway_doctor::incident::Incident;
 use gateway_doctor::retry::TabWaitState;
-use gateway_doctor::view::incident::incident_view;
+use gateway_doctor::view::incident::headline;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -42,7 +42,7 @@ async fn draw(
     incident: &Incident,
     only_update: bool,
 ) -> Result<(), JsValue> {
-    let view = incident_view(incident);
+    let view = headline(incident);
     let say = |key: &str, args: &[String]| message(api, key, args);
     let status = retry::status_of(api, tab_id).await?;
     let next_check = status

@@ -5,7 +5,7 @@ use crate::diagnosis::fingerprint::ClueSource;
 use crate::diagnosis::{diagnose, Kind, Side};
 use crate::failure::Failure;
 use crate::incident::Incident;
-use crate::view::advice::{advise, stack_key};
+use crate::view::advice::{advise, stack_key, Advice};
 use crate::view::msg::Msg;
 use crate::view::steps::{visitor_steps, StepContext};
 
@@ -21,6 +21,28 @@ pub struct Fact {
 pub struct ReferenceView {
     pub label: String,
     pub value: String,
+}
+
+/// The failure in one line (the banner on a failed page): its code, what happened, the site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Headline {
+    pub code: String,
+    pub title: Msg,
+    pub host: String,
+}
+
+/// The headline alone, without the rest of the view (the background draws only this). The
+/// popup's view takes its own from the same piece.
+pub fn headline(incident: &Incident) -> Headline {
+    headline_with(incident, &advise(&diagnose(incident)))
+}
+
+fn headline_with(incident: &Incident, advice: &Advice) -> Headline {
+    Headline {
+        code: crate::diagnosis::badge_text(incident),
+        title: Msg::new(advice.title_key),
+        host: incident.host.clone(),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -102,10 +124,11 @@ pub fn incident_view(incident: &Incident) -> IncidentView {
         diagnosis.kind,
         Kind::Certificate | Kind::TlsHandshake | Kind::RedirectLoop
     );
+    let Headline { code, title, host } = headline_with(incident, &advice);
     IncidentView {
-        code: crate::diagnosis::badge_text(incident),
-        title: Msg::new(advice.title_key),
-        host: incident.host.clone(),
+        code,
+        title,
+        host,
         at_ms: incident.at_ms,
         side: Msg::new(advice.side_key),
         generator,
