@@ -4,18 +4,17 @@
 //! incidents).
 
 use super::api::ExtensionApi;
+use super::storage::stored_keys;
 use gateway_doctor::session_keys::SessionKey;
-use js_sys::Reflect;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 #[derive(Default)]
 struct IncidentIndex {
-    /// A list, not a set: a few hundred tabs at most, and a set's code would weigh more in the
-    /// wasm than its lookups would save.
-    tabs: Vec<i64>,
+    /// Each tab with an incident, and when it failed (0 when only its key is known). A list, not
+    /// a map: a few hundred tabs at most, and a map's code would weigh more in the wasm than its
+    /// lookups would save.
+    tabs: Vec<(i64, f64)>,
     unassigned: bool,
 }
 
@@ -26,11 +25,7 @@ thread_local! {
 /// Whether the tab has a stored incident.
 pub async fn has_tab(api: &ExtensionApi, tab_id: i64) -> Result<bool, JsValue> {
     ensure_loaded(api).await?;
-    Ok(INDEX.with(|i| {
-        i.borrow()
-            .as_ref()
-            .is_some_and(|i| i.tabs.contains(&tab_id))
-    }))
+    Ok(failed_at(tab_id).is_some())
 }
 
 /// Whether a failure waits for its tab.
@@ -39,23 +34,36 @@ pub async fn has_unassigned(api: &ExtensionApi) -> Result<bool, JsValue> {
     Ok(INDEX.with(|i| i.borrow().as_ref().is_some_and(|i| i.unassigned)))
 }
 
-/// `key` was written (`stored`) or removed.
-pub fn note(key: &str, stored: bool) {
+/// When the tab's stored incident failed, as far as the index knows (0: only its key is known);
+/// none when it has none. No storage read: the index must be loaded to say anything.
+pub fn failed_at(tab_id: i64) -> Option<f64> {
+    INDEX.with(|i| {
+        let index = i.borrow();
+        let (_, at) = index
+            .as_ref()?
+            .tabs
+            .iter()
+            .find(|(tab, _)| *tab == tab_id)?;
+        Some(*at)
+    })
+}
+
+/// `key` was written (with the time its incident failed) or removed (`None`).
+pub fn note(key: &str, failed_at: Option<f64>) {
     INDEX.with(|i| {
         if let Some(index) = i.borrow_mut().as_mut() {
-            note_in(index, key, stored);
+            note_in(index, key, failed_at);
         }
     });
 }
 
-fn note_in(index: &mut IncidentIndex, key: &str, stored: bool) {
+fn note_in(index: &mut IncidentIndex, key: &str, failed_at: Option<f64>) {
     match SessionKey::parse(key) {
-        Some(SessionKey::Unassigned) => index.unassigned = stored,
+        Some(SessionKey::Unassigned) => index.unassigned = failed_at.is_some(),
         Some(SessionKey::Incident(tab)) => {
-            if !stored {
-                index.tabs.retain(|known| *known != tab);
-            } else if !index.tabs.contains(&tab) {
-                index.tabs.push(tab);
+            index.tabs.retain(|(known, _)| *known != tab);
+            if let Some(at) = failed_at {
+                index.tabs.push((tab, at));
             }
         }
         _ => {}
@@ -68,7 +76,7 @@ async fn ensure_loaded(api: &ExtensionApi) -> Result<(), JsValue> {
     }
     let mut index = IncidentIndex::default();
     for key in stored_keys(api).await? {
-        note_in(&mut index, &key, true);
+        note_in(&mut index, &key, Some(0.0));
     }
     INDEX.with(|i| {
         let mut slot = i.borrow_mut();
@@ -77,25 +85,4 @@ async fn ensure_loaded(api: &ExtensionApi) -> Result<(), JsValue> {
         }
     });
     Ok(())
-}
-
-/// The keys in session storage, without reading what they hold (`getKeys`, where the browser has
-/// it: a store full of failed tabs is large).
-async fn stored_keys(api: &ExtensionApi) -> Result<Vec<String>, JsValue> {
-    let session = api.storage().session();
-    let get_keys = Reflect::get(&session, &"getKeys".into())?;
-    let keys = match get_keys.dyn_ref::<js_sys::Function>() {
-        Some(get_keys) => {
-            let promise: js_sys::Promise = get_keys.call0(&session)?.dyn_into()?;
-            JsFuture::from(promise).await?
-        }
-        None => {
-            let items = JsFuture::from(session.get(&JsValue::NULL)).await?;
-            js_sys::Object::keys(&items.into()).into()
-        }
-    };
-    Ok(js_sys::Array::from(&keys)
-        .iter()
-        .filter_map(|k| k.as_string())
-        .collect())
 }

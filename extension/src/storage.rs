@@ -84,7 +84,7 @@ pub fn from_stored(value: JsValue) -> Result<Incident, super::js_de::Refused> {
 pub async fn save(api: &ExtensionApi, key: &str, incident: &Incident) -> Result<(), JsValue> {
     let items = object(&[(key, to_stored(incident)?)])?;
     set_making_room(api, &items).await?;
-    incident_index::note(key, true);
+    incident_index::note(key, Some(incident.at_ms));
     Ok(())
 }
 
@@ -96,14 +96,14 @@ pub async fn forget_tab(api: &ExtensionApi, tab: i64) -> Result<(), JsValue> {
         .collect();
     JsFuture::from(api.storage().session().remove(&keys)).await?;
     #[cfg(feature = "background")]
-    incident_index::note(&tab_key(tab), false);
+    incident_index::note(&tab_key(tab), None);
     Ok(())
 }
 
 #[cfg(feature = "background")]
 pub async fn remove(api: &ExtensionApi, key: &str) -> Result<(), JsValue> {
     JsFuture::from(api.storage().session().remove(&JsValue::from_str(key))).await?;
-    incident_index::note(key, false);
+    incident_index::note(key, None);
     Ok(())
 }
 
@@ -143,21 +143,49 @@ pub async fn set_making_room(api: &ExtensionApi, items: &JsValue) -> Result<(), 
         .map(|_| ())
 }
 
-/// Every tab with a stored incident and when it failed (0 when unreadable), read from storage
-/// itself: only a full store asks (a rare path), and no module's memory of it can be trusted
-/// there (the checks and the popup write beside the background).
+/// Every tab with a stored incident and when it failed: storage's keys (cheap even when it is
+/// full), with the times the background's index knows (0 for the others, which go first). What
+/// storage no longer holds is not listed, whatever any module remembers.
 async fn known_incidents(api: &ExtensionApi) -> Result<Vec<(i64, f64)>, JsValue> {
-    let items = JsFuture::from(api.storage().session().get(&JsValue::NULL)).await?;
-    let keys = js_sys::Object::keys(items.unchecked_ref::<js_sys::Object>());
-    Ok(keys
+    Ok(stored_keys(api)
+        .await?
         .iter()
-        .filter_map(|key| {
-            let Some(SessionKey::Incident(tab)) = SessionKey::parse(&key.as_string()?) else {
-                return None;
-            };
-            let stored = Reflect::get(&items, &key).ok()?;
-            Some((tab, failure_time(&stored).unwrap_or(0.0)))
+        .filter_map(|key| match SessionKey::parse(key)? {
+            SessionKey::Incident(tab) => Some((tab, failed_at(tab))),
+            _ => None,
         })
+        .collect())
+}
+
+#[cfg(feature = "background")]
+fn failed_at(tab: i64) -> f64 {
+    incident_index::failed_at(tab).unwrap_or(0.0)
+}
+
+/// Only the background's module knows when incidents failed without reading them.
+#[cfg(not(feature = "background"))]
+fn failed_at(_tab: i64) -> f64 {
+    0.0
+}
+
+/// The keys in session storage, without reading what they hold (`getKeys`, where the browser has
+/// it: a store full of failed tabs is large).
+pub async fn stored_keys(api: &ExtensionApi) -> Result<Vec<String>, JsValue> {
+    let session = api.storage().session();
+    let get_keys = Reflect::get(&session, &"getKeys".into())?;
+    let keys = match get_keys.dyn_ref::<js_sys::Function>() {
+        Some(get_keys) => {
+            let promise: js_sys::Promise = get_keys.call0(&session)?.dyn_into()?;
+            JsFuture::from(promise).await?
+        }
+        None => {
+            let items = JsFuture::from(session.get(&JsValue::NULL)).await?;
+            js_sys::Object::keys(&items.into()).into()
+        }
+    };
+    Ok(js_sys::Array::from(&keys)
+        .iter()
+        .filter_map(|k| k.as_string())
         .collect())
 }
 
