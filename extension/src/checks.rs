@@ -175,11 +175,7 @@ async fn store_if_current(
     tab_id: i64,
     record: &CheckRecord,
 ) -> Result<(), JsValue> {
-    // Storage itself, not an index of it: the background's module writes the incidents.
-    let key = storage::tab_key(tab_id);
-    let items = JsFuture::from(api.storage().session().get(&JsValue::from_str(&key))).await?;
-    let stored = Reflect::get(&items, &JsValue::from_str(&key))?;
-    if storage::failure_time(&stored) == Some(record.incident_at_ms) {
+    if storage::load_failure_time(api, tab_id).await? == Some(record.incident_at_ms) {
         check_store::save(api, tab_id, record).await?;
     }
     Ok(())

@@ -151,9 +151,9 @@ pub async fn polite_send(
     timeout_ms: u32,
     max_wait_ms: f64,
 ) -> Result<JsValue, JsValue> {
-    let max_wait_ms = max_wait_ms.clamp(0.0, u64::MAX as f64) as u64;
+    // `as` saturates: a negative or NaN wait is none.
     let (outcome, elapsed_ms) =
-        super::polite::send_timed(&url, &init, timeout_ms, max_wait_ms).await;
+        super::polite::send_timed(&url, &init, timeout_ms, max_wait_ms as u64).await;
     let (key, value) = match outcome {
         Ok(response) => ("response", JsValue::from(response)),
         Err(error) => ("error", JsValue::from_str(&error)),

@@ -40,11 +40,23 @@ pub fn tab_key(tab_id: i64) -> String {
     SessionKey::Incident(tab_id).name()
 }
 
+/// What session storage holds under `key`, as stored (undefined when nothing).
+async fn stored(api: &ExtensionApi, key: &str) -> Result<JsValue, JsValue> {
+    let items = JsFuture::from(api.storage().session().get(&JsValue::from_str(key))).await?;
+    Reflect::get(&items, &JsValue::from_str(key))
+}
+
+/// When the tab's stored incident failed, read from storage itself without the rest of it (none
+/// when it has none): the checks module's test of whether a failure is still the tab's.
+#[cfg(feature = "checks")]
+pub async fn load_failure_time(api: &ExtensionApi, tab_id: i64) -> Result<Option<f64>, JsValue> {
+    Ok(failure_time(&stored(api, &tab_key(tab_id)).await?))
+}
+
 /// Reads an incident; a missing or corrupt entry reads as none (and a corrupt one is logged).
 #[cfg(any(feature = "background", feature = "popup"))]
 pub async fn load(api: &ExtensionApi, key: &str) -> Result<Option<Incident>, JsValue> {
-    let items = JsFuture::from(api.storage().session().get(&JsValue::from_str(key))).await?;
-    let value = Reflect::get(&items, &JsValue::from_str(key))?;
+    let value = stored(api, key).await?;
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
