@@ -132,7 +132,7 @@ fn entry_from<J: JsonView>(item: &J) -> Option<Entry> {
 /// [`MAX_ENTRIES`], oldest dropped first; in time order.
 pub fn bounded(mut entries: Vec<Entry>, now_ms: f64) -> Vec<Entry> {
     entries.retain(|e| e.is_sane() && e.at_ms >= now_ms - MAX_AGE_MS && e.at_ms <= now_ms + DAY_MS);
-    entries.sort_by(|a, b| a.at_ms.total_cmp(&b.at_ms));
+    crate::small_sort::sort_by(&mut entries, |a, b| a.at_ms.total_cmp(&b.at_ms).is_lt());
     let extra = entries.len().saturating_sub(MAX_ENTRIES);
     entries.drain(..extra);
     entries
@@ -172,7 +172,7 @@ pub fn recent(entries: &[Entry], host: &str, now_ms: f64) -> Recent {
         .filter(|e| e.ending == Ending::Recovered)
         .map(|e| e.duration_ms)
         .collect();
-    back.sort_by(f64::total_cmp);
+    crate::small_sort::sort_by(&mut back, |a, b| a.total_cmp(b).is_lt());
     let usual_ms = (!back.is_empty()).then(|| back[(back.len() - 1) / 2]);
     Recent {
         count: mine.len(),
@@ -269,7 +269,7 @@ pub fn per_site(entries: &[Entry], now_ms: f64) -> Vec<SiteHistory> {
             site.per_day[29 - days_ago as usize] += 1;
         }
     }
-    sites.sort_by(|a, b| b.last_ms.total_cmp(&a.last_ms));
+    crate::small_sort::sort_by(&mut sites, |a, b| b.last_ms.total_cmp(&a.last_ms).is_lt());
     sites
 }
 

@@ -316,9 +316,10 @@ pub fn eviction_order(known: &[(i64, f64)], keep: &[i64], count: usize) -> Vec<i
         .filter(|(tab, _)| !keep.contains(tab))
         .copied()
         .collect();
-    // Unstable is enough (the order is total: ties on time fall to the tab id), and smaller in
-    // the wasm than the stable sort's machinery.
-    candidates.sort_unstable_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    // Ties on time fall to the tab id.
+    crate::small_sort::sort_by(&mut candidates, |a, b| {
+        a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)).is_lt()
+    });
     candidates
         .into_iter()
         .take(count)

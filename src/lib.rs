@@ -18,6 +18,7 @@ pub mod retry;
 pub mod rules;
 pub mod session_keys;
 pub mod settings;
+pub mod small_sort;
 pub mod status;
 pub mod tracker;
 pub mod utc;

@@ -109,7 +109,7 @@ impl OriginBudget {
         for sent in &mut self.sent_ms {
             *sent = (*sent).min(now_ms);
         }
-        self.sent_ms.sort_unstable();
+        crate::small_sort::sort_by(&mut self.sent_ms, |a, b| a < b);
         self.sent_ms
             .retain(|sent| now_ms.saturating_sub(*sent) < WINDOW_MS);
         let excess = self.sent_ms.len().saturating_sub(BUDGET);

@@ -114,7 +114,7 @@ fn first_occurrences(text: &[u8], markers: &[&str]) -> Vec<Option<usize>> {
     if by_key.is_empty() {
         return first_at;
     }
-    by_key.sort_unstable();
+    crate::small_sort::sort_by(&mut by_key, |a, b| a < b);
     let mut missing = by_key.len();
     for (i, window) in text.windows(3).enumerate() {
         let k = key2(window[0], window[1]);
