@@ -8,6 +8,9 @@
 //! build them all in one.
 #![cfg(target_arch = "wasm32")]
 
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 #[cfg(feature = "popup")]
 mod actions;
 mod api;
