@@ -2,11 +2,12 @@
 // events to listeners added in the first turn), then hands each event to the Rust core.
 // Three builds of the core: a small first module that sets a failed page's badge at once (the
 // engine's own badge decision, `engine::first_badge`); the full one, which a stopped worker
-// must compile first and which then handles every event; and the checks, compiled only once a
-// page fails (most starts of the worker never need them).
+// must compile first and which then handles every event; and the failure module, compiled only
+// once a page fails (most starts of the worker never need it): the checks, and all else that
+// takes the full diagnosis (the banner's words, the error page's reading, the history entry).
 import initFirst, { first_badge } from './core/first/gateway_doctor.js';
 import init, { handle_event, polite_send } from './core/background/gateway_doctor.js';
-import initChecks, { start_checks_for } from './core/checks/gateway_doctor.js';
+import * as failure from './core/failure/gateway_doctor.js';
 import { inFailedPage } from './banner.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
@@ -54,18 +55,20 @@ const request = (kind) => (details) => {
   handle(kind, details);
 };
 
-// The seam between the full module and the checks (`extension/src/link.rs`): the full module
-// starts a failure's checks; every request of the checks goes through the full module's one
-// politeness gate; each check's answer joins the event queue.
-let checksReady = null;
-globalThis.gatewayDoctorStartChecks = (tabId, incident, settings, again) => {
-  checksReady ??= initChecks({
-    module_or_path: new URL('./core/checks/gateway_doctor_bg.wasm', import.meta.url),
-  }).catch((error) => {
-    checksReady = null; // the next failure tries again
-    throw error;
-  });
-  return checksReady.then(() => start_checks_for(tabId, incident, settings, again));
+// The seam between the full module and the failure module (`extension/src/link.rs`): the full
+// module calls the failure module's entry points by name; every request of the checks goes
+// through the full module's one politeness gate; each check's answer joins the event queue.
+let failureReady = null;
+const failureEntries = new Set(['start_checks_for', 'draw_banner_for', 'read_page_for', 'record_history_for']);
+globalThis.gatewayDoctorFailure = (entry, ...args) => {
+  if (!failureEntries.has(entry)) return Promise.reject(new Error(`no failure module entry ${entry}`));
+  failureReady ??= failure
+    .default({ module_or_path: new URL('./core/failure/gateway_doctor_bg.wasm', import.meta.url) })
+    .catch((error) => {
+      failureReady = null; // the next call tries again
+      throw error;
+    });
+  return failureReady.then(() => failure[entry](...args));
 };
 globalThis.gatewayDoctorSend = (url, init, timeoutMs, maxWaitMs) => polite_send(url, init, timeoutMs, maxWaitMs);
 globalThis.gatewayDoctorChecksAnswered = (tabId, atMs) => {

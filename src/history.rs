@@ -49,6 +49,25 @@ pub struct Entry {
     pub ending: Ending,
 }
 
+/// A failure that ended, as the engine says so. The entry is made from it where it is written
+/// (`Ended::entry`): naming the box takes the whole diagnosis, which the background's own module
+/// leaves to the failure module.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Ended {
+    pub incident: crate::incident::Incident,
+    /// When the checks decided one.
+    pub verdict: Option<VerdictKind>,
+    pub ending: Ending,
+    pub at_ms: f64,
+}
+
+impl Ended {
+    pub fn entry(&self) -> Entry {
+        Entry::ended(&self.incident, self.verdict, self.ending, self.at_ms)
+    }
+}
+
 impl Entry {
     /// The entry for `incident`, ended at `now_ms`; `verdict` when the checks decided one.
     pub fn ended(

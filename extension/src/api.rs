@@ -171,12 +171,6 @@ pub fn object(entries: &[(&str, JsValue)]) -> Result<JsValue, JsValue> {
 }
 
 /// A localised message; the key itself when the locale lacks it, so nothing shows blank.
-#[cfg(any(
-    feature = "first",
-    feature = "background",
-    feature = "popup",
-    feature = "options"
-))]
 pub fn message(api: &ExtensionApi, key: &str, args: &[String]) -> String {
     let substitutions: js_sys::Array = args.iter().map(|a| JsValue::from_str(a)).collect();
     let text = api.i18n().get_message(key, &substitutions);

@@ -2,9 +2,7 @@
 
 use super::api::{extension_api, ExtensionApi};
 use super::storage::{self, tab_key, unassigned_key};
-use super::{
-    badge, banner, check_store, failed_page, history_store, link, polite, retry, settings_store,
-};
+use super::{badge, banner, check_store, link, polite, retry, settings_store};
 use gateway_doctor::engine::{self, may_end_failure, needs_settings, Effect, Event, World};
 use gateway_doctor::incident::RequestDetails;
 use gateway_doctor::messages::{admit, Message, Request, Sender};
@@ -99,7 +97,7 @@ async fn checks_answered(tab_id: i64, at_ms: f64) -> Result<Event, JsValue> {
 }
 
 /// `checks_answered`, queued from inside a check (where both modules are one build).
-#[cfg(feature = "checks")]
+#[cfg(feature = "failure")]
 pub fn checks_answered_later(tab_id: i64, at_ms: f64) {
     wasm_bindgen_futures::spawn_local(async move {
         match checks_answered(tab_id, at_ms).await {
@@ -252,7 +250,7 @@ pub fn parse_event(kind: &str, details: JsValue) -> Result<TabEvent, JsValue> {
         }
         other => {
             return Err(JsValue::from_str(&format!(
-                "Gateway Doctor: unknown event kind {other:?}"
+                "Gateway Doctor: unknown event kind {other}"
             )))
         }
     })
@@ -318,14 +316,14 @@ async fn carry_out(api: &ExtensionApi, effect: Effect) -> Result<(), JsValue> {
             Ok(())
         }
         Effect::OpenDetails { tab_id } => banner::open_details(api, tab_id).await,
-        Effect::RecordHistory { entry } => history_store::append(api, *entry).await,
+        Effect::RecordHistory { ended } => link::record_history(&ended).await,
         Effect::Refuse { reason } => Err(JsValue::from_str(&format!("Gateway Doctor: {reason}"))),
     }
 }
 
-/// Reads the first 64 KB of the error page shown in `tab_id` once it has loaded, and hands it to
-/// the engine for the incident stamped `at_ms`. Best effort: a tab that moved on, or a page the
-/// browser will not let us read, leaves the diagnosis to the headers.
+/// Has the failure module read the error page shown in `tab_id` once it has loaded, and hands
+/// it to the engine for the incident stamped `at_ms`. Best effort: a tab that moved on, or a page
+/// the browser will not let us read, leaves the diagnosis to the headers.
 async fn read_error_page(tab_id: i64, at_ms: f64) {
     let Ok(api) = extension_api() else {
         return;
@@ -336,39 +334,15 @@ async fn read_error_page(tab_id: i64, at_ms: f64) {
     let Ok(Some(incident)) = storage::load_tab(&api, tab_id).await.map(current) else {
         return;
     };
-    let text = match wait_until_loaded(&api, tab_id, &incident).await {
-        Ok(true) => failed_page::run(&api, tab_id, &incident, None).await,
-        Ok(false) => return,
-        Err(error) => Err(error),
-    };
-    match text {
+    match link::read_page(tab_id, &incident).await {
         Ok(Some(text)) => dispatch_later(Event::PageRead {
             tab_id,
             at_ms,
-            text: text.as_string().unwrap_or_default(),
+            text,
         }),
         Ok(None) => {}
         Err(error) => {
             web_sys::console::debug_2(&"Gateway Doctor: error page not read".into(), &error);
         }
     }
-}
-
-/// Waits (at most ~10 s) until the tab shows the failed address fully loaded; false if it never
-/// does.
-async fn wait_until_loaded(
-    api: &ExtensionApi,
-    tab_id: i64,
-    incident: &gateway_doctor::incident::Incident,
-) -> Result<bool, JsValue> {
-    for _ in 0..100 {
-        let tab = JsFuture::from(api.tabs().get(tab_id as f64)).await?;
-        let status = js_sys::Reflect::get(&tab, &"status".into())?.as_string();
-        let shown = js_sys::Reflect::get(&tab, &"url".into())?.as_string();
-        if status.as_deref() == Some("complete") && shown.is_some_and(|url| incident.is_at(&url)) {
-            return Ok(true);
-        }
-        gloo_timers::future::TimeoutFuture::new(100).await;
-    }
-    Ok(false)
 }

@@ -1,6 +1,7 @@
 //! The banner on a failed page: one line on what happened, the auto-retry countdown, a button
 //! to the details and one to dismiss it. Drawn by `extension/banner.js` in the page's isolated
-//! world; this module decides when, and hands it only extension-made text.
+//! world, with only extension-made text. This module decides when and says the auto-retry part;
+//! the failure module (`banner_draw`) words the rest, which takes the diagnosis.
 
 use super::api::{message, object, ExtensionApi};
 use super::retry;
@@ -8,7 +9,6 @@ use super::settings_store;
 use gateway_doctor::failure::Failure;
 use gateway_doctor::incident::Incident;
 use gateway_doctor::retry::TabWaitState;
-use gateway_doctor::view::incident::headline;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -36,14 +36,15 @@ pub async fn refresh(api: &ExtensionApi, tab_ids: &[i64]) {
     }
 }
 
+/// The banner's auto-retry part, which only the background knows (its watch and its notes); the
+/// failure module words the rest and draws it (`banner_draw`).
 async fn draw(
     api: &ExtensionApi,
     tab_id: i64,
     incident: &Incident,
     only_update: bool,
 ) -> Result<(), JsValue> {
-    let view = headline(incident);
-    let say = |key: &str, args: &[String]| message(api, key, args);
+    let say = |key: &str| message(api, key, &[]);
     let status = retry::status_of(api, tab_id).await?;
     let next_check = status
         .as_ref()
@@ -51,31 +52,19 @@ async fn draw(
         .and_then(|s| s.next_probe_at_ms)
         .map_or(JsValue::NULL, |at| JsValue::from_f64(at as f64));
     let retry_note = match &status {
-        Some(s) if s.state == TabWaitState::PausedOffline => say("retryPausedOffline", &[]),
+        Some(s) if s.state == TabWaitState::PausedOffline => say("retryPausedOffline"),
         Some(_) => String::new(),
         None => match retry::note_of(api, tab_id).await {
-            Some(note) if note.is_visitors_side() => say(note.message_key(), &[]),
-            _ => say("bannerNoRetry", &[]),
+            Some(note) if note.is_visitors_side() => say(note.message_key()),
+            _ => say("bannerNoRetry"),
         },
     };
-    let summary = say(
-        "bannerSummary",
-        &[say(view.title.key, &view.title.args), view.host.clone()],
-    );
-    let data = object(&[
-        ("name", say("extName", &[]).into()),
-        ("code", view.code.as_str().into()),
-        ("summary", summary.into()),
-        ("details", say("bannerDetails", &[]).into()),
-        ("dismiss", say("bannerDismiss", &[]).into()),
-        ("retryIn", say("bannerRetryIn", &["$1".into()]).into()),
-        ("checkingNow", say("retryChecking", &[]).into()),
+    let retry_part = object(&[
         ("retryNote", retry_note.into()),
         ("nextCheckAtMs", next_check),
         ("onlyUpdate", only_update.into()),
     ])?;
-    super::failed_page::run(api, tab_id, incident, Some(data)).await?;
-    Ok(())
+    super::link::draw_banner(tab_id, incident, retry_part).await
 }
 
 /// Opens the details (the popup's page) for the tab whose banner asked, next to it.

@@ -18,7 +18,7 @@ fn all_keys(tab_id: i64) -> js_sys::Array {
         .collect()
 }
 
-#[cfg(any(feature = "popup", feature = "checks"))]
+#[cfg(any(feature = "popup", feature = "failure"))]
 pub async fn save(api: &ExtensionApi, tab_id: i64, record: &CheckRecord) -> Result<(), JsValue> {
     let value = super::js_ser::to_value(&record)?;
     let items = super::api::object(&[(&check_key(tab_id, record.check), value)])?;

@@ -41,7 +41,7 @@ pub async fn load(api: &ExtensionApi, now_ms: f64) -> Vec<Entry> {
     history::bounded(entries, now_ms)
 }
 
-#[cfg(any(feature = "background", feature = "options"))]
+#[cfg(any(feature = "failure", feature = "options"))]
 async fn save(api: &ExtensionApi, entries: &[Entry]) -> Result<(), JsValue> {
     let value = super::js_ser::to_value(&entries)?;
     let items = super::api::object(&[(STORAGE_KEY, value)])?;
@@ -49,8 +49,9 @@ async fn save(api: &ExtensionApi, entries: &[Entry]) -> Result<(), JsValue> {
     Ok(())
 }
 
-/// Adds one ended failure (the background, in its queue: one writer at a time).
-#[cfg(feature = "background")]
+/// Adds one ended failure (for the background, which waits for it in its queue: one writer at
+/// a time).
+#[cfg(feature = "failure")]
 pub async fn append(api: &ExtensionApi, entry: Entry) -> Result<(), JsValue> {
     let now = js_sys::Date::now();
     let entries = history::append(load(api, now).await, entry, now);

@@ -3,9 +3,9 @@
 //!
 //! Five builds of it ship, so that each script loads only its own code. The background script,
 //! which the browser starts again and again, has three: `first` (a failed page's badge, at once),
-//! `background` (events, badge, auto-retry) and `checks` (compiled only once a page fails; `link`
-//! is its seam with `background`). `popup` and `options` serve the two extension pages. Tests
-//! build them all in one.
+//! `background` (events, badge, auto-retry) and `failure` (compiled only once a page fails: the
+//! checks, and what takes the full diagnosis; `link` is its seam with `background`). `popup` and
+//! `options` serve the two extension pages. Tests build them all in one.
 #![cfg(target_arch = "wasm32")]
 
 #[global_allocator]
@@ -20,23 +20,25 @@ mod background;
 mod badge;
 #[cfg(feature = "background")]
 mod banner;
-#[cfg(any(feature = "background", feature = "popup", feature = "checks"))]
+#[cfg(feature = "failure")]
+mod banner_draw;
+#[cfg(any(feature = "background", feature = "popup", feature = "failure"))]
 mod check_store;
-#[cfg(feature = "checks")]
+#[cfg(feature = "failure")]
 mod checks;
 #[cfg(any(feature = "popup", feature = "options"))]
 mod dom;
-#[cfg(feature = "checks")]
+#[cfg(feature = "failure")]
 mod edge_status;
-#[cfg(feature = "background")]
+#[cfg(feature = "failure")]
 mod failed_page;
 #[cfg(feature = "first")]
 mod first;
-#[cfg(any(feature = "background", feature = "popup", feature = "options"))]
+#[cfg(any(feature = "failure", feature = "popup", feature = "options"))]
 mod history_store;
 #[cfg(feature = "background")]
 mod incident_index;
-#[cfg(any(feature = "background", feature = "popup", feature = "checks"))]
+#[cfg(any(feature = "background", feature = "popup", feature = "failure"))]
 mod js_de;
 #[cfg(feature = "js-values")]
 mod js_ser;
@@ -44,11 +46,13 @@ mod js_ser;
 mod js_serde_tests;
 #[cfg(feature = "js-values")]
 mod js_shape;
-#[cfg(any(feature = "background", feature = "checks"))]
+#[cfg(any(feature = "background", feature = "failure"))]
 mod link;
 mod net;
 #[cfg(feature = "options")]
 mod options;
+#[cfg(feature = "failure")]
+mod page_read;
 #[cfg(feature = "background")]
 mod polite;
 #[cfg(feature = "popup")]
@@ -69,7 +73,7 @@ mod retry;
 mod retry_state;
 #[cfg(any(feature = "background", feature = "popup", feature = "options"))]
 mod settings_store;
-#[cfg(any(feature = "background", feature = "popup", feature = "checks"))]
+#[cfg(any(feature = "background", feature = "popup", feature = "failure"))]
 mod storage;
 
 pub use api::extension_api;

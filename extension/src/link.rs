@@ -1,8 +1,12 @@
-//! The seam between the background's two modules. The checks are their own wasm build, compiled
-//! only when a page first fails (most worker starts never need them), so the background module
-//! that starts again and again stays small. Across the seam go three things, each through a
-//! function `background.js` puts on the global object:
-//! - the background starts a failure's checks (`gatewayDoctorStartChecks`);
+//! The seam between the background's two modules. What only a failed page needs is its own wasm
+//! build, the failure module, compiled only when a page first fails (most worker starts never
+//! need it), so the background module that starts again and again stays small. The failure
+//! module holds the checks and all that takes the full diagnosis: the banner's words, the error
+//! page's reading, the history entry. Across the seam, each through a function `background.js`
+//! puts on the global object:
+//! - the background calls the failure module's entry points by name (`gatewayDoctorFailure`,
+//!   which compiles the module first if need be): start a failure's checks, draw a banner, read
+//!   an error page, write a history entry;
 //! - every request of the checks goes through the background's one politeness gate
 //!   (`gatewayDoctorSend`), which the probes share: one budget, one request in flight per site;
 //! - a check's answer reaches the background's event queue (`gatewayDoctorChecksAnswered`).
@@ -11,12 +15,27 @@
 
 use wasm_bindgen::prelude::*;
 
-#[cfg(not(all(feature = "background", feature = "checks")))]
+#[cfg(not(all(feature = "background", feature = "failure")))]
 fn global_function(name: &str) -> Result<js_sys::Function, JsValue> {
     use wasm_bindgen::JsCast;
     js_sys::Reflect::get(&js_sys::global(), &name.into())?
         .dyn_into::<js_sys::Function>()
         .map_err(|_| JsValue::from_str(&format!("Gateway Doctor: {name} is missing")))
+}
+
+/// The background: calls the failure module's `entry` with `args`; its promise's outcome.
+#[cfg(all(feature = "background", not(feature = "failure")))]
+async fn call_failure_module(entry: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
+    use wasm_bindgen::JsCast;
+    let call = global_function("gatewayDoctorFailure")?;
+    let all: js_sys::Array = std::iter::once(JsValue::from_str(entry))
+        .chain(args.iter().cloned())
+        .collect();
+    let promise = call
+        .apply(&JsValue::NULL, &all)?
+        .dyn_into::<js_sys::Promise>()
+        .map_err(|_| JsValue::from_str("Gateway Doctor: the failure module did not answer"))?;
+    wasm_bindgen_futures::JsFuture::from(promise).await
 }
 
 /// The background: starts the checks of the tab's failure, with the settings it has.
@@ -27,38 +46,88 @@ pub fn start_checks(
     settings: gateway_doctor::settings::Settings,
     again: bool,
 ) -> Result<(), JsValue> {
-    #[cfg(feature = "checks")]
+    #[cfg(feature = "failure")]
     super::checks::start(tab_id, incident, settings, again);
-    #[cfg(not(feature = "checks"))]
+    #[cfg(not(feature = "failure"))]
     {
-        use wasm_bindgen::JsCast;
-        let start = global_function("gatewayDoctorStartChecks")?;
-        let args = js_sys::Array::of4(
-            &JsValue::from_f64(tab_id as f64),
-            &super::storage::to_stored(&incident)?,
+        let args = [
+            JsValue::from_f64(tab_id as f64),
+            super::storage::to_stored(&incident)?,
             // Written as `storage.sync` holds them, read back by the same reader.
-            &super::js_ser::to_value(&settings)?,
-            &JsValue::from_bool(again),
-        );
-        let started = start.apply(&JsValue::NULL, &args)?;
+            super::js_ser::to_value(&settings)?,
+            JsValue::from_bool(again),
+        ];
         // The checks report their own failures; a module that did not load is reported here.
-        if let Ok(started) = started.dyn_into::<js_sys::Promise>() {
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Err(error) = wasm_bindgen_futures::JsFuture::from(started).await {
-                    web_sys::console::warn_2(
-                        &"Gateway Doctor: checks did not start".into(),
-                        &error,
-                    );
-                }
-            });
-        }
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Err(error) = call_failure_module("start_checks_for", &args).await {
+                web_sys::console::warn_2(&"Gateway Doctor: checks did not start".into(), &error);
+            }
+        });
     }
     Ok(())
 }
 
-/// The checks module's entry point: `incident` as storage holds it, `settings` as synced
-/// storage does.
-#[cfg(feature = "checks")]
+/// The background: draws the tab's banner, with the auto-retry part it said
+/// (`{retryNote, nextCheckAtMs, onlyUpdate}`).
+#[cfg(feature = "background")]
+pub async fn draw_banner(
+    tab_id: i64,
+    incident: &gateway_doctor::incident::Incident,
+    retry_part: JsValue,
+) -> Result<(), JsValue> {
+    #[cfg(feature = "failure")]
+    return super::banner_draw::draw(&super::api::extension_api()?, tab_id, incident, retry_part)
+        .await;
+    #[cfg(not(feature = "failure"))]
+    {
+        let args = [
+            JsValue::from_f64(tab_id as f64),
+            super::storage::to_stored(incident)?,
+            retry_part,
+        ];
+        call_failure_module("draw_banner_for", &args)
+            .await
+            .map(drop)
+    }
+}
+
+/// The background: the error page shown in `tab_id`, once loaded (none when the tab moved on).
+#[cfg(feature = "background")]
+pub async fn read_page(
+    tab_id: i64,
+    incident: &gateway_doctor::incident::Incident,
+) -> Result<Option<String>, JsValue> {
+    #[cfg(feature = "failure")]
+    return super::page_read::read(&super::api::extension_api()?, tab_id, incident).await;
+    #[cfg(not(feature = "failure"))]
+    {
+        let args = [
+            JsValue::from_f64(tab_id as f64),
+            super::storage::to_stored(incident)?,
+        ];
+        Ok(call_failure_module("read_page_for", &args)
+            .await?
+            .as_string())
+    }
+}
+
+/// The background: adds an ended failure to the history; done when written.
+#[cfg(feature = "background")]
+pub async fn record_history(ended: &gateway_doctor::history::Ended) -> Result<(), JsValue> {
+    #[cfg(feature = "failure")]
+    return super::history_store::append(&super::api::extension_api()?, ended.entry()).await;
+    #[cfg(not(feature = "failure"))]
+    {
+        let args = [super::js_ser::to_value(ended)?];
+        call_failure_module("record_history_for", &args)
+            .await
+            .map(drop)
+    }
+}
+
+/// The failure module's entry point for the checks: `incident` as storage holds it, `settings`
+/// as synced storage does.
+#[cfg(feature = "failure")]
 #[wasm_bindgen]
 pub fn start_checks_for(
     tab_id: f64,
@@ -72,9 +141,41 @@ pub fn start_checks_for(
     Ok(())
 }
 
+/// The failure module's entry point for a banner (see `draw_banner`).
+#[cfg(feature = "failure")]
+#[wasm_bindgen]
+pub async fn draw_banner_for(
+    tab_id: f64,
+    incident: JsValue,
+    retry_part: JsValue,
+) -> Result<(), JsValue> {
+    let incident = super::storage::from_stored(incident)?;
+    let api = super::api::extension_api()?;
+    super::banner_draw::draw(&api, tab_id as i64, &incident, retry_part).await
+}
+
+/// The failure module's entry point for reading an error page: its text, or null.
+#[cfg(feature = "failure")]
+#[wasm_bindgen]
+pub async fn read_page_for(tab_id: f64, incident: JsValue) -> Result<JsValue, JsValue> {
+    let incident = super::storage::from_stored(incident)?;
+    let api = super::api::extension_api()?;
+    let text = super::page_read::read(&api, tab_id as i64, &incident).await?;
+    Ok(text.map_or(JsValue::NULL, |text| JsValue::from_str(&text)))
+}
+
+/// The failure module's entry point for a history entry (`history::Ended` as `js_ser` writes it).
+#[cfg(feature = "failure")]
+#[wasm_bindgen]
+pub async fn record_history_for(ended: JsValue) -> Result<(), JsValue> {
+    let ended: gateway_doctor::history::Ended = super::js_de::from_value(ended)?;
+    let api = super::api::extension_api()?;
+    super::history_store::append(&api, ended.entry()).await
+}
+
 /// The checks: a record of the failure stamped `at_ms` was stored; the background reads them all
 /// and lets the engine hear them (the verdict they make rules auto-retry).
-#[cfg(feature = "checks")]
+#[cfg(feature = "failure")]
 pub fn checks_answered(tab_id: i64, at_ms: f64) -> Result<(), JsValue> {
     #[cfg(feature = "background")]
     super::background::checks_answered_later(tab_id, at_ms);
@@ -92,7 +193,7 @@ pub fn checks_answered(tab_id: i64, at_ms: f64) -> Result<(), JsValue> {
 
 /// The checks: `polite::send_timed` (the response, or why there is none, and the milliseconds
 /// from sending to the answer), carried out by the background's gate.
-#[cfg(feature = "checks")]
+#[cfg(feature = "failure")]
 pub async fn send_timed(
     url: &str,
     init: &web_sys::RequestInit,
@@ -127,7 +228,7 @@ pub async fn send_timed(
 }
 
 /// What `polite_send` answers: `{response, elapsedMs}` or `{error, elapsedMs}`.
-#[cfg(all(feature = "checks", not(feature = "background")))]
+#[cfg(all(feature = "failure", not(feature = "background")))]
 fn read_sent(answer: &JsValue) -> (Result<web_sys::Response, String>, u64) {
     use wasm_bindgen::JsCast;
     let field = |name: &str| js_sys::Reflect::get(answer, &name.into()).unwrap_or(JsValue::NULL);

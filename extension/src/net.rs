@@ -2,10 +2,10 @@
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-#[cfg(any(feature = "background", feature = "checks"))]
+#[cfg(any(feature = "background", feature = "failure"))]
 use wasm_bindgen_futures::JsFuture;
 
-#[cfg(any(feature = "background", feature = "checks"))]
+#[cfg(any(feature = "background", feature = "failure"))]
 /// `fetch` on whichever global this is: a service worker (Chromium), an event page (Firefox)
 /// or an extension page.
 pub fn global_fetch(url: &str, init: &web_sys::RequestInit) -> Option<js_sys::Promise> {
@@ -18,7 +18,7 @@ pub fn global_fetch(url: &str, init: &web_sys::RequestInit) -> Option<js_sys::Pr
         .map(|worker| worker.fetch_with_str_and_init(url, init))
 }
 
-#[cfg(feature = "checks")]
+#[cfg(feature = "failure")]
 /// A request init aborted after `timeout_ms`.
 pub fn request(method: &str, timeout_ms: u32) -> web_sys::RequestInit {
     let init = web_sys::RequestInit::new();
@@ -28,7 +28,7 @@ pub fn request(method: &str, timeout_ms: u32) -> web_sys::RequestInit {
     init
 }
 
-#[cfg(any(feature = "background", feature = "checks"))]
+#[cfg(any(feature = "background", feature = "failure"))]
 /// Sends the request; an error is a short description (the browser's own words, or "timed
 /// out after N s").
 pub async fn send(
@@ -45,7 +45,7 @@ pub async fn send(
     }
 }
 
-#[cfg(feature = "checks")]
+#[cfg(feature = "failure")]
 /// Reads a response body of at most `max_bytes` as text, through its stream: it stops reading
 /// (and cancels the download) as soon as the answer is larger, whatever its declared length.
 pub async fn read_text(response: &web_sys::Response, max_bytes: usize) -> Result<String, String> {
@@ -91,7 +91,7 @@ pub async fn read_text(response: &web_sys::Response, max_bytes: usize) -> Result
     String::from_utf8(bytes).map_err(|_| "answer is not UTF-8 text".to_string())
 }
 
-#[cfg(feature = "checks")]
+#[cfg(feature = "failure")]
 /// Stops a body we will not read from downloading.
 pub fn cancel_body(response: &web_sys::Response) {
     if let Some(body) = response.body() {
@@ -99,14 +99,14 @@ pub fn cancel_body(response: &web_sys::Response) {
     }
 }
 
-#[cfg(feature = "checks")]
+#[cfg(feature = "failure")]
 /// The answer was a redirect that `redirect: "manual"` did not follow (an opaque redirect).
 pub fn is_unfollowed_redirect(response: &web_sys::Response) -> bool {
     response.type_() == web_sys::ResponseType::Opaqueredirect
 }
 
 /// A rejected fetch in a few words.
-#[cfg(any(feature = "background", feature = "popup", feature = "checks"))]
+#[cfg(any(feature = "background", feature = "popup", feature = "failure"))]
 pub fn describe_error(error: &JsValue, timeout_ms: u32) -> String {
     let field = |name: &str| {
         js_sys::Reflect::get(error, &name.into())
@@ -126,7 +126,7 @@ pub fn describe_error(error: &JsValue, timeout_ms: u32) -> String {
 pub struct Json(pub JsValue);
 
 impl Json {
-    #[cfg(feature = "checks")]
+    #[cfg(feature = "failure")]
     pub fn parse(body: &str) -> Result<Json, String> {
         js_sys::JSON::parse(body)
             .map(Json)

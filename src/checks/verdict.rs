@@ -39,7 +39,9 @@ pub struct Evidence {
 /// Refetches answered further apart than this do not compare cookies with no cookies.
 pub const REFETCHES_COMPARABLE_MS: u64 = 3_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Serde: it crosses from the background's module to the failure module in a history entry's
+/// making (`crate::history::Ended`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum VerdictKind {
     DownForEveryone,
     /// Only for you: your browser kept a broken copy; a fresh load works.

@@ -248,11 +248,22 @@ pub fn protection_of(incident: &Incident) -> Option<Kind> {
     if !matches!(incident.failure, Failure::Http { .. }) {
         return None;
     }
+    // Indexed for the protection's own markers only: the background asks this of every read
+    // page, and its module carries no fingerprint tables.
     let page = incident
         .page_excerpt
         .as_deref()
-        .map(|raw| Page::new(raw, page_markers()));
+        .map(|raw| Page::new(raw, protection_markers()));
     protection_kind(&Headers(&incident.headers), page.as_ref())
+}
+
+/// The page markers `protection_kind` looks for.
+fn protection_markers() -> Vec<&'static str> {
+    let mut markers: Vec<&'static str> = CHALLENGE_MARKERS.to_vec();
+    markers.extend(BLOCK_MARKERS);
+    markers.push(ACCESS_DENIED);
+    markers.extend(ACCESS_DENIED_BY);
+    markers
 }
 
 /// The badge for an incident: `BOT` when a bot protection answered (whatever its status), else

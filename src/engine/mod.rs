@@ -181,9 +181,10 @@ pub enum Effect {
         tab_id: i64,
     },
     /// A failure ended: add it to the site's history (`storage.local`, bounded by
-    /// `crate::history::bounded`). Only said while the history setting is on.
+    /// `crate::history::bounded`) as `Ended::entry` makes it. Only said while the history
+    /// setting is on.
     RecordHistory {
-        entry: Box<crate::history::Entry>,
+        ended: Box<crate::history::Ended>,
     },
     /// The request cannot be carried out; the caller hears why.
     Refuse {
@@ -412,7 +413,7 @@ fn without_ignored(world: &World, actions: Vec<Action>) -> (Vec<Action>, bool) {
 /// site), or the tab closed, went elsewhere or failed otherwise. Its history entry is written
 /// while the history setting is on and no rule ignores the site.
 fn end_failure(world: &World, loaded_url: Option<&str>, now_ms: f64, out: &mut Out) {
-    use crate::history::{Ending, Entry};
+    use crate::history::{Ended, Ending};
     let Some(incident) = world.tab.as_ref() else {
         return;
     };
@@ -440,7 +441,12 @@ fn end_failure(world: &World, loaded_url: Option<&str>, now_ms: f64, out: &mut O
         crate::checks::verdict::decide(incident.failure, &evidence).kind
     });
     out.push(Effect::RecordHistory {
-        entry: Box::new(Entry::ended(incident, verdict, ending, now_ms)),
+        ended: Box::new(Ended {
+            incident: incident.clone(),
+            verdict,
+            ending,
+            at_ms: now_ms,
+        }),
     });
 }
 

@@ -109,7 +109,7 @@ impl Browser {
                 Effect::HoldOrigin { origin, until_ms } => {
                     self.holds.push((origin.clone(), *until_ms))
                 }
-                Effect::RecordHistory { entry } => self.history.push((**entry).clone()),
+                Effect::RecordHistory { ended } => self.history.push(ended.entry()),
                 Effect::ShowBanner { .. } => self.banners += 1,
                 _ => {}
             }

@@ -31,8 +31,9 @@ pub const WEB_PACKAGE: &str = "gateway-doctor-web";
 const NOT_SHIPPED: [&str; 3] = ["Cargo.toml", "src", "tests"];
 
 /// The wasm builds: the background's small first module (a failed page's badge while the rest
-/// loads), its full one, its checks (compiled once a page fails), and one for each extension page.
-pub const FLAVOURS: [&str; 5] = ["first", "background", "checks", "popup", "options"];
+/// loads), its full one, its failure module (compiled once a page fails: the checks, the banner's
+/// words, the error page's reading, the history entry), and one for each extension page.
+pub const FLAVOURS: [&str; 5] = ["first", "background", "failure", "popup", "options"];
 
 pub fn build() -> Result {
     ensure_wasm_target()?;
