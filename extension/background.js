@@ -4,7 +4,7 @@
 // engine's own badge decision, `engine::first_badge`); the full one, which a stopped worker
 // must compile first and which then handles every event; and the failure module, compiled only
 // once a page fails (most starts of the worker never need it): the checks, and all else that
-// takes the full diagnosis (the banner's words, the error page's reading, the history entry).
+// takes the full diagnosis (the banner's words, the history entry).
 import initFirst, { first_badge } from './core/first/gateway_doctor.js';
 import init, { handle_event, polite_send } from './core/background/gateway_doctor.js';
 import * as failure from './core/failure/gateway_doctor.js';
@@ -59,7 +59,7 @@ const request = (kind) => (details) => {
 // module calls the failure module's entry points by name; every request of the checks goes
 // through the full module's one politeness gate; each check's answer joins the event queue.
 let failureReady = null;
-const failureEntries = new Set(['start_checks_for', 'draw_banner_for', 'read_page_for', 'record_history_for']);
+const failureEntries = new Set(['start_checks_for', 'draw_banner_for', 'record_history_for']);
 globalThis.gatewayDoctorFailure = (entry, ...args) => {
   if (!failureEntries.has(entry)) return Promise.reject(new Error(`no failure module entry ${entry}`));
   failureReady ??= failure
@@ -71,8 +71,8 @@ globalThis.gatewayDoctorFailure = (entry, ...args) => {
   return failureReady.then(() => failure[entry](...args));
 };
 globalThis.gatewayDoctorSend = (url, init, timeoutMs, maxWaitMs) => polite_send(url, init, timeoutMs, maxWaitMs);
-globalThis.gatewayDoctorChecksAnswered = (tabId, atMs) => {
-  handle('checks-answered', { tabId, atMs });
+globalThis.gatewayDoctorChecksAnswered = (tabId, atMs, verdict) => {
+  handle('checks-answered', { tabId, atMs, verdict });
 };
 
 const pages = { urls: ['http://*/*', 'https://*/*'], types: ['main_frame'] };

@@ -103,9 +103,23 @@ impl Entry {
     }
 }
 
-/// A stable name for a verdict, as stored.
+/// A stable name for a verdict, as stored (and the popup's name for it: `verdict_names`). Its
+/// own table: the failure module, which writes the history, needs no other name of a verdict.
 pub fn verdict_id(kind: VerdictKind) -> &'static str {
-    crate::view::checks::verdict_names(kind).id
+    match kind {
+        VerdictKind::DownForEveryone => "downForEveryone",
+        VerdictKind::CachedCopy => "cachedCopy",
+        VerdictKind::CookiesOrSession => "cookiesOrSession",
+        VerdictKind::NetworkOrDns => "networkOrDns",
+        VerdictKind::ProxyOrVpn => "proxyOrVpn",
+        VerdictKind::WorksAgain => "worksAgain",
+        VerdictKind::SignInToNetwork => "signInToNetwork",
+        VerdictKind::CdnIncident => "cdnIncident",
+        VerdictKind::OriginDown => "originDown",
+        VerdictKind::SiteIncident => "siteIncident",
+        VerdictKind::SiteMaintenance => "siteMaintenance",
+        VerdictKind::Unknown => "unknown",
+    }
 }
 
 /// Reads what `storage.local` holds: the entries understood, and how many were not (corrupt

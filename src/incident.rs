@@ -155,6 +155,10 @@ pub struct Incident {
     /// cookies): a reload that fails again the same way keeps it, so the watch does not resume.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_stopped: Option<crate::retry::RetryNote>,
+    /// The checks' verdict as the engine last heard it (`Event::ChecksAnswered`): the history
+    /// entry keeps it when the failure ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<crate::checks::verdict::VerdictKind>,
 }
 
 impl Incident {
@@ -177,6 +181,7 @@ impl Incident {
             url_hash: url_hash(&details.url),
             latest_at_ms: 0.0,
             retry_stopped: None,
+            verdict: None,
             url,
         }
     }

@@ -195,6 +195,7 @@ fn on_outcome(details: &RequestDetails, outcome: Outcome, stored: Stored) -> Vec
                 incident.latest_at_ms = incident.at_ms;
                 incident.at_ms = previous.at_ms;
                 incident.retry_stopped = previous.retry_stopped;
+                incident.verdict = previous.verdict;
             }
             let badge = badge_for(tab_id, &incident);
             let read = read_page(tab_id, &incident);

@@ -39,6 +39,7 @@ fn incident(status: u16, headers: &[(String, String)], body: Option<&str>) -> In
         url_hash: None,
         latest_at_ms: 0.0,
         retry_stopped: None,
+        verdict: None,
     }
 }
 

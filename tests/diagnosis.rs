@@ -27,6 +27,7 @@ fn http(status: u16, headers: &[(&str, &str)], page: Option<&str>) -> Diagnosis 
         url_hash: None,
         latest_at_ms: 0.0,
         retry_stopped: None,
+        verdict: None,
     };
     let full = diagnose(&incident);
     // What session storage keeps of the page must tell the same story.
@@ -357,6 +358,7 @@ fn network_errors_point_at_the_visitor_or_the_site() {
             url_hash: None,
             latest_at_ms: 0.0,
             retry_stopped: None,
+            verdict: None,
         });
         assert_eq!((d.kind, d.side, d.fixer), (kind, side, fixer), "{error:?}");
     }

@@ -102,6 +102,7 @@ fn sample_incidents() -> Vec<Incident> {
             url_hash: None,
             latest_at_ms: 0.0,
             retry_stopped: None,
+            verdict: None,
         })
         .collect()
 }

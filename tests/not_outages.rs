@@ -32,6 +32,7 @@ fn incident(failure: Failure, headers: &[(&str, &str)], page: Option<&str>) -> I
         url_hash: gateway_doctor::incident::url_hash(URL),
         latest_at_ms: 0.0,
         retry_stopped: None,
+        verdict: None,
         host: host_of(URL).into(),
         failure,
         status_line: None,

@@ -33,6 +33,7 @@ fn incident(captured: &Captured, with_page: bool) -> Incident {
         url_hash: None,
         latest_at_ms: 0.0,
         retry_stopped: None,
+        verdict: None,
     }
 }
 

@@ -120,6 +120,7 @@ fn any_headers_and_page_bytes_are_diagnosed_without_panic_and_with_bounded_outpu
             url_hash: None,
             latest_at_ms: 0.0,
             retry_stopped: None,
+            verdict: None,
         };
         let diagnosis = diagnose(&incident);
         for reference in &diagnosis.references {
@@ -158,6 +159,7 @@ fn only_a_bounded_prefix_of_a_huge_page_is_scanned() {
         url_hash: None,
         latest_at_ms: 0.0,
         retry_stopped: None,
+        verdict: None,
     };
     let d = diagnose(&incident);
     assert_eq!(d.generator, None, "a marker past the scan limit was seen");

@@ -2,7 +2,7 @@
 
 use super::api::{extension_api, ExtensionApi};
 use super::storage::{self, tab_key, unassigned_key};
-use super::{badge, banner, check_store, link, polite, retry, settings_store};
+use super::{badge, banner, link, polite, retry, settings_store};
 use gateway_doctor::engine::{self, may_end_failure, needs_settings, Effect, Event, World};
 use gateway_doctor::incident::RequestDetails;
 use gateway_doctor::messages::{admit, Message, Request, Sender};
@@ -29,21 +29,23 @@ struct NavigationDetails {
 
 /// Handles one event forwarded by `background.js`. `kind` names the listener:
 /// `completed`, `error` (webRequest), `committed`, `navigation-failed` (webNavigation),
-/// `removed` (tabs), `alarm`, `online`, `offline`, `message`, or `checks-answered` (the checks
-/// module stored a record: `{tabId, atMs}`).
+/// `removed` (tabs), `alarm`, `online`, `offline`, `message`, or `checks-answered` (the failure
+/// module stored a check's record: `{tabId, atMs, verdict}`, the verdict of all so far).
 #[wasm_bindgen]
 pub async fn handle_event(kind: String, details: JsValue) -> Result<(), JsValue> {
     let event = match kind.as_str() {
         "checks-answered" => {
-            let number = |name: &str| {
-                js_sys::Reflect::get(&details, &name.into())
-                    .ok()
-                    .and_then(|n| n.as_f64())
-                    .ok_or_else(|| {
-                        JsValue::from_str("Gateway Doctor: unreadable checks-answered event")
-                    })
-            };
-            checks_answered(number("tabId")? as i64, number("atMs")?).await?
+            let field = |name: &str| js_sys::Reflect::get(&details, &name.into()).ok();
+            let unreadable =
+                || JsValue::from_str("Gateway Doctor: unreadable checks-answered event");
+            let number = |name: &str| field(name).and_then(|n| n.as_f64()).ok_or_else(unreadable);
+            Event::ChecksAnswered {
+                tab_id: number("tabId")? as i64,
+                at_ms: number("atMs")?,
+                verdict: field("verdict")
+                    .and_then(|v| super::js_de::from_value(v).ok())
+                    .ok_or_else(unreadable)?,
+            }
         }
         "alarm" => Event::Tick {
             online: retry::online(),
@@ -83,28 +85,6 @@ pub async fn dispatch(event: Event) -> Result<(), JsValue> {
     } else {
         Err(outcome)
     }
-}
-
-/// The engine hears every check record of the tab so far: the verdict they make decides whether
-/// auto-retry goes on. `at_ms` stamps the failure the checks were for.
-async fn checks_answered(tab_id: i64, at_ms: f64) -> Result<Event, JsValue> {
-    let records = check_store::load(&extension_api()?, tab_id).await?;
-    Ok(Event::ChecksAnswered {
-        tab_id,
-        at_ms,
-        records,
-    })
-}
-
-/// `checks_answered`, queued from inside a check (where both modules are one build).
-#[cfg(feature = "failure")]
-pub fn checks_answered_later(tab_id: i64, at_ms: f64) {
-    wasm_bindgen_futures::spawn_local(async move {
-        match checks_answered(tab_id, at_ms).await {
-            Ok(event) => dispatch_later(event),
-            Err(error) => web_sys::console::warn_2(&"Gateway Doctor:".into(), &error),
-        }
-    });
 }
 
 /// Queues `event` from inside an effect (a check, a probe, a timer): never waited for there,
@@ -151,9 +131,6 @@ async fn run(event: Event) -> Result<(), JsValue> {
         }
         None => Default::default(),
     };
-    if let (true, Some(tab_id)) = (ending, event.tab_id()) {
-        world.tab_records = check_store::load(&api, tab_id).await.unwrap_or_default();
-    }
     let effects = engine::handle(&mut world, event, js_sys::Date::now());
     retry::put_back(world.watchers);
     let mut outcome = Ok(());
@@ -321,8 +298,8 @@ async fn carry_out(api: &ExtensionApi, effect: Effect) -> Result<(), JsValue> {
     }
 }
 
-/// Has the failure module read the error page shown in `tab_id` once it has loaded, and hands
-/// it to the engine for the incident stamped `at_ms`. Best effort: a tab that moved on, or a page
+/// Reads the error page shown in `tab_id` once it has loaded, and hands it to the engine for the
+/// incident stamped `at_ms`. Best effort: a tab that moved on, or a page
 /// the browser will not let us read, leaves the diagnosis to the headers.
 async fn read_error_page(tab_id: i64, at_ms: f64) {
     let Ok(api) = extension_api() else {
@@ -334,7 +311,7 @@ async fn read_error_page(tab_id: i64, at_ms: f64) {
     let Ok(Some(incident)) = storage::load_tab(&api, tab_id).await.map(current) else {
         return;
     };
-    match link::read_page(tab_id, &incident).await {
+    match super::page_read::read(&api, tab_id, &incident).await {
         Ok(Some(text)) => dispatch_later(Event::PageRead {
             tab_id,
             at_ms,

@@ -10,7 +10,7 @@ pub fn check_key(tab_id: i64, check: CheckId) -> String {
     SessionKey::Check(tab_id, check).name()
 }
 
-#[cfg(any(feature = "background", feature = "popup"))]
+#[cfg(feature = "popup")]
 fn all_keys(tab_id: i64) -> js_sys::Array {
     CheckId::ALL
         .iter()
@@ -26,7 +26,7 @@ pub async fn save(api: &ExtensionApi, tab_id: i64, record: &CheckRecord) -> Resu
 }
 
 /// The tab's records; a corrupt one is left out (and logged), never fatal.
-#[cfg(any(feature = "background", feature = "popup"))]
+#[cfg(feature = "popup")]
 pub async fn load(api: &ExtensionApi, tab_id: i64) -> Result<Vec<CheckRecord>, JsValue> {
     let items =
         wasm_bindgen_futures::JsFuture::from(api.storage().session().get(&all_keys(tab_id)))

@@ -161,7 +161,7 @@ async fn run_one(
     record.elapsed_ms = Some((js_sys::Date::now() - started).max(0.0) as u64);
     store_if_current(&api, tab_id, &record).await?;
     // Every answer may change the verdict, which rules auto-retry.
-    super::link::checks_answered(tab_id, incident.at_ms)
+    super::link::checks_answered(tab_id, incident.at_ms, verdict_for(tab_id, incident))
 }
 
 fn fail(record: &mut CheckRecord, error: String) {
@@ -177,8 +177,41 @@ async fn store_if_current(
 ) -> Result<(), JsValue> {
     if storage::load_failure_time(api, tab_id).await? == Some(record.incident_at_ms) {
         check_store::save(api, tab_id, record).await?;
+        remember(tab_id, record);
     }
     Ok(())
+}
+
+thread_local! {
+    /// What this module stored for each tab's current failure, one record per check: the
+    /// verdict it tells the background is made from these, as the popup makes it from storage
+    /// (reading them back would put the records' reader into both modules).
+    static STORED: RefCell<Vec<(i64, CheckRecord)>> = const { RefCell::new(Vec::new()) };
+}
+
+fn remember(tab_id: i64, record: &CheckRecord) {
+    STORED.with(|stored| {
+        let mut stored = stored.borrow_mut();
+        // A newer failure of the tab replaces the older one's records; a check, its own record.
+        stored.retain(|(tab, kept)| {
+            *tab != tab_id
+                || (kept.incident_at_ms == record.incident_at_ms && kept.check != record.check)
+        });
+        stored.push((tab_id, record.clone()));
+    });
+}
+
+/// What the checks of the tab's failure have found so far: the popup's verdict.
+fn verdict_for(tab_id: i64, incident: &Incident) -> gateway_doctor::checks::verdict::Verdict {
+    let records: Vec<CheckRecord> = STORED.with(|stored| {
+        stored
+            .borrow()
+            .iter()
+            .filter(|(tab, _)| *tab == tab_id)
+            .map(|(_, record)| record.clone())
+            .collect()
+    });
+    gateway_doctor::view::checks::current_verdict(incident, &records).1
 }
 
 /// How long one site's refetch answers for every tab that fails on it: ten tabs failing on one

@@ -6,8 +6,9 @@
 use super::js_de::{from_value, Refused};
 use super::js_ser::to_value;
 use gateway_doctor::checks::record::{CheckId, CheckRecord, CheckState};
+use gateway_doctor::checks::verdict::{Confidence, Reason, Verdict, VerdictKind};
 use gateway_doctor::failure::{Failure, NetError};
-use gateway_doctor::history::{Ending, Entry};
+use gateway_doctor::history::{Ended, Ending, Entry};
 use gateway_doctor::incident::Incident;
 use gateway_doctor::messages::{Message, Sender};
 use gateway_doctor::politeness::{Politeness, PolitenessState};
@@ -77,6 +78,7 @@ fn incident(failure: Failure) -> Incident {
         url_hash: None,
         latest_at_ms: 1_700_000_000_999.0,
         retry_stopped: Some(RetryNote::YourCookies),
+        verdict: Some(VerdictKind::CookiesOrSession),
     }
 }
 
@@ -105,6 +107,18 @@ fn every_stored_or_sent_type_has_jsons_shape() {
     });
     record.addresses = vec!["192.0.2.1".into()];
     same_as_json(&record);
+    // What crosses from the failure module to the background's.
+    same_as_json(&Verdict {
+        kind: VerdictKind::NetworkOrDns,
+        confidence: Confidence::Medium,
+        reasons: vec![Reason::FreshFails, Reason::NoConnectivity],
+    });
+    same_as_json(&Ended {
+        incident: incident(Failure::Http { status: 504 }),
+        verdict: None,
+        ending: Ending::GaveUp,
+        at_ms: 1_700_000_005_000.0,
+    });
     same_as_json(&CheckRecord::skipped(
         CheckId::Checker,
         1.5,

@@ -22,7 +22,7 @@ mod badge;
 mod banner;
 #[cfg(feature = "failure")]
 mod banner_draw;
-#[cfg(any(feature = "background", feature = "popup", feature = "failure"))]
+#[cfg(any(feature = "popup", feature = "failure"))]
 mod check_store;
 #[cfg(feature = "failure")]
 mod checks;
@@ -30,7 +30,7 @@ mod checks;
 mod dom;
 #[cfg(feature = "failure")]
 mod edge_status;
-#[cfg(feature = "failure")]
+#[cfg(any(feature = "background", feature = "failure"))]
 mod failed_page;
 #[cfg(feature = "first")]
 mod first;
@@ -51,7 +51,7 @@ mod link;
 mod net;
 #[cfg(feature = "options")]
 mod options;
-#[cfg(feature = "failure")]
+#[cfg(feature = "background")]
 mod page_read;
 #[cfg(feature = "background")]
 mod polite;

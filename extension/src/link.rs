@@ -1,12 +1,12 @@
 //! The seam between the background's two modules. What only a failed page needs is its own wasm
 //! build, the failure module, compiled only when a page first fails (most worker starts never
 //! need it), so the background module that starts again and again stays small. The failure
-//! module holds the checks and all that takes the full diagnosis: the banner's words, the error
-//! page's reading, the history entry. Across the seam, each through a function `background.js`
-//! puts on the global object:
+//! module holds the checks and all that takes the full diagnosis: the banner's words and the
+//! history entry. Across the seam, each through a function `background.js` puts on the global
+//! object:
 //! - the background calls the failure module's entry points by name (`gatewayDoctorFailure`,
-//!   which compiles the module first if need be): start a failure's checks, draw a banner, read
-//!   an error page, write a history entry;
+//!   which compiles the module first if need be): start a failure's checks, draw a banner, write
+//!   a history entry;
 //! - every request of the checks goes through the background's one politeness gate
 //!   (`gatewayDoctorSend`), which the probes share: one budget, one request in flight per site;
 //! - a check's answer reaches the background's event queue (`gatewayDoctorChecksAnswered`).
@@ -91,26 +91,6 @@ pub async fn draw_banner(
     }
 }
 
-/// The background: the error page shown in `tab_id`, once loaded (none when the tab moved on).
-#[cfg(feature = "background")]
-pub async fn read_page(
-    tab_id: i64,
-    incident: &gateway_doctor::incident::Incident,
-) -> Result<Option<String>, JsValue> {
-    #[cfg(feature = "failure")]
-    return super::page_read::read(&super::api::extension_api()?, tab_id, incident).await;
-    #[cfg(not(feature = "failure"))]
-    {
-        let args = [
-            JsValue::from_f64(tab_id as f64),
-            super::storage::to_stored(incident)?,
-        ];
-        Ok(call_failure_module("read_page_for", &args)
-            .await?
-            .as_string())
-    }
-}
-
 /// The background: adds an ended failure to the history; done when written.
 #[cfg(feature = "background")]
 pub async fn record_history(ended: &gateway_doctor::history::Ended) -> Result<(), JsValue> {
@@ -154,16 +134,6 @@ pub async fn draw_banner_for(
     super::banner_draw::draw(&api, tab_id as i64, &incident, retry_part).await
 }
 
-/// The failure module's entry point for reading an error page: its text, or null.
-#[cfg(feature = "failure")]
-#[wasm_bindgen]
-pub async fn read_page_for(tab_id: f64, incident: JsValue) -> Result<JsValue, JsValue> {
-    let incident = super::storage::from_stored(incident)?;
-    let api = super::api::extension_api()?;
-    let text = super::page_read::read(&api, tab_id as i64, &incident).await?;
-    Ok(text.map_or(JsValue::NULL, |text| JsValue::from_str(&text)))
-}
-
 /// The failure module's entry point for a history entry (`history::Ended` as `js_ser` writes it).
 #[cfg(feature = "failure")]
 #[wasm_bindgen]
@@ -173,19 +143,28 @@ pub async fn record_history_for(ended: JsValue) -> Result<(), JsValue> {
     super::history_store::append(&api, ended.entry()).await
 }
 
-/// The checks: a record of the failure stamped `at_ms` was stored; the background reads them all
-/// and lets the engine hear them (the verdict they make rules auto-retry).
+/// The checks: a record of the failure stamped `at_ms` was stored; the engine hears the verdict
+/// all its records so far make (it rules auto-retry).
 #[cfg(feature = "failure")]
-pub fn checks_answered(tab_id: i64, at_ms: f64) -> Result<(), JsValue> {
+pub fn checks_answered(
+    tab_id: i64,
+    at_ms: f64,
+    verdict: gateway_doctor::checks::verdict::Verdict,
+) -> Result<(), JsValue> {
     #[cfg(feature = "background")]
-    super::background::checks_answered_later(tab_id, at_ms);
+    super::background::dispatch_later(gateway_doctor::engine::Event::ChecksAnswered {
+        tab_id,
+        at_ms,
+        verdict,
+    });
     #[cfg(not(feature = "background"))]
     {
         let answered = global_function("gatewayDoctorChecksAnswered")?;
-        answered.call2(
+        answered.call3(
             &JsValue::NULL,
             &JsValue::from_f64(tab_id as f64),
             &JsValue::from_f64(at_ms),
+            &super::js_ser::to_value(&verdict)?,
         )?;
     }
     Ok(())

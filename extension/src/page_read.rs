@@ -1,5 +1,4 @@
-//! Reads the failed page for the diagnosis (the failure module's part: the background hears the
-//! text and hands it to the engine).
+//! Reads the failed page for the diagnosis: the background hands the text to the engine.
 
 use super::api::ExtensionApi;
 use gateway_doctor::incident::Incident;

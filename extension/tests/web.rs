@@ -166,6 +166,7 @@ fn network_text_is_rendered_as_inert_text() {
         url_hash: None,
         latest_at_ms: 0.0,
         retry_stopped: None,
+        verdict: None,
     };
     let messages = obj(&[("kindConnectionDropped", "Connection dropped".into())]);
     render_incident(

@@ -336,6 +336,7 @@ mod tests {
             url_hash: crate::incident::url_hash(url),
             latest_at_ms: 0.0,
             retry_stopped: None,
+            verdict: None,
             host: host_of(url).into(),
             failure,
             status_line: None,

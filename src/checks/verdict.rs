@@ -39,8 +39,8 @@ pub struct Evidence {
 /// Refetches answered further apart than this do not compare cookies with no cookies.
 pub const REFETCHES_COMPARABLE_MS: u64 = 3_000;
 
-/// Serde: it crosses from the background's module to the failure module in a history entry's
-/// making (`crate::history::Ended`).
+/// Serde, for this and the rest of a verdict: the failure module decides it and tells the
+/// background's (`Event::ChecksAnswered`), which keeps it on the incident.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum VerdictKind {
     DownForEveryone,
@@ -66,7 +66,9 @@ pub enum VerdictKind {
     Unknown,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Confidence {
     Low,
     Medium,
@@ -74,7 +76,7 @@ pub enum Confidence {
 }
 
 /// One piece of evidence behind a verdict, for the popup to say in words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Reason {
     ServedFromCache,
     FreshWorks,
@@ -104,7 +106,7 @@ pub enum Reason {
     SiteReportsMaintenance,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Verdict {
     pub kind: VerdictKind,
     pub confidence: Confidence,

@@ -12,7 +12,6 @@ mod retry;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
 
-use crate::checks::record::CheckRecord;
 use crate::incident::Incident;
 use crate::messages::Request;
 use crate::retry::{ProbeOutcome, RetryNote, Watchers};
@@ -31,11 +30,12 @@ pub enum Event {
         at_ms: f64,
         text: String,
     },
-    /// A refetch check answered; `records` are every check record stored for the tab so far.
+    /// A check answered: `verdict` is what all the failure's check records so far say
+    /// (`crate::view::checks::current_verdict`, as the popup shows it).
     ChecksAnswered {
         tab_id: i64,
         at_ms: f64,
-        records: Vec<CheckRecord>,
+        verdict: crate::checks::verdict::Verdict,
     },
     /// A probe of `origin` came back. `jitter` is a random number in `[0, 1)`.
     ProbeAnswered {
@@ -90,13 +90,10 @@ pub struct World {
     pub settings: Settings,
     /// Auto-retry's state; `handle` changes it in place and says `SaveRetryState` when it did.
     pub watchers: Watchers,
-    /// The check records of the tab's incident, loaded when a tab event may end it (for the
-    /// verdict its history entry keeps; see [`may_end_failure`]).
-    pub tab_records: Vec<CheckRecord>,
 }
 
 /// Whether `event` may end the failure stored for its tab (so that a history entry is written):
-/// the browser layer then loads the settings and the tab's check records too.
+/// the browser layer then loads the settings too.
 pub fn may_end_failure(event: &Event, world_has_tab: bool) -> bool {
     world_has_tab && matches!(event, Event::Tab(_))
 }
@@ -235,8 +232,8 @@ pub fn handle(world: &mut World, event: Event, now_ms: f64) -> Vec<Effect> {
         Event::ChecksAnswered {
             tab_id,
             at_ms,
-            records,
-        } => retry::after_checks(world, tab_id, at_ms, &records, now_ms, &mut out),
+            verdict,
+        } => retry::after_checks(world, tab_id, at_ms, &verdict, now_ms, &mut out),
         Event::ProbeAnswered {
             origin,
             outcome,
@@ -340,7 +337,6 @@ fn on_tab_event(world: &mut World, event: TabEvent, now_ms: f64, out: &mut Out) 
                     });
                 }
                 world.tab = Some(incident);
-                world.tab_records.clear();
             }
             Action::RememberUnassigned { incident } => out.push(Effect::StoreUnassigned {
                 incident: Box::new(incident),
@@ -429,21 +425,10 @@ fn end_failure(world: &World, loaded_url: Option<&str>, now_ms: f64, out: &mut O
         Some(url) if same_site(url) => Ending::Recovered,
         _ => Ending::GaveUp,
     };
-    let records: Vec<CheckRecord> = world
-        .tab_records
-        .iter()
-        .filter(|r| r.incident_at_ms == incident.at_ms)
-        .cloned()
-        .collect();
-    let verdict = (!records.is_empty()).then(|| {
-        let evidence =
-            crate::checks::record::evidence(incident.from_cache, incident.at_ms, &records);
-        crate::checks::verdict::decide(incident.failure, &evidence).kind
-    });
     out.push(Effect::RecordHistory {
         ended: Box::new(Ended {
             incident: incident.clone(),
-            verdict,
+            verdict: incident.verdict,
             ending,
             at_ms: now_ms,
         }),

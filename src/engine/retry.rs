@@ -2,8 +2,7 @@
 //! what the verdict and a probe's answer mean for the watch, and when to wake up next.
 
 use super::{ms, Effect, Out, World};
-use crate::checks::record::{evidence, CheckRecord};
-use crate::checks::verdict;
+use crate::checks::verdict::Verdict;
 use crate::failure::Failure;
 use crate::incident::Incident;
 use crate::retry::after_checks::{after_checks as verdict_says, AfterChecks};
@@ -125,42 +124,43 @@ pub(super) fn cancel(world: &mut World, tab_id: i64, now_ms: f64, out: &mut Out)
     pump(world, now_ms, out);
 }
 
-/// A refetch answered: the verdict so far decides whether waiting can fix this failure. A
-/// cookie-less probe cannot see a failure that needs the visitor's cookies: stop watching.
+/// A check answered: the verdict so far decides whether waiting can fix this failure. A
+/// cookie-less probe cannot see a failure that needs the visitor's cookies: stop watching. The
+/// verdict is kept on the incident for its history entry.
 pub(super) fn after_checks(
     world: &mut World,
     tab_id: i64,
     at_ms: f64,
-    records: &[CheckRecord],
+    verdict: &Verdict,
     now_ms: f64,
     out: &mut Out,
 ) {
     let Some(incident) = world.tab.as_mut().filter(|i| i.at_ms == at_ms) else {
         return;
     };
-    let evidence = evidence(incident.from_cache, incident.at_ms, records);
-    let verdict = verdict::decide(incident.failure, &evidence);
-    match verdict_says(&verdict) {
-        AfterChecks::KeepWatching => {}
-        AfterChecks::Stop(note) => {
-            if incident.retry_stopped.is_some() {
-                return;
-            }
-            // Kept on the incident: a reload that fails again the same way stays unwatched.
-            incident.retry_stopped = Some(note);
-            out.push(Effect::StoreIncident {
-                tab_id,
-                incident: Box::new(incident.clone()),
-            });
-            out.push(Effect::SaveNote { tab_id, note });
-            out.push(Effect::RefreshBanners {
-                tab_ids: vec![tab_id],
-            });
-            if world.watchers.remove_tab(tab_id) {
-                out.retry_state_changed = true;
-            }
-            pump(world, now_ms, out);
+    let heard = incident.verdict != Some(verdict.kind);
+    incident.verdict = Some(verdict.kind);
+    let stop = match verdict_says(verdict) {
+        AfterChecks::Stop(note) if incident.retry_stopped.is_none() => Some(note),
+        _ => None,
+    };
+    if heard || stop.is_some() {
+        // Kept on the incident: a reload that fails again the same way stays unwatched.
+        incident.retry_stopped = incident.retry_stopped.or(stop);
+        out.push(Effect::StoreIncident {
+            tab_id,
+            incident: Box::new(incident.clone()),
+        });
+    }
+    if let Some(note) = stop {
+        out.push(Effect::SaveNote { tab_id, note });
+        out.push(Effect::RefreshBanners {
+            tab_ids: vec![tab_id],
+        });
+        if world.watchers.remove_tab(tab_id) {
+            out.retry_state_changed = true;
         }
+        pump(world, now_ms, out);
     }
 }
 

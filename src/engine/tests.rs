@@ -2,7 +2,7 @@
 //! events (Firefox's `webRequest` and `webNavigation` events come in no fixed order).
 
 use super::*;
-use crate::checks::record::{CheckId, CheckState};
+use crate::checks::record::{CheckId, CheckRecord, CheckState};
 use crate::checks::FetchResult;
 use crate::incident::{HeaderDetails, RequestDetails};
 use crate::retry::RetryPolicy;
@@ -58,20 +58,12 @@ struct Browser {
     holds: Vec<(String, u64)>,
     history: Vec<crate::history::Entry>,
     banners: usize,
-    /// Check records per tab, as the browser layer would load them.
-    records: BTreeMap<i64, Vec<CheckRecord>>,
 }
 
 impl Browser {
     fn send(&mut self, world: &mut World, event: Event, now: f64) -> Vec<Effect> {
         let tab = event.tab_id();
         world.tab = tab.and_then(|t| self.incidents.get(&t).cloned());
-        world.tab_records = match tab {
-            Some(t) if may_end_failure(&event, world.tab.is_some()) => {
-                self.records.get(&t).cloned().unwrap_or_default()
-            }
-            _ => Vec::new(),
-        };
         world.unassigned = if event.concerns_unassigned() {
             self.unassigned.clone()
         } else {
@@ -115,6 +107,20 @@ impl Browser {
             }
         }
         effects
+    }
+}
+
+/// A check answered for the tab's 502 stamped `at_ms`, with the verdict `records` give as the
+/// popup shows it (the failure module's part).
+fn answered(tab_id: i64, at_ms: f64, records: &[CheckRecord]) -> Event {
+    let failed = Incident::from_details(
+        &answer(tab_id, 502, PAGE, at_ms),
+        crate::failure::Failure::Http { status: 502 },
+    );
+    Event::ChecksAnswered {
+        tab_id,
+        at_ms,
+        verdict: crate::view::checks::current_verdict(&failed, records).1,
     }
 }
 
@@ -232,15 +238,7 @@ fn the_cookie_verdict_stops_auto_retry_and_says_why() {
         refetch(CheckId::Stranger, T0, 200),
     ];
     let at = T0 + 50.0;
-    let effects = browser.send(
-        &mut world,
-        Event::ChecksAnswered {
-            tab_id: 4,
-            at_ms: T0,
-            records,
-        },
-        at,
-    );
+    let effects = browser.send(&mut world, answered(4, T0, &records), at);
     assert_eq!(browser.notes.get(&4), Some(&RetryNote::YourCookies));
     assert!(effects.contains(&Effect::RefreshBanners { tab_ids: vec![4] }));
     assert!(world.watchers.tab_status(4).is_none());
@@ -265,11 +263,7 @@ fn a_dns_verdict_stops_the_watch_and_says_so() {
     dns.dns = Some(crate::checks::dns::DnsComparison::Differs);
     browser.send(
         &mut world,
-        Event::ChecksAnswered {
-            tab_id: 4,
-            at_ms: T0,
-            records: vec![refetch(CheckId::Fresh, T0, 502), dns],
-        },
+        answered(4, T0, &[refetch(CheckId::Fresh, T0, 502), dns]),
         T0 + 100.0,
     );
     assert_eq!(browser.notes.get(&4), Some(&RetryNote::YourNetwork));
@@ -292,11 +286,7 @@ fn refetches_far_apart_do_not_blame_the_cookies() {
     stranger.elapsed_ms = Some(10_000);
     browser.send(
         &mut world,
-        Event::ChecksAnswered {
-            tab_id: 4,
-            at_ms: T0,
-            records: vec![fresh, stranger],
-        },
+        answered(4, T0, &[fresh, stranger]),
         T0 + 10_000.0,
     );
     assert_eq!(browser.notes.get(&4), None);
@@ -311,15 +301,7 @@ fn a_verdict_for_an_older_failure_changes_nothing() {
         refetch(CheckId::Fresh, T0 - 1.0, 502),
         refetch(CheckId::Stranger, T0 - 1.0, 200),
     ];
-    let effects = browser.send(
-        &mut world,
-        Event::ChecksAnswered {
-            tab_id: 4,
-            at_ms: T0 - 1.0,
-            records,
-        },
-        T0 + 10.0,
-    );
+    let effects = browser.send(&mut world, answered(4, T0 - 1.0, &records), T0 + 10.0);
     assert!(effects.is_empty(), "{effects:?}");
     assert!(world.watchers.tab_status(4).is_some());
 }
@@ -670,7 +652,7 @@ proptest! {
             now += 700.0;
             if i == verdict_at.min(steps.len() - 1) {
                 let records = vec![refetch(CheckId::Fresh, T0, 502), refetch(CheckId::Stranger, T0, 200)];
-                browser.send(&mut world, Event::ChecksAnswered { tab_id: 4, at_ms: T0, records }, now);
+                browser.send(&mut world, answered(4, T0, &records), now);
                 decided = true;
                 browser.probes.clear();
             }
@@ -717,12 +699,17 @@ fn a_failure_that_ends_is_recorded_once_with_host_kind_box_duration_and_verdict(
     };
     browser.send(&mut world, from_nginx(T0), T0);
     browser.send(&mut world, page_read(4), T0 + 100.0);
-    browser.records.insert(
-        4,
-        vec![
-            refetch(CheckId::Fresh, T0, 502),
-            refetch(CheckId::Stranger, T0, 502),
-        ],
+    browser.send(
+        &mut world,
+        answered(
+            4,
+            T0,
+            &[
+                refetch(CheckId::Fresh, T0, 502),
+                refetch(CheckId::Stranger, T0, 502),
+            ],
+        ),
+        T0 + 200.0,
     );
     // Still failing: nothing recorded yet.
     browser.send(&mut world, from_nginx(T0 + 30_000.0), T0 + 30_000.0);

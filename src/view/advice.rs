@@ -16,44 +16,77 @@ pub struct Advice {
 }
 
 pub fn advise(diagnosis: &Diagnosis) -> Advice {
-    let (title_key, meaning_key) = kind_keys(diagnosis.kind);
     Advice {
-        title_key,
-        meaning_key,
+        title_key: title_key(diagnosis.kind),
+        meaning_key: meaning_key(diagnosis.kind),
         side_key: side_key(diagnosis.side),
         fixer_key: fixer_key(diagnosis.fixer),
     }
 }
 
-fn kind_keys(kind: Kind) -> (&'static str, &'static str) {
+/// The message key of the failure's title (alone, the banner's headline; its own table, so
+/// that a build needing only titles carries no other key).
+pub fn title_key(kind: Kind) -> &'static str {
     match kind {
-        Kind::BadGateway => ("kindBadGateway", "meaningBadGateway"),
-        Kind::GatewayTimeout => ("kindGatewayTimeout", "meaningGatewayTimeout"),
-        Kind::ServiceUnavailable => ("kindServiceUnavailable", "meaningServiceUnavailable"),
-        Kind::Maintenance => ("kindMaintenance", "meaningMaintenance"),
-        Kind::InternalServerError => ("kindInternalServerError", "meaningInternalServerError"),
-        Kind::ServerError => ("kindServerError", "meaningServerError"),
-        Kind::OriginBadAnswer => ("kindOriginBadAnswer", "meaningOriginBadAnswer"),
-        Kind::OriginDown => ("kindOriginDown", "meaningOriginDown"),
-        Kind::OriginConnectTimeout => ("kindOriginConnectTimeout", "meaningOriginConnectTimeout"),
-        Kind::OriginUnreachable => ("kindOriginUnreachable", "meaningOriginUnreachable"),
-        Kind::OriginTooSlow => ("kindOriginTooSlow", "meaningOriginTooSlow"),
-        Kind::OriginTls => ("kindOriginTls", "meaningOriginTls"),
-        Kind::OriginDns => ("kindOriginDns", "meaningOriginDns"),
-        Kind::CdnError => ("kindCdnError", "meaningCdnError"),
-        Kind::DnsFailure => ("kindDnsFailure", "meaningDnsFailure"),
-        Kind::ConnectionRefused => ("kindConnectionRefused", "meaningConnectionRefused"),
-        Kind::ConnectionDropped => ("kindConnectionDropped", "meaningConnectionDropped"),
-        Kind::ConnectionTimedOut => ("kindConnectionTimedOut", "meaningConnectionTimedOut"),
-        Kind::Offline => ("kindOffline", "meaningOffline"),
-        Kind::ProxyFailure => ("kindProxyFailed", "meaningProxyFailed"),
-        Kind::RedirectLoop => ("kindRedirectLoop", "meaningRedirectLoop"),
-        Kind::ProtocolError => ("kindProtocolError", "meaningProtocolError"),
-        Kind::Truncated => ("kindTruncated", "meaningTruncated"),
-        Kind::TlsHandshake => ("kindTlsHandshake", "meaningTlsHandshake"),
-        Kind::Certificate => ("kindCertificate", "meaningCertificate"),
-        Kind::BotChallenge => ("kindBotChallenge", "meaningBotChallenge"),
-        Kind::BotBlock => ("kindBotBlock", "meaningBotBlock"),
+        Kind::BadGateway => "kindBadGateway",
+        Kind::GatewayTimeout => "kindGatewayTimeout",
+        Kind::ServiceUnavailable => "kindServiceUnavailable",
+        Kind::Maintenance => "kindMaintenance",
+        Kind::InternalServerError => "kindInternalServerError",
+        Kind::ServerError => "kindServerError",
+        Kind::OriginBadAnswer => "kindOriginBadAnswer",
+        Kind::OriginDown => "kindOriginDown",
+        Kind::OriginConnectTimeout => "kindOriginConnectTimeout",
+        Kind::OriginUnreachable => "kindOriginUnreachable",
+        Kind::OriginTooSlow => "kindOriginTooSlow",
+        Kind::OriginTls => "kindOriginTls",
+        Kind::OriginDns => "kindOriginDns",
+        Kind::CdnError => "kindCdnError",
+        Kind::DnsFailure => "kindDnsFailure",
+        Kind::ConnectionRefused => "kindConnectionRefused",
+        Kind::ConnectionDropped => "kindConnectionDropped",
+        Kind::ConnectionTimedOut => "kindConnectionTimedOut",
+        Kind::Offline => "kindOffline",
+        Kind::ProxyFailure => "kindProxyFailed",
+        Kind::RedirectLoop => "kindRedirectLoop",
+        Kind::ProtocolError => "kindProtocolError",
+        Kind::Truncated => "kindTruncated",
+        Kind::TlsHandshake => "kindTlsHandshake",
+        Kind::Certificate => "kindCertificate",
+        Kind::BotChallenge => "kindBotChallenge",
+        Kind::BotBlock => "kindBotBlock",
+    }
+}
+
+fn meaning_key(kind: Kind) -> &'static str {
+    match kind {
+        Kind::BadGateway => "meaningBadGateway",
+        Kind::GatewayTimeout => "meaningGatewayTimeout",
+        Kind::ServiceUnavailable => "meaningServiceUnavailable",
+        Kind::Maintenance => "meaningMaintenance",
+        Kind::InternalServerError => "meaningInternalServerError",
+        Kind::ServerError => "meaningServerError",
+        Kind::OriginBadAnswer => "meaningOriginBadAnswer",
+        Kind::OriginDown => "meaningOriginDown",
+        Kind::OriginConnectTimeout => "meaningOriginConnectTimeout",
+        Kind::OriginUnreachable => "meaningOriginUnreachable",
+        Kind::OriginTooSlow => "meaningOriginTooSlow",
+        Kind::OriginTls => "meaningOriginTls",
+        Kind::OriginDns => "meaningOriginDns",
+        Kind::CdnError => "meaningCdnError",
+        Kind::DnsFailure => "meaningDnsFailure",
+        Kind::ConnectionRefused => "meaningConnectionRefused",
+        Kind::ConnectionDropped => "meaningConnectionDropped",
+        Kind::ConnectionTimedOut => "meaningConnectionTimedOut",
+        Kind::Offline => "meaningOffline",
+        Kind::ProxyFailure => "meaningProxyFailed",
+        Kind::RedirectLoop => "meaningRedirectLoop",
+        Kind::ProtocolError => "meaningProtocolError",
+        Kind::Truncated => "meaningTruncated",
+        Kind::TlsHandshake => "meaningTlsHandshake",
+        Kind::Certificate => "meaningCertificate",
+        Kind::BotChallenge => "meaningBotChallenge",
+        Kind::BotBlock => "meaningBotBlock",
     }
 }
 

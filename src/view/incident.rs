@@ -5,7 +5,7 @@ use crate::diagnosis::fingerprint::ClueSource;
 use crate::diagnosis::{diagnose, Kind, Side};
 use crate::failure::Failure;
 use crate::incident::Incident;
-use crate::view::advice::{advise, stack_key, Advice};
+use crate::view::advice::{advise, stack_key};
 use crate::view::msg::Msg;
 use crate::view::steps::{visitor_steps, StepContext};
 
@@ -34,13 +34,16 @@ pub struct Headline {
 /// The headline alone, without the rest of the view (the background draws only this). The
 /// popup's view takes its own from the same piece.
 pub fn headline(incident: &Incident) -> Headline {
-    headline_with(incident, &advise(&diagnose(incident)))
+    headline_with(
+        incident,
+        crate::view::advice::title_key(diagnose(incident).kind),
+    )
 }
 
-fn headline_with(incident: &Incident, advice: &Advice) -> Headline {
+fn headline_with(incident: &Incident, title_key: &'static str) -> Headline {
     Headline {
         code: crate::diagnosis::badge_text(incident),
-        title: Msg::new(advice.title_key),
+        title: Msg::new(title_key),
         host: incident.host.clone(),
     }
 }
@@ -124,7 +127,7 @@ pub fn incident_view(incident: &Incident) -> IncidentView {
         diagnosis.kind,
         Kind::Certificate | Kind::TlsHandshake | Kind::RedirectLoop
     );
-    let Headline { code, title, host } = headline_with(incident, &advice);
+    let Headline { code, title, host } = headline_with(incident, advice.title_key);
     IncidentView {
         code,
         title,

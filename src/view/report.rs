@@ -612,6 +612,7 @@ mod tests {
             url_hash: None,
             latest_at_ms: 0.0,
             retry_stopped: None,
+            verdict: None,
         }
     }
 

@@ -32,7 +32,7 @@ const NOT_SHIPPED: [&str; 3] = ["Cargo.toml", "src", "tests"];
 
 /// The wasm builds: the background's small first module (a failed page's badge while the rest
 /// loads), its full one, its failure module (compiled once a page fails: the checks, the banner's
-/// words, the error page's reading, the history entry), and one for each extension page.
+/// words, the history entry), and one for each extension page.
 pub const FLAVOURS: [&str; 5] = ["first", "background", "failure", "popup", "options"];
 
 pub fn build() -> Result {
@@ -110,7 +110,10 @@ fn optimise(wasm: &Path) -> Result {
     let wasm_opt = wasm_opt()
         .ok_or("wasm-opt is missing after installing the npm packages (binaryen): not shipping unoptimised wasm")?;
     run(Command::new(wasm_opt)
-        .arg("-Oz")
+        // Rust's wasm32 target puts the stack first, below the data: the lowest kilobyte of
+        // memory is never data, which lets loads and stores fold their offsets.
+        .arg("--low-memory-unused")
+        .args(["-Oz", "--converge"])
         .args(["--strip-debug", "--strip-producers"])
         .args([
             "--enable-bulk-memory",

@@ -171,7 +171,7 @@ and this note, written by that same build.
   (`cargo install wasm-bindgen-cli --version {WASM_BINDGEN_VERSION}`).
 - wasm-opt from binaryen {binaryen}: the npm package `binaryen`, pinned in
   `tests/e2e/package.json` and `tests/e2e/package-lock.json`; it runs on Node.js (this build:
-  {node}). Run with `-Oz --strip-debug --strip-producers` (see `optimise` in `xtask/src/dist.rs`).
+  {node}). Run with `--low-memory-unused -Oz --converge --strip-debug --strip-producers` (see `optimise` in `xtask/src/dist.rs`).
   Used for the submitted build: {optimised}.
 
 ## Steps
