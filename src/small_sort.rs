@@ -16,7 +16,8 @@ pub fn sort_by<T>(items: &mut [T], mut less: impl FnMut(&T, &T) -> bool) {
     }
 }
 
-#[cfg(test)]
+// Native only: proptest's random source does not build for wasm32-unknown-unknown.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::sort_by;
     use proptest::prelude::*;
