@@ -2,6 +2,7 @@
 //! words; nothing here decides which fix to offer (that is `gateway_doctor::view::steps`).
 
 use super::api::{message, object, ExtensionApi};
+use super::dom::copy_text;
 use super::net::describe_error;
 use gateway_doctor::checks::providers::Provider;
 use gateway_doctor::platform::{Browser, Os, Platform};
@@ -132,15 +133,6 @@ async fn open_tab(api: &ExtensionApi, url: &str) -> String {
         Ok(_) => message(api, "actionOpened", &[url.to_string()]),
         Err(error) => message(api, "actionFailed", &[describe_error(&error, 0)]),
     }
-}
-
-/// Writes `text` to the clipboard (the click that called this is the user gesture it needs).
-pub async fn copy_text(text: &str) -> Result<(), String> {
-    let window = web_sys::window().ok_or("no window")?;
-    JsFuture::from(window.navigator().clipboard().write_text(text))
-        .await
-        .map(|_| ())
-        .map_err(|error| describe_error(&error, 0))
 }
 
 /// Clears this site's cookies and storage, and its cache where the browser can scope that.

@@ -182,7 +182,7 @@ pub fn message(api: &ExtensionApi, key: &str, args: &[String]) -> String {
 }
 
 /// Asks for an optional permission; the promise resolves to whether it is granted.
-#[cfg(any(feature = "popup", feature = "options"))]
+#[cfg(any(feature = "popup", feature = "popup-more", feature = "options"))]
 pub fn request_permission(api: &ExtensionApi, name: &str) -> Option<js_sys::Promise> {
     let permissions = api.permissions()?;
     let list: js_sys::Array = std::iter::once(JsValue::from_str(name)).collect();

@@ -10,7 +10,7 @@ pub fn check_key(tab_id: i64, check: CheckId) -> String {
     SessionKey::Check(tab_id, check).name()
 }
 
-#[cfg(feature = "popup")]
+#[cfg(any(feature = "popup", feature = "popup-more"))]
 fn all_keys(tab_id: i64) -> js_sys::Array {
     CheckId::ALL
         .iter()
@@ -18,7 +18,7 @@ fn all_keys(tab_id: i64) -> js_sys::Array {
         .collect()
 }
 
-#[cfg(any(feature = "popup", feature = "failure"))]
+#[cfg(any(feature = "popup-more", feature = "failure"))]
 pub async fn save(api: &ExtensionApi, tab_id: i64, record: &CheckRecord) -> Result<(), JsValue> {
     let value = super::js_ser::to_value(&record)?;
     let items = super::api::object(&[(&check_key(tab_id, record.check), value)])?;
@@ -26,7 +26,7 @@ pub async fn save(api: &ExtensionApi, tab_id: i64, record: &CheckRecord) -> Resu
 }
 
 /// The tab's records; a corrupt one is left out (and logged), never fatal.
-#[cfg(feature = "popup")]
+#[cfg(any(feature = "popup", feature = "popup-more"))]
 pub async fn load(api: &ExtensionApi, tab_id: i64) -> Result<Vec<CheckRecord>, JsValue> {
     let items =
         wasm_bindgen_futures::JsFuture::from(api.storage().session().get(&all_keys(tab_id)))

@@ -26,8 +26,19 @@ pub fn append(parent: &Element, children: &[&Element]) -> Result<(), JsValue> {
 }
 
 /// Tells assistive technology which language the page speaks (the UI language the text is in).
+#[cfg(any(feature = "popup", feature = "options"))]
 pub fn set_language(doc: &Document, locale: &str) {
     if let Some(html) = doc.document_element() {
         let _ignored = html.set_attribute("lang", locale);
     }
+}
+
+/// Writes `text` to the clipboard (the click that called this is the user gesture it needs).
+#[cfg(any(feature = "popup", feature = "popup-more"))]
+pub async fn copy_text(text: &str) -> Result<(), String> {
+    let window = web_sys::window().ok_or("no window")?;
+    wasm_bindgen_futures::JsFuture::from(window.navigator().clipboard().write_text(text))
+        .await
+        .map(|_| ())
+        .map_err(|error| super::net::describe_error(&error, 0))
 }

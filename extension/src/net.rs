@@ -106,7 +106,12 @@ pub fn is_unfollowed_redirect(response: &web_sys::Response) -> bool {
 }
 
 /// A rejected fetch in a few words.
-#[cfg(any(feature = "background", feature = "popup", feature = "failure"))]
+#[cfg(any(
+    feature = "background",
+    feature = "popup",
+    feature = "popup-more",
+    feature = "failure"
+))]
 pub fn describe_error(error: &JsValue, timeout_ms: u32) -> String {
     let field = |name: &str| {
         js_sys::Reflect::get(error, &name.into())

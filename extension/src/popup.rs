@@ -1,20 +1,18 @@
 //! The toolbar popup: finds the tab, loads its incident and renders the view as text.
 
 use super::actions::ActionContext;
-use super::api::{extension_api, message, object};
+use super::api::{extension_api, message};
 use super::dom::{append, element, set_language, text};
+use super::popup_checks;
 use super::popup_checks::StepsTarget;
-use super::popup_owner::{fill_owner_block, ReportSource};
+use super::popup_page::{detect_platform, target_tab};
 use super::settings_store;
 use super::storage::{self, tab_key};
-use super::{popup_checks, popup_retry};
 use gateway_doctor::diagnosis::diagnose;
 use gateway_doctor::incident::Incident;
-use gateway_doctor::platform::Platform;
 use gateway_doctor::view::incident::{incident_view, IncidentView};
 use gateway_doctor::view::msg::Msg;
-use js_sys::{Array, Reflect};
-use std::cell::RefCell;
+use js_sys::Reflect;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -45,12 +43,6 @@ pub async fn render_popup(root: Element) -> Result<(), JsValue> {
         let diagnosis = diagnose(&incident);
         let platform = detect_platform();
         let settings = settings_store::load(&api).await;
-        let report = Rc::new(ReportSource {
-            incident: incident.clone(),
-            diagnosis: diagnosis.clone(),
-            platform,
-            records: RefCell::new(Vec::new()),
-        });
         let owner = match root.query_selector("#owner-block")? {
             Some(owner) => owner,
             None => {
@@ -61,7 +53,11 @@ pub async fn render_popup(root: Element) -> Result<(), JsValue> {
                 owner
             }
         };
-        fill_owner_block(&api, &doc, &owner, &report)?;
+        // The owner's part opens with what the verdict means for them (the checks block keeps
+        // it current); the checklist and the report follow from the popup's second build.
+        let verdict_note = element(&doc, "p", "owner-verdict")?;
+        verdict_note.set_attribute("hidden", "")?;
+        append(&owner, &[&verdict_note])?;
         let first = element(&doc, "div", "first-actions")?;
         let steps = root.query_selector("#steps")?.map(|list| StepsTarget {
             list,
@@ -82,18 +78,13 @@ pub async fn render_popup(root: Element) -> Result<(), JsValue> {
         });
         // The first screen: the headline, the verdict, who can fix it, the first actions and the
         // retry countdown; then the check lines, the steps, the details and the owner's part.
-        let parts =
-            popup_checks::checks_block(&api, &doc, tab_id, &incident, steps, report).await?;
+        let parts = popup_checks::checks_block(&api, &doc, tab_id, &incident, steps).await?;
         let fixer = root.query_selector("#fixer-block")?;
         if let (Some(header), Some(fixer)) = (&header, &fixer) {
             header.after_with_node_1(&parts.verdict)?;
             fixer.after_with_node_1(&parts.first_actions)?;
             parts.first_actions.after_with_node_1(&parts.checks)?;
         }
-        if let Some(block) = popup_retry::retry_block(&api, &doc, tab_id).await? {
-            parts.checks.before_with_node_1(&block)?;
-        }
-        super::popup_rules::mount(&api, &doc, &root, tab_id, &incident).await;
     }
     Ok(())
 }
@@ -116,22 +107,6 @@ pub fn render_incident(root: Element, incident: JsValue, messages: JsValue) -> R
         })
     };
     render_view(&doc, &root, &incident_view(&incident), "en", &translate)
-}
-
-async fn target_tab(api: &super::api::ExtensionApi) -> Result<Option<i64>, JsValue> {
-    let search = web_sys::window()
-        .map(|w| w.location().search().unwrap_or_default())
-        .unwrap_or_default();
-    let params = web_sys::UrlSearchParams::new_with_str(&search)?;
-    if let Some(tab) = params.get("tab").and_then(|t| t.parse::<i64>().ok()) {
-        return Ok(Some(tab));
-    }
-    let query = object(&[("active", true.into()), ("currentWindow", true.into())])?;
-    let tabs: Array = JsFuture::from(api.tabs().query(&query)).await?.into();
-    let id = Reflect::get(&tabs.get(0), &"id".into())
-        .ok()
-        .and_then(|v| v.as_f64());
-    Ok(id.map(|id| id as i64))
 }
 
 type Translate<'a> = &'a dyn Fn(&str, &[String]) -> String;
@@ -353,25 +328,4 @@ fn copy_button(doc: &Document, value: &str, label: &str, done: &str) -> Result<E
     // The popup lives as long as its buttons: let the closure live with it.
     on_click.forget();
     Ok(button)
-}
-
-/// The visitor's browser and system, from what the page can see of them.
-fn detect_platform() -> Platform {
-    let Some(navigator) = web_sys::window().map(|w| w.navigator()) else {
-        return Platform::detect("", &[], false);
-    };
-    let user_agent = navigator.user_agent().unwrap_or_default();
-    let field = |target: &JsValue, name: &str| Reflect::get(target, &name.into()).ok();
-    let brands: Vec<String> = field(&navigator, "userAgentData")
-        .and_then(|data| field(&data, "brands"))
-        .filter(Array::is_array)
-        .map(|b| {
-            Array::from(&b)
-                .iter()
-                .filter_map(|brand| field(&brand, "brand")?.as_string())
-                .collect()
-        })
-        .unwrap_or_default();
-    let is_brave = field(&navigator, "brave").is_some_and(|b| b.is_object());
-    Platform::detect(&user_agent, &brands, is_brave)
 }

@@ -3,21 +3,19 @@
 //! with it (check for a proxy, run the checks again, reload when the site works again).
 
 use super::actions::ActionContext;
-use super::api::{message, object, ExtensionApi};
+use super::api::{message, ExtensionApi};
 use super::check_store;
 use super::dom::{append, element, text};
-use super::popup_owner::ReportSource;
 use super::popup_steps::{render_first_actions, render_steps};
-use gateway_doctor::checks::record::{proxy_mode_configured, CheckId, CheckRecord, CheckState};
+use gateway_doctor::checks::record::CheckRecord;
 use gateway_doctor::checks::verdict::VerdictKind;
 use gateway_doctor::diagnosis::Diagnosis;
-use gateway_doctor::incident::{truncate, Incident};
+use gateway_doctor::incident::Incident;
 use gateway_doctor::session_keys::SessionKey;
 use gateway_doctor::view::checks::{
     check_lines, check_state_id, current_verdict, verdict_names, verdict_view,
 };
 use gateway_doctor::view::steps::{visitor_steps, StepContext, StepView};
-use js_sys::Reflect;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -40,7 +38,6 @@ pub async fn checks_block(
     tab_id: i64,
     incident: &Incident,
     steps: Option<StepsTarget>,
-    report: Rc<ReportSource>,
 ) -> Result<ChecksParts, JsValue> {
     let say = |key: &str| message(api, key, &[]);
     let verdict_block = element(doc, "div", "verdict-block")?;
@@ -76,14 +73,10 @@ pub async fn checks_block(
         incident: incident.clone(),
         steps,
         shown_steps: RefCell::new(None),
-        report,
     });
     view.refresh().await?;
     view.listen_for_changes()?;
-    on_click(&proxy, {
-        let view = Rc::clone(&view);
-        move || view.check_proxy()
-    })?;
+    // Its click is the popup's second build's (`popup_proxy`).
     on_click(&again, {
         let view = Rc::clone(&view);
         move || view.run_again()
@@ -121,7 +114,6 @@ struct LiveView {
     steps: Option<StepsTarget>,
     /// The steps on screen: re-rendered only when they change, so focus and action results stay.
     shown_steps: RefCell<Option<Vec<StepView>>>,
-    report: Rc<ReportSource>,
 }
 
 /// Where the tailored steps go, and what they are chosen from.
@@ -144,7 +136,6 @@ impl LiveView {
     }
 
     fn render(&self, records: &[CheckRecord]) -> Result<(), JsValue> {
-        *self.report.records.borrow_mut() = records.to_vec();
         self.render_steps(records)?;
         let doc = &self.doc;
         self.list.set_text_content(None);
@@ -362,62 +353,5 @@ impl LiveView {
                 web_sys::console::warn_2(&"Gateway Doctor: checks not restarted".into(), &error);
             }
         });
-    }
-
-    /// Asks for the `proxy` permission (this click is the user gesture the browser requires),
-    /// then reads the proxy setting and stores it as the proxy check's result.
-    fn check_proxy(self: &Rc<Self>) {
-        let granted = super::api::request_permission(&self.api, "proxy");
-        let view = Rc::clone(self);
-        wasm_bindgen_futures::spawn_local(async move {
-            let started = js_sys::Date::now();
-            let mut record = CheckRecord::running(
-                CheckId::Proxy,
-                view.incident.at_ms,
-                started,
-                "proxy.settings.get".into(),
-            );
-            let outcome = match granted {
-                Some(promise) => match JsFuture::from(promise).await {
-                    Ok(yes) if yes.as_bool() == Some(true) => view.read_proxy_mode().await,
-                    Ok(_) => Err(view.say("proxyPermissionRefused", &[])),
-                    Err(error) => Err(super::net::describe_error(&error, 0)),
-                },
-                None => Err(view.say("proxyUnavailable", &[])),
-            };
-            match outcome {
-                Ok(mode) => {
-                    record.state = CheckState::Done;
-                    record.proxy_configured = proxy_mode_configured(&mode);
-                    record.proxy_mode = Some(mode);
-                }
-                Err(error) => {
-                    record.state = CheckState::Failed;
-                    record.note = Some(truncate(&error, 160));
-                }
-            }
-            record.elapsed_ms = Some((js_sys::Date::now() - started).max(0.0) as u64);
-            if let Err(error) = check_store::save(&view.api, view.tab_id, &record).await {
-                web_sys::console::warn_2(&"Gateway Doctor: proxy check not stored".into(), &error);
-            }
-        });
-    }
-
-    async fn read_proxy_mode(&self) -> Result<String, String> {
-        // The API appears once the permission is granted; a fresh handle sees it.
-        let api = super::api::extension_api().map_err(|_| "no extension API".to_string())?;
-        let proxy = api
-            .proxy()
-            .ok_or_else(|| self.say("proxyUnavailable", &[]))?;
-        let details = object(&[]).map_err(|_| "bad request".to_string())?;
-        let setting = JsFuture::from(proxy.settings().get(&details))
-            .await
-            .map_err(|error| super::net::describe_error(&error, 0))?;
-        let value = Reflect::get(&setting, &"value".into()).unwrap_or(JsValue::UNDEFINED);
-        ["mode", "proxyType"]
-            .iter()
-            .find_map(|field| Reflect::get(&value, &(*field).into()).ok()?.as_string())
-            .map(|mode| truncate(&mode, 40))
-            .ok_or_else(|| "unreadable proxy setting".to_string())
     }
 }

@@ -1,28 +1,25 @@
 //! "If this is your site": the owner's checklist for the box that failed, and the report a
 //! visitor can hand to the owner (plain text or JSON), built from what is known at the click.
 
-use super::actions::copy_text;
 use super::api::{message, ExtensionApi};
-use super::dom::{append, element, text};
-use gateway_doctor::checks::record::CheckRecord;
+use super::dom::{append, copy_text, element, text};
 use gateway_doctor::diagnosis::Diagnosis;
 use gateway_doctor::incident::Incident;
 use gateway_doctor::platform::Platform;
 use gateway_doctor::view::checks::current_verdict;
 use gateway_doctor::view::owner::owner_checklist;
 use gateway_doctor::view::report::{build_report, report_document, report_text, ReportInput};
-use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlInputElement};
 
-/// What the report is built from; `records` is kept current by the checks block.
+/// What the report is built from, with the tab's check records as they are at the click.
 pub struct ReportSource {
     pub incident: Incident,
     pub diagnosis: Diagnosis,
     pub platform: Platform,
-    pub records: RefCell<Vec<CheckRecord>>,
+    pub tab_id: i64,
 }
 
 /// Adds the checklist and the report buttons to `owner` (the owner block).
@@ -33,10 +30,6 @@ pub fn fill_owner_block(
     source: &Rc<ReportSource>,
 ) -> Result<(), JsValue> {
     let checklist = owner_checklist(&source.diagnosis);
-    // Filled in by the verdict as the checks answer (`popup_checks`).
-    let verdict_note = element(doc, "p", "owner-verdict")?;
-    verdict_note.set_attribute("hidden", "")?;
-    append(owner, &[&verdict_note])?;
     if let Some(heading) = &checklist.heading {
         append(
             owner,
@@ -84,9 +77,10 @@ pub fn fill_owner_block(
             checkbox.clone(),
         );
         let on_click = Closure::<dyn FnMut()>::new(move || {
-            let report = report_for(&api, &source, checkbox.checked(), as_json);
-            let (api, status) = (Rc::clone(&api), status.clone());
+            let include_query = checkbox.checked();
+            let (api, source, status) = (Rc::clone(&api), Rc::clone(&source), status.clone());
             wasm_bindgen_futures::spawn_local(async move {
+                let report = report_for(&api, &source, include_query, as_json).await;
                 let said = match copy_text(&report).await {
                     Ok(()) => message(&api, "reportCopied", &[]),
                     Err(error) => message(&api, "actionFailed", &[error]),
@@ -103,13 +97,15 @@ pub fn fill_owner_block(
     Ok(())
 }
 
-fn report_for(
+async fn report_for(
     api: &ExtensionApi,
     source: &ReportSource,
     include_query: bool,
     as_json: bool,
 ) -> String {
-    let records = source.records.borrow();
+    let records = super::check_store::load(api, source.tab_id)
+        .await
+        .unwrap_or_default();
     let (_, verdict) = current_verdict(&source.incident, &records);
     let version = js_sys::Reflect::get(&api.runtime().get_manifest(), &"version".into())
         .ok()

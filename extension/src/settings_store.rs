@@ -48,7 +48,12 @@ fn watch_changes(api: &ExtensionApi) {
 }
 
 /// The visitor's settings; storage that cannot be read at all gives the defaults.
-#[cfg(any(feature = "background", feature = "popup", feature = "options"))]
+#[cfg(any(
+    feature = "background",
+    feature = "popup",
+    feature = "popup-more",
+    feature = "options"
+))]
 pub async fn load(api: &ExtensionApi) -> Settings {
     let items = match JsFuture::from(api.storage().sync().get(&JsValue::NULL)).await {
         Ok(items) => items,
@@ -73,7 +78,7 @@ pub async fn save(api: &ExtensionApi, settings: &Settings) -> Result<(), JsValue
 /// Saves the per-site rules alone (other settings untouched). A list that would not fit one
 /// synced item (8 KB), or that the browser refuses for its quota, is not saved: the error is the
 /// visitor's message.
-#[cfg(any(feature = "popup", feature = "options"))]
+#[cfg(any(feature = "popup-more", feature = "options"))]
 pub async fn save_rules(
     api: &ExtensionApi,
     rules: &gateway_doctor::rules::Rules,

@@ -9,6 +9,7 @@ use gateway_doctor::incident::Incident;
 use gateway_doctor::session_keys::SessionKey;
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
+#[cfg(any(feature = "background", feature = "popup-more", feature = "failure"))]
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
@@ -54,7 +55,7 @@ pub async fn load_failure_time(api: &ExtensionApi, tab_id: i64) -> Result<Option
 }
 
 /// Reads an incident; a missing or corrupt entry reads as none (and a corrupt one is logged).
-#[cfg(any(feature = "background", feature = "popup"))]
+#[cfg(any(feature = "background", feature = "popup", feature = "popup-more"))]
 pub async fn load(api: &ExtensionApi, key: &str) -> Result<Option<Incident>, JsValue> {
     let value = stored(api, key).await?;
     if value.is_undefined() || value.is_null() {
@@ -73,6 +74,7 @@ pub async fn load(api: &ExtensionApi, key: &str) -> Result<Option<Incident>, JsV
 }
 
 /// When the stored incident `stored` failed (`Incident::at_ms`), read without the rest of it.
+#[cfg(any(feature = "background", feature = "popup", feature = "failure"))]
 pub fn failure_time(stored: &JsValue) -> Option<f64> {
     if !stored.is_object() {
         return None;
@@ -101,6 +103,7 @@ pub async fn save(api: &ExtensionApi, key: &str, incident: &Incident) -> Result<
 }
 
 /// Forgets everything kept for `tab`: its incident, its checks' results, its auto-retry note.
+#[cfg(any(feature = "background", feature = "popup-more", feature = "failure"))]
 pub async fn forget_tab(api: &ExtensionApi, tab: i64) -> Result<(), JsValue> {
     let keys: js_sys::Array = SessionKey::of_tab(tab)
         .into_iter()
@@ -122,6 +125,7 @@ pub async fn remove(api: &ExtensionApi, key: &str) -> Result<(), JsValue> {
 /// Writes `items` to session storage. When it is full (a restored session of a hundred failed
 /// tabs), the oldest incidents of other tabs and their check results make room, a few at a time:
 /// the newest failure must always get its badge, popup and auto-retry.
+#[cfg(any(feature = "background", feature = "popup-more", feature = "failure"))]
 pub async fn set_making_room(api: &ExtensionApi, items: &JsValue) -> Result<(), JsValue> {
     // The tabs being written for are never the ones forgotten.
     let keep: Vec<i64> = js_sys::Object::keys(items.unchecked_ref::<js_sys::Object>())
@@ -158,6 +162,7 @@ pub async fn set_making_room(api: &ExtensionApi, items: &JsValue) -> Result<(), 
 /// Every tab with a stored incident and when it failed: storage's keys (cheap even when it is
 /// full), with the times the background's index knows (0 for the others, which go first). What
 /// storage no longer holds is not listed, whatever any module remembers.
+#[cfg(any(feature = "background", feature = "popup-more", feature = "failure"))]
 async fn known_incidents(api: &ExtensionApi) -> Result<Vec<(i64, f64)>, JsValue> {
     Ok(stored_keys(api)
         .await?
@@ -175,13 +180,17 @@ fn failed_at(tab: i64) -> f64 {
 }
 
 /// Only the background's module knows when incidents failed without reading them.
-#[cfg(not(feature = "background"))]
+#[cfg(all(
+    not(feature = "background"),
+    any(feature = "popup-more", feature = "failure")
+))]
 fn failed_at(_tab: i64) -> f64 {
     0.0
 }
 
 /// The keys in session storage, without reading what they hold (`getKeys`, where the browser has
 /// it: a store full of failed tabs is large).
+#[cfg(any(feature = "background", feature = "popup-more", feature = "failure"))]
 pub async fn stored_keys(api: &ExtensionApi) -> Result<Vec<String>, JsValue> {
     let session = api.storage().session();
     let get_keys = Reflect::get(&session, &"getKeys".into())?;
@@ -201,6 +210,7 @@ pub async fn stored_keys(api: &ExtensionApi) -> Result<Vec<String>, JsValue> {
         .collect())
 }
 
+#[cfg(any(feature = "background", feature = "popup-more", feature = "failure"))]
 fn is_quota_error(error: &JsValue) -> bool {
     let text = Reflect::get(error, &"message".into())
         .ok()

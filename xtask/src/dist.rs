@@ -32,8 +32,15 @@ const NOT_SHIPPED: [&str; 3] = ["Cargo.toml", "src", "tests"];
 
 /// The wasm builds: the background's small first module (a failed page's badge while the rest
 /// loads), its full one, its failure module (compiled once a page fails: the checks, the banner's
-/// words, the history entry), and one for each extension page.
-pub const FLAVOURS: [&str; 5] = ["first", "background", "failure", "popup", "options"];
+/// words, the history entry), the popup's first screen and what is below it, and the options page.
+pub const FLAVOURS: [&str; 6] = [
+    "first",
+    "background",
+    "failure",
+    "popup",
+    "popup-more",
+    "options",
+];
 
 pub fn build() -> Result {
     ensure_wasm_target()?;

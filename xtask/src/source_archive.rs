@@ -149,7 +149,8 @@ and this note, written by that same build.
 
 ## What in the package is generated
 
-- `core/first/`, `core/background/`, `core/failure/`, `core/popup/` and `core/options/`: the Rust
+- `core/first/`, `core/background/`, `core/failure/`, `core/popup/`, `core/popup-more/` and
+  `core/options/`: the Rust
   crate in `src/` compiled to WebAssembly (`gateway_doctor_bg.wasm`, one build per feature of the
   same names),
   and beside it the JavaScript glue wasm-bindgen writes (`gateway_doctor.js`), as wasm-bindgen
