@@ -365,7 +365,7 @@ mod tests {
     }
 
     /// Settings written whole (the options page's save, the background handing them to its
-    /// checks module) read back as they were, every field changed from its default.
+    /// failure module) read back as they were, every field changed from its default.
     #[test]
     fn settings_written_whole_read_back_the_same() {
         let d = Settings::default();

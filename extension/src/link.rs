@@ -221,7 +221,7 @@ fn read_sent(answer: &JsValue) -> (Result<web_sys::Response, String>, u64) {
     (outcome, elapsed_ms)
 }
 
-/// The background's gate for the checks module: `{response, elapsedMs}` once sent and answered,
+/// The background's gate for the failure module: `{response, elapsedMs}` once sent and answered,
 /// `{error, elapsedMs}` when not sent or not answered.
 #[cfg(feature = "background")]
 #[wasm_bindgen]

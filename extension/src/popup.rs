@@ -227,7 +227,7 @@ pub fn render_view(
             )?],
         )?;
     }
-    // Per-site history and rules mount here (popup_rules).
+    // Per-site history and rules mount here (`popup_rules`, from the popup's second build).
     let site_rules = element(doc, "div", "site-rules")?;
     append(&details, &[&meaning, &side, &facts, &site_rules])?;
 

@@ -48,7 +48,7 @@ async fn stored(api: &ExtensionApi, key: &str) -> Result<JsValue, JsValue> {
 }
 
 /// When the tab's stored incident failed, read from storage itself without the rest of it (none
-/// when it has none): the checks module's test of whether a failure is still the tab's.
+/// when it has none): the failure module's test of whether a failure is still the tab's.
 #[cfg(feature = "failure")]
 pub async fn load_failure_time(api: &ExtensionApi, tab_id: i64) -> Result<Option<f64>, JsValue> {
     Ok(failure_time(&stored(api, &tab_key(tab_id)).await?))
