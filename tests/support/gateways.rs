@@ -52,11 +52,22 @@ impl Upstreams {
     }
 }
 
+/// A port nothing listens on now and that this process has not handed out before: the gateways
+/// start in parallel, and the kernel may give a port it just handed out (and got back unbound)
+/// to the next caller too, so that two gateways would race for it.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
+    static HANDED_OUT: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let mut handed_out = HANDED_OUT.lock().unwrap_or_else(|e| e.into_inner());
+        if !handed_out.contains(&port) {
+            handed_out.push(port);
+            return port;
+        }
+    }
 }
 
 /// A running gateway; its whole process group is stopped, and its folder removed, on drop.
