@@ -121,7 +121,7 @@ async fn run(event: Event) -> Result<(), JsValue> {
         world.unassigned = storage::load_unassigned(&api).await?;
     }
     // An event that may end the tab's failure writes its history entry: the settings (history
-    // on? rules?) and the checks' records (its verdict) are needed then.
+    // on? rules?) are needed then; its verdict is on the incident.
     let ending = may_end_failure(&event, world.tab.is_some());
     world.settings = match settings {
         Some(settings) => settings,
