@@ -51,7 +51,14 @@ export const CHROMIUM_ARGS = [
  * `profile`: a profile directory to use (and keep) instead of a fresh one, so that a test can
  * close the browser and launch it again on the same profile; the caller removes it.
  */
-export async function launch(name, { withExtension = true, loopbackChecks = true, profile: kept = null } = {}) {
+/**
+ * `installable`: with `withExtension: false`, a Chromium that can install an extension later
+ * (`browser.browser.installExtension`); Firefox always can.
+ */
+export async function launch(
+  name,
+  { withExtension = true, loopbackChecks = true, profile: kept = null, installable = false } = {},
+) {
   const profile = kept ?? mkdtempSync(join(tmpdir(), `gd-${name}-`));
   let browser;
   let extensionOrigin = null;
@@ -62,7 +69,7 @@ export async function launch(name, { withExtension = true, loopbackChecks = true
       headless: true,
       userDataDir: profile,
       pipe: true,
-      enableExtensions: withExtension ? [dir] : false,
+      enableExtensions: withExtension ? [dir] : installable,
       args: CHROMIUM_ARGS,
     });
     if (withExtension) {
