@@ -54,19 +54,25 @@ pub async fn retry_block(
         )?;
         stop.set_attribute("type", "button")?;
         append(&block, &[&line, &stop])?;
-        tick_countdown(api, &line, status);
+        follow(api, &block, &line, &stop, tab_id, status);
         on_stop(api, &stop, &line, tab_id)?;
         return Ok(Some(block));
     }
     let Some(note) = note else {
         return Ok(None);
     };
-    let key = note.message_key();
-    append(
-        &block,
-        &[&text(doc, "p", "retry-note", &message(api, key, &[]))?],
-    )?;
+    append(&block, &[&note_line(api, doc, note)?])?;
     Ok(Some(block))
+}
+
+/// Why the tab is not (or no longer) retried.
+fn note_line(api: &ExtensionApi, doc: &Document, note: RetryNote) -> Result<Element, JsValue> {
+    text(
+        doc,
+        "p",
+        "retry-note",
+        &message(api, note.message_key(), &[]),
+    )
 }
 
 fn status_text(api: &ExtensionApi, status: &TabStatus) -> String {
@@ -87,14 +93,48 @@ fn status_text(api: &ExtensionApi, status: &TabStatus) -> String {
     }
 }
 
-/// Updates the countdown every second while the popup is open.
-fn tick_countdown(api: &Rc<ExtensionApi>, line: &Element, status: TabStatus) {
+/// Follows the tab's retry state every second while the popup is open: the countdown to the
+/// next probe, or, once auto-retry has stopped for the tab (the checks' verdict came, the page
+/// came back), why, in place of the countdown, so that no section says otherwise.
+fn follow(
+    api: &Rc<ExtensionApi>,
+    block: &Element,
+    line: &Element,
+    stop: &Element,
+    tab_id: i64,
+    status: TabStatus,
+) {
     let api = Rc::clone(api);
-    let line = line.clone();
+    let (block, line, stop) = (block.clone(), line.clone(), stop.clone());
+    let status = Rc::new(std::cell::RefCell::new(status));
     let interval = gloo_timers::callback::Interval::new(1000, move || {
-        if line.get_attribute("data-stopped").is_none() {
-            line.set_text_content(Some(&status_text(&api, &status)));
+        if line.get_attribute("data-stopped").is_some() {
+            return;
         }
+        line.set_text_content(Some(&status_text(&api, &status.borrow())));
+        let (api, block, line, stop, status) = (
+            Rc::clone(&api),
+            block.clone(),
+            line.clone(),
+            stop.clone(),
+            Rc::clone(&status),
+        );
+        wasm_bindgen_futures::spawn_local(async move {
+            match load(&api, tab_id).await {
+                Ok((Some(now), _)) => *status.borrow_mut() = now,
+                Ok((None, Some(note))) if line.get_attribute("data-stopped").is_none() => {
+                    let _ = line.set_attribute("data-stopped", "");
+                    let _ = line.set_attribute("hidden", "");
+                    let _ = stop.set_attribute("hidden", "");
+                    if let Some(doc) = block.owner_document() {
+                        if let Ok(shown) = note_line(&api, &doc, note) {
+                            let _ = block.append_child(&shown);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        });
     });
     // Lives as long as the popup.
     interval.forget();
