@@ -21,6 +21,12 @@ pub enum Message {
         #[serde(rename = "tabId")]
         tab_id: i64,
     },
+    /// The popup: the visitor granted the proxy permission; read the proxy setting for the
+    /// tab's failure (its record joins the verdict that rules auto-retry).
+    CheckProxy {
+        #[serde(rename = "tabId")]
+        tab_id: i64,
+    },
 }
 
 /// What the background was asked to do, once admitted.
@@ -29,6 +35,7 @@ pub enum Request {
     OpenDetails { tab_id: i64 },
     CancelRetry { tab_id: i64 },
     RunChecks { tab_id: i64 },
+    CheckProxy { tab_id: i64 },
 }
 
 /// Who sent a message, as the browser reports it (`runtime.MessageSender`).
@@ -62,6 +69,9 @@ pub fn admit(
                 tab_id: valid(tab_id)?,
             }),
             Message::RunChecks { tab_id } => Ok(Request::RunChecks {
+                tab_id: valid(tab_id)?,
+            }),
+            Message::CheckProxy { tab_id } => Ok(Request::CheckProxy {
                 tab_id: valid(tab_id)?,
             }),
             Message::OpenDetails => Err("unknown request from an extension page"),
@@ -118,6 +128,11 @@ mod tests {
                 admit(Some(Message::RunChecks { tab_id: 4 }), &sender, BASE),
                 Ok(Request::RunChecks { tab_id: 4 })
             );
+            assert_eq!(
+                admit(Some(Message::CheckProxy { tab_id: 4 }), &sender, BASE),
+                Ok(Request::CheckProxy { tab_id: 4 })
+            );
+            assert!(admit(Some(Message::CheckProxy { tab_id: -4 }), &sender, BASE).is_err());
             assert!(admit(Some(Message::CancelRetry { tab_id: -1 }), &sender, BASE).is_err());
             assert!(admit(Some(Message::OpenDetails), &sender, BASE).is_err());
             assert!(admit(None, &sender, BASE).is_err());
@@ -130,6 +145,10 @@ mod tests {
         assert_eq!(
             read(r#"{"type":"run-checks","tabId":4}"#),
             Some(Message::RunChecks { tab_id: 4 })
+        );
+        assert_eq!(
+            read(r#"{"type":"check-proxy","tabId":4}"#),
+            Some(Message::CheckProxy { tab_id: 4 })
         );
         assert_eq!(
             read(r#"{"type":"open-details","tabId":3}"#),

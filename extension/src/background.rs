@@ -258,10 +258,10 @@ async fn carry_out(api: &ExtensionApi, effect: Effect) -> Result<(), JsValue> {
         Effect::StartChecks {
             tab_id,
             incident,
-            again,
+            run,
         } => {
             let settings = settings_store::cached(api).await;
-            link::start_checks(tab_id, *incident, settings, again)
+            link::start_checks(tab_id, *incident, settings, run)
         }
         Effect::HoldOrigin { origin, until_ms } => {
             polite::hold(&origin, until_ms).await;

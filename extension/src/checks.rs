@@ -8,18 +8,17 @@ use super::edge_status;
 use super::net;
 use super::storage;
 use gateway_doctor::checks::dns::doh_query_url;
-use gateway_doctor::checks::dns::{compare, read_parsed_doh_answer};
+use gateway_doctor::checks::dns::{compare, is_ip, read_parsed_doh_answer};
 use gateway_doctor::checks::findings::StatusFinding;
 use gateway_doctor::checks::plan::{describe, plan, Plan};
 use gateway_doctor::checks::providers::{read_parsed_answer, Provider, MAX_ANSWER};
-use gateway_doctor::checks::record::{CheckId, CheckRecord, CheckState};
-use gateway_doctor::checks::FetchResult;
+use gateway_doctor::checks::record::{proxy_mode_configured, CheckId, CheckRecord, CheckState};
+use gateway_doctor::checks::{ChecksRun, FetchResult};
 use gateway_doctor::failure::{Failure, NetError};
 use gateway_doctor::incident::Incident;
 use gateway_doctor::settings::Settings;
 use js_sys::Reflect;
 use std::cell::RefCell;
-use std::net::IpAddr;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -28,27 +27,48 @@ const CHECKER_TIMEOUT_MS: u32 = 6_000;
 const DNS_TIMEOUT_MS: u32 = 4_000;
 const CONNECTIVITY_TIMEOUT_MS: u32 = 4_000;
 
-/// Starts the checks for the tab's failure (the engine decides when: once per failure, or
-/// again on the visitor's request), with the visitor's settings as the background has them.
-/// `again`: the visitor asked; refetch now rather than share a recent refetch of the site.
-pub fn start(tab_id: i64, incident: Incident, settings: Settings, again: bool) {
-    for check in [
-        CheckId::Fresh,
-        CheckId::Stranger,
-        CheckId::Edge,
-        CheckId::Checker,
-        CheckId::CdnStatus,
-        CheckId::SiteStatus,
-        CheckId::Dns,
-        CheckId::Connectivity,
-    ] {
+/// Starts the checks for the tab's failure (the engine decides when: once per failure, again on
+/// the visitor's request, or the proxy check alone at the visitor's click), with the visitor's
+/// settings as the background has them.
+pub fn start(tab_id: i64, incident: Incident, settings: Settings, run: ChecksRun) {
+    if run == ChecksRun::Proxy {
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Err(error) = run_proxy(tab_id, &incident).await {
+                web_sys::console::warn_2(&"Gateway Doctor: the proxy check failed".into(), &error);
+            }
+        });
+        return;
+    }
+    // The proxy check takes a permission that only the visitor's click can ask for.
+    for check in CheckId::ALL
+        .into_iter()
+        .filter(|check| *check != CheckId::Proxy)
+    {
         let (incident, settings) = (incident.clone(), settings.clone());
         wasm_bindgen_futures::spawn_local(async move {
-            if let Err(error) = run_one(tab_id, check, &incident, &settings, again).await {
+            if let Err(error) = run_one(tab_id, check, &incident, &settings, run).await {
                 web_sys::console::warn_2(&"Gateway Doctor: a check failed".into(), &error);
             }
         });
     }
+}
+
+/// The proxy check (`ChecksRun::Proxy`): the browser's proxy setting, read once the visitor
+/// granted the permission.
+async fn run_proxy(tab_id: i64, incident: &Incident) -> Result<(), JsValue> {
+    let api = extension_api()?;
+    let started = js_sys::Date::now();
+    let sent = "proxy.settings.get".to_string();
+    let mut record = CheckRecord::running(CheckId::Proxy, incident.at_ms, started, sent);
+    store_if_current(&api, tab_id, &record).await?;
+    match super::proxy_check::read_mode(&api).await {
+        Ok(mode) => {
+            record.proxy_configured = proxy_mode_configured(&mode);
+            record.proxy_mode = Some(mode);
+        }
+        Err(error) => fail(&mut record, error),
+    }
+    finish(&api, tab_id, incident, record, started).await
 }
 
 async fn run_one(
@@ -56,12 +76,14 @@ async fn run_one(
     check: CheckId,
     incident: &Incident,
     settings: &Settings,
-    again: bool,
+    run: ChecksRun,
 ) -> Result<(), JsValue> {
     let api = extension_api()?;
     let at = incident.at_ms;
     let started = js_sys::Date::now();
     let plan = plan(check, incident, settings, api.dns().is_some(), started);
+    // Asked again by the visitor: refetch now rather than share a recent refetch of the site.
+    let again = run == ChecksRun::Again;
     if let Plan::Skip(reason) = plan {
         let record = CheckRecord::skipped(check, at, started, reason);
         return store_if_current(&api, tab_id, &record).await;
@@ -155,12 +177,24 @@ async fn run_one(
                     });
         }
     }
+    finish(&api, tab_id, incident, record, started).await
+}
+
+/// A check's end: its record stored as done (unless it failed), with the time it took, and the
+/// verdict of all so far told to the background. Every answer may change the verdict, which
+/// rules auto-retry.
+async fn finish(
+    api: &ExtensionApi,
+    tab_id: i64,
+    incident: &Incident,
+    mut record: CheckRecord,
+    started: f64,
+) -> Result<(), JsValue> {
     if record.state == CheckState::Running {
         record.state = CheckState::Done;
     }
     record.elapsed_ms = Some((js_sys::Date::now() - started).max(0.0) as u64);
-    store_if_current(&api, tab_id, &record).await?;
-    // Every answer may change the verdict, which rules auto-retry.
+    store_if_current(api, tab_id, &record).await?;
     super::link::checks_answered(tab_id, incident.at_ms, verdict_for(tab_id, incident))
 }
 
@@ -335,7 +369,7 @@ async fn ask_checker(
     read_parsed_answer(provider, &net::Json::parse(&body)?)
 }
 
-async fn resolve_over_https(resolver: &str, host: &str) -> Result<Vec<IpAddr>, String> {
+async fn resolve_over_https(resolver: &str, host: &str) -> Result<Vec<String>, String> {
     let mut addresses = Vec::new();
     for record_type in ["A", "AAAA"] {
         let url = doh_query_url(resolver, host, record_type);
@@ -352,14 +386,14 @@ async fn resolve_over_https(resolver: &str, host: &str) -> Result<Vec<IpAddr>, S
 }
 
 /// Firefox's own resolver, past its cache. A name that does not exist is an empty answer.
-async fn resolve_with_browser(dns: &super::api::DnsApi, host: &str) -> Result<Vec<IpAddr>, String> {
+async fn resolve_with_browser(dns: &super::api::DnsApi, host: &str) -> Result<Vec<String>, String> {
     let flags: js_sys::Array = std::iter::once(JsValue::from_str("bypass_cache")).collect();
     match JsFuture::from(dns.resolve(host, &flags)).await {
         Ok(answer) => {
             let list = Reflect::get(&answer, &"addresses".into()).unwrap_or(JsValue::UNDEFINED);
             Ok(js_sys::Array::from(&list)
                 .iter()
-                .filter_map(|a| a.as_string()?.parse().ok())
+                .filter_map(|a| a.as_string().filter(|a| is_ip(a)))
                 .take(32)
                 .collect())
         }
@@ -377,7 +411,7 @@ async fn resolve_with_browser(dns: &super::api::DnsApi, host: &str) -> Result<Ve
 fn compare_dns(
     record: &mut CheckRecord,
     incident: &Incident,
-    looked_up: Result<Vec<IpAddr>, String>,
+    looked_up: Result<Vec<String>, String>,
 ) {
     match looked_up {
         Ok(addresses) => {
@@ -390,7 +424,7 @@ fn compare_dns(
                 &addresses,
                 could_not_resolve,
             ));
-            record.addresses = addresses.iter().map(IpAddr::to_string).collect();
+            record.addresses = addresses;
         }
         Err(error) => fail(record, error),
     }

@@ -92,6 +92,7 @@ fn every_stored_or_sent_type_has_jsons_shape() {
         Message::OpenDetails,
         Message::CancelRetry { tab_id: 9 },
         Message::RunChecks { tab_id: -1 },
+        Message::CheckProxy { tab_id: 4 },
     ] {
         same_as_json(&message);
     }

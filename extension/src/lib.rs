@@ -79,6 +79,8 @@ mod popup_retry;
 mod popup_rules;
 #[cfg(feature = "popup")]
 mod popup_steps;
+#[cfg(feature = "failure")]
+mod proxy_check;
 #[cfg(feature = "background")]
 mod retry;
 #[cfg(any(feature = "background", feature = "popup-more"))]

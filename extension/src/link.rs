@@ -44,10 +44,10 @@ pub fn start_checks(
     tab_id: i64,
     incident: gateway_doctor::incident::Incident,
     settings: gateway_doctor::settings::Settings,
-    again: bool,
+    run: gateway_doctor::checks::ChecksRun,
 ) -> Result<(), JsValue> {
     #[cfg(feature = "failure")]
-    super::checks::start(tab_id, incident, settings, again);
+    super::checks::start(tab_id, incident, settings, run);
     #[cfg(not(feature = "failure"))]
     {
         let args = [
@@ -55,7 +55,7 @@ pub fn start_checks(
             super::storage::to_stored(&incident)?,
             // Written as `storage.sync` holds them, read back by the same reader.
             super::js_ser::to_value(&settings)?,
-            JsValue::from_bool(again),
+            JsValue::from_f64(f64::from(run.code())),
         ];
         // The checks report their own failures; a module that did not load is reported here.
         wasm_bindgen_futures::spawn_local(async move {
@@ -113,11 +113,13 @@ pub fn start_checks_for(
     tab_id: f64,
     incident: JsValue,
     settings: JsValue,
-    again: bool,
+    run: u32,
 ) -> Result<(), JsValue> {
+    let run = gateway_doctor::checks::ChecksRun::from_code(run)
+        .ok_or_else(|| JsValue::from_str("Gateway Doctor: no such run of the checks"))?;
     let incident = super::storage::from_stored(incident)?;
     let settings = gateway_doctor::settings::Settings::read(&super::net::Json(settings));
-    super::checks::start(tab_id as i64, incident, settings, again);
+    super::checks::start(tab_id as i64, incident, settings, run);
     Ok(())
 }
 

@@ -1,11 +1,13 @@
 //! The proxy check, on the visitor's click (the popup's second build attaches it to the button
-//! the check lines show): it asks for the optional "proxy" permission in that click, reads the
-//! browser's proxy setting and stores the record, which the check lines then show.
+//! the check lines show): it asks for the optional "proxy" permission in that click, then asks
+//! the background to read the browser's proxy setting (`proxy_check.rs`, in the failure module).
+//! The record is stored there and the check lines show it; a refusal is stored here.
 
-use super::api::{message, object, ExtensionApi};
+use super::api::{message, ExtensionApi};
 use super::check_store;
-use gateway_doctor::checks::record::{proxy_mode_configured, CheckId, CheckRecord, CheckState};
+use gateway_doctor::checks::record::{CheckId, CheckRecord, CheckState};
 use gateway_doctor::incident::truncate;
+use gateway_doctor::messages::Message;
 use js_sys::Reflect;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -36,52 +38,47 @@ fn check_proxy(api: &Rc<ExtensionApi>, tab_id: i64, incident_at_ms: f64) {
     let api = Rc::clone(api);
     wasm_bindgen_futures::spawn_local(async move {
         let started = js_sys::Date::now();
-        let mut record = CheckRecord::running(
-            CheckId::Proxy,
-            incident_at_ms,
-            started,
-            "proxy.settings.get".into(),
-        );
         let outcome = match granted {
+            // The failure module reads the setting and stores the record: its verdict, which
+            // rules auto-retry, must hear it as it hears every other check.
             Some(promise) => match JsFuture::from(promise).await {
-                Ok(yes) if yes.as_bool() == Some(true) => read_proxy_mode(&api).await,
+                Ok(yes) if yes.as_bool() == Some(true) => ask_background(&api, tab_id).await,
                 Ok(_) => Err(message(&api, "proxyPermissionRefused", &[])),
                 Err(error) => Err(super::net::describe_error(&error, 0)),
             },
             None => Err(message(&api, "proxyUnavailable", &[])),
         };
-        match outcome {
-            Ok(mode) => {
-                record.state = CheckState::Done;
-                record.proxy_configured = proxy_mode_configured(&mode);
-                record.proxy_mode = Some(mode);
+        // Not asked, or not carried out: the line says why.
+        if let Err(error) = outcome {
+            let mut record = CheckRecord::running(
+                CheckId::Proxy,
+                incident_at_ms,
+                started,
+                "proxy.settings.get".into(),
+            );
+            record.state = CheckState::Failed;
+            record.note = Some(truncate(&error, 160));
+            record.elapsed_ms = Some((js_sys::Date::now() - started).max(0.0) as u64);
+            if let Err(error) = check_store::save(&api, tab_id, &record).await {
+                web_sys::console::warn_2(&"Gateway Doctor: proxy check not stored".into(), &error);
             }
-            Err(error) => {
-                record.state = CheckState::Failed;
-                record.note = Some(truncate(&error, 160));
-            }
-        }
-        record.elapsed_ms = Some((js_sys::Date::now() - started).max(0.0) as u64);
-        if let Err(error) = check_store::save(&api, tab_id, &record).await {
-            web_sys::console::warn_2(&"Gateway Doctor: proxy check not stored".into(), &error);
         }
     });
 }
 
-async fn read_proxy_mode(api: &ExtensionApi) -> Result<String, String> {
-    // The API appears once the permission is granted; a fresh handle sees it.
-    let fresh = super::api::extension_api().map_err(|_| "no extension API".to_string())?;
-    let proxy = fresh
-        .proxy()
-        .ok_or_else(|| message(api, "proxyUnavailable", &[]))?;
-    let details = object(&[]).map_err(|_| "bad request".to_string())?;
-    let setting = JsFuture::from(proxy.settings().get(&details))
+/// Asks the background to run the proxy check for the tab's failure; its answer says whether it
+/// was carried out (`{ok, error}`).
+async fn ask_background(api: &ExtensionApi, tab_id: i64) -> Result<(), String> {
+    let request = super::js_ser::to_value(&Message::CheckProxy { tab_id })
+        .map_err(|_| "bad request".to_string())?;
+    let answer = JsFuture::from(api.runtime().send_message(&request))
         .await
         .map_err(|error| super::net::describe_error(&error, 0))?;
-    let value = Reflect::get(&setting, &"value".into()).unwrap_or(JsValue::UNDEFINED);
-    ["mode", "proxyType"]
-        .iter()
-        .find_map(|field| Reflect::get(&value, &(*field).into()).ok()?.as_string())
-        .map(|mode| truncate(&mode, 40))
-        .ok_or_else(|| "unreadable proxy setting".to_string())
+    let field = |name: &str| Reflect::get(&answer, &name.into()).unwrap_or(JsValue::UNDEFINED);
+    match field("ok").as_bool() {
+        Some(true) => Ok(()),
+        _ => Err(field("error")
+            .as_string()
+            .unwrap_or_else(|| "no answer from the background".into())),
+    }
 }

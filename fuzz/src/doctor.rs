@@ -288,13 +288,17 @@ pub fn doh_answer(data: &[u8]) {
     for address in &addresses {
         let listed = records.iter().any(|r| {
             matches!(r["type"].as_f64(), Some(t) if t == 1.0 || t == 28.0)
-                && r["data"].as_str().and_then(|d| d.parse().ok()) == Some(*address)
+                && r["data"].as_str() == Some(address.as_str())
         });
         assert!(listed, "{address} is in no A or AAAA record");
+        assert!(
+            address.parse::<std::net::IpAddr>().is_ok(),
+            "{address} is no address"
+        );
     }
     let again: Vec<Value> = addresses
         .iter()
-        .map(|ip| json!({"type": if ip.is_ipv4() { 1 } else { 28 }, "data": ip.to_string()}))
+        .map(|ip| json!({"type": if ip.contains(':') { 28 } else { 1 }, "data": ip}))
         .collect();
     let again = json!({"Status": 0, "Answer": again}).to_string();
     assert_eq!(read_doh_answer(&again), Ok(addresses));

@@ -5,8 +5,14 @@ use crate::json::JsonView;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
+/// Whether `text` is an IP address; the checks keep addresses as the text the resolver gave
+/// (shown as it came, and formatting addresses again would weigh in the wasm).
+pub fn is_ip(text: &str) -> bool {
+    text.parse::<IpAddr>().is_ok()
+}
+
 /// The A and AAAA addresses of a DoH JSON answer; an error for anything else.
-pub fn read_doh_answer(body: &str) -> Result<Vec<IpAddr>, String> {
+pub fn read_doh_answer(body: &str) -> Result<Vec<String>, String> {
     if body.len() > crate::checks::providers::MAX_ANSWER {
         return Err("answer too large".into());
     }
@@ -14,7 +20,7 @@ pub fn read_doh_answer(body: &str) -> Result<Vec<IpAddr>, String> {
 }
 
 /// The same, from an answer already parsed as JSON.
-pub fn read_parsed_doh_answer<J: JsonView>(value: &J) -> Result<Vec<IpAddr>, String> {
+pub fn read_parsed_doh_answer<J: JsonView>(value: &J) -> Result<Vec<String>, String> {
     match value.field("Status").and_then(|v| v.as_u64()) {
         Some(0) => {}
         Some(3) => return Ok(Vec::new()), // NXDOMAIN: the name does not exist
@@ -28,7 +34,7 @@ pub fn read_parsed_doh_answer<J: JsonView>(value: &J) -> Result<Vec<IpAddr>, Str
     Ok(records
         .iter()
         .filter(|r| matches!(r.field("type").and_then(|t| t.as_u64()), Some(1 | 28)))
-        .filter_map(|r| r.field("data")?.as_string()?.parse().ok())
+        .filter_map(|r| r.field("data")?.as_string().filter(|data| is_ip(data)))
         .take(32)
         .collect())
 }
@@ -51,7 +57,7 @@ pub enum DnsComparison {
 
 pub fn compare(
     browser_ip: Option<&str>,
-    looked_up: &[IpAddr],
+    looked_up: &[String],
     browser_could_not_resolve: bool,
 ) -> DnsComparison {
     if looked_up.is_empty() {
@@ -65,7 +71,7 @@ pub fn compare(
         return DnsComparison::ResolvesElsewhere;
     }
     match browser_ip.and_then(|ip| ip.trim_matches(['[', ']']).parse::<IpAddr>().ok()) {
-        Some(ip) if looked_up.contains(&ip) => DnsComparison::Agrees,
+        Some(ip) if looked_up.iter().any(|a| a.parse() == Ok(ip)) => DnsComparison::Agrees,
         Some(_) => DnsComparison::Differs,
         None => DnsComparison::Unknown,
     }
@@ -104,6 +110,13 @@ mod tests {
         }
         let odd = r#"{"Status":0,"Answer":[{"type":1,"data":"<script>"},{"type":1,"data":7}]}"#;
         assert_eq!(read_doh_answer(odd), Ok(Vec::new()));
+        // Kept as the resolver wrote them, and only if they are addresses.
+        let kept = r#"{"Status":0,"Answer":[{"type":28,"data":"2001:DB8:0::1"},{"type":1,"data":"1.2.3"}]}"#;
+        assert_eq!(read_doh_answer(kept), Ok(vec!["2001:DB8:0::1".to_string()]));
+        assert_eq!(
+            compare(Some("2001:db8::1"), &["2001:DB8:0::1".to_string()], false),
+            DnsComparison::Agrees
+        );
     }
 }
 

@@ -14,6 +14,50 @@ pub mod verdict;
 
 use serde::{Deserialize, Serialize};
 
+/// Which checks a run starts for a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChecksRun {
+    /// The automatic checks, the moment a page fails.
+    First,
+    /// The same again, at the visitor's request: each refetch is its own, never one shared
+    /// with another tab's recent refetch of the site.
+    Again,
+    /// The proxy check alone, at the visitor's click (its permission can only be asked in one).
+    Proxy,
+}
+
+impl ChecksRun {
+    /// How the background hands a run to the failure module: a number.
+    pub fn code(self) -> u32 {
+        match self {
+            ChecksRun::First => 0,
+            ChecksRun::Again => 1,
+            ChecksRun::Proxy => 2,
+        }
+    }
+
+    /// The run a code names; none for any other number.
+    pub fn from_code(code: u32) -> Option<ChecksRun> {
+        [ChecksRun::First, ChecksRun::Again, ChecksRun::Proxy]
+            .into_iter()
+            .find(|run| run.code() == code)
+    }
+}
+
+#[cfg(test)]
+mod run_tests {
+    use super::ChecksRun;
+
+    #[test]
+    fn each_run_has_its_own_code_and_other_codes_name_none() {
+        for run in [ChecksRun::First, ChecksRun::Again, ChecksRun::Proxy] {
+            assert_eq!(ChecksRun::from_code(run.code()), Some(run));
+        }
+        assert_eq!(ChecksRun::from_code(3), None);
+        assert_eq!(ChecksRun::from_code(u32::MAX), None);
+    }
+}
+
 /// What a refetch (or a connectivity probe) got back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -12,6 +12,7 @@ mod retry;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
 
+use crate::checks::ChecksRun;
 use crate::incident::Incident;
 use crate::messages::Request;
 use crate::retry::{ProbeOutcome, RetryNote, Watchers};
@@ -65,7 +66,8 @@ impl Event {
             | Event::Tab(TabEvent::Closed { tab_id })
             | Event::PageRead { tab_id, .. }
             | Event::ChecksAnswered { tab_id, .. }
-            | Event::Message(Request::RunChecks { tab_id }) => Some(*tab_id),
+            | Event::Message(Request::RunChecks { tab_id })
+            | Event::Message(Request::CheckProxy { tab_id }) => Some(*tab_id),
             _ => None,
         }
     }
@@ -128,12 +130,12 @@ pub enum Effect {
         url: String,
         at_ms: f64,
     },
-    /// Run the checks for the tab's failure; each refetch's answer comes back as
-    /// `Event::ChecksAnswered`. `again`: the visitor asked, refetch rather than share.
+    /// Run the checks for the tab's failure (`run` says which); each answer comes back as
+    /// `Event::ChecksAnswered`.
     StartChecks {
         tab_id: i64,
         incident: Box<Incident>,
-        again: bool,
+        run: ChecksRun,
     },
     /// No request to `origin` before `until_ms` (its `Retry-After`), whoever sends it.
     HoldOrigin {
@@ -333,7 +335,7 @@ fn on_tab_event(world: &mut World, event: TabEvent, now_ms: f64, out: &mut Out) 
                     out.push(Effect::StartChecks {
                         tab_id,
                         incident: Box::new(incident.clone()),
-                        again: false,
+                        run: ChecksRun::First,
                     });
                 }
                 world.tab = Some(incident);
@@ -477,15 +479,21 @@ fn on_message(world: &mut World, request: Request, now_ms: f64, out: &mut Out) {
     match request {
         Request::OpenDetails { tab_id } => out.push(Effect::OpenDetails { tab_id }),
         Request::CancelRetry { tab_id } => retry::cancel(world, tab_id, now_ms, out),
-        Request::RunChecks { tab_id } => match world.tab.clone() {
-            Some(incident) => out.push(Effect::StartChecks {
-                tab_id,
-                incident: Box::new(incident),
-                again: true,
-            }),
-            None => out.push(Effect::Refuse {
-                reason: "no failed page in this tab",
-            }),
-        },
+        Request::RunChecks { tab_id } => start_checks(world, tab_id, ChecksRun::Again, out),
+        Request::CheckProxy { tab_id } => start_checks(world, tab_id, ChecksRun::Proxy, out),
+    }
+}
+
+/// The visitor asked for checks of the tab's failure.
+fn start_checks(world: &World, tab_id: i64, run: ChecksRun, out: &mut Out) {
+    match world.tab.clone() {
+        Some(incident) => out.push(Effect::StartChecks {
+            tab_id,
+            incident: Box::new(incident),
+            run,
+        }),
+        None => out.push(Effect::Refuse {
+            reason: "no failed page in this tab",
+        }),
     }
 }

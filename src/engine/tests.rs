@@ -462,10 +462,26 @@ fn messages_are_carried_out_or_refused() {
         e,
         Effect::StartChecks {
             tab_id: 9,
-            again: true,
+            run: ChecksRun::Again,
             ..
         }
     )));
+    let effects = browser.send(
+        &mut world,
+        Event::Message(Request::CheckProxy { tab_id: 9 }),
+        T0 + 2.0,
+    );
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::StartChecks {
+                tab_id: 9,
+                run: ChecksRun::Proxy,
+                ..
+            }]
+        ),
+        "the proxy check alone: {effects:?}"
+    );
     browser.send(
         &mut world,
         Event::Message(Request::CancelRetry { tab_id: 9 }),

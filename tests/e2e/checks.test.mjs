@@ -8,6 +8,11 @@ import { startFakeChecker } from './lib/servers.mjs';
 import { startWorld } from './lib/scenarios.mjs';
 
 const BROWSERS = (process.env.GD_BROWSERS ?? 'chromium,firefox').split(',');
+const PAC = "function FindProxyForURL(url, host) { return 'DIRECT'; }";
+const PROXY_SET_BUT_DIRECT = {
+  'network.proxy.type': 2,
+  'network.proxy.autoconfig_url': `data:text/plain,${encodeURIComponent(PAC)}`,
+};
 
 let world;
 let slow;
@@ -52,7 +57,9 @@ for (const name of BROWSERS) {
   describe(`${name}: checks and verdict`, () => {
     let browser;
     before(async () => {
-      browser = await launch(name);
+      // Firefox runs with a proxy set, one that sends everything direct (a PAC script): the
+      // proxy check finds it (extensions may not set one without private-browsing access).
+      browser = await launch(name, { firefoxPrefs: PROXY_SET_BUT_DIRECT });
     });
     after(async () => {
       await browser?.close();
@@ -275,12 +282,12 @@ for (const name of BROWSERS) {
       await popup.close();
     });
 
-    test('the proxy check asks for its permission and says what it found', async () => {
-      await useSettings();
+    test('the proxy check asks for its permission, says what it found, and rules auto-retry too', async () => {
+      await useSettings({ autoRetry: true });
       const tab = await browser.openTab(`${nginx.baseOn(10)}/dead/proxy`);
       await browser.waitForBadge(tab, '502');
       const popup = await browser.openPopup(tab);
-      await settledVerdict(popup);
+      const before = await settledVerdict(popup);
       await popup.click('#check-proxy');
       const deadline = Date.now() + 5000;
       let shown;
@@ -291,8 +298,28 @@ for (const name of BROWSERS) {
       } while (Date.now() < deadline);
       assert.ok(shown.lines.proxy, JSON.stringify(shown));
       if (name === 'firefox') {
-        // Firefox grants optional permissions without a prompt in this test profile.
+        // Firefox grants optional permissions without a prompt in this test profile, and has a
+        // proxy set (above). The page fails for everyone but the checker finds the site's home
+        // page up: with a proxy set, the verdict becomes the visitor's proxy.
         assert.equal(shown.lines.proxy.state, 'done', JSON.stringify(shown.lines.proxy));
+        assert.match(shown.lines.proxy.text, /a proxy is set \(autoConfig\)/, JSON.stringify(shown.lines.proxy));
+        assert.notEqual(before.verdict, 'proxy-or-vpn', 'not before the proxy check');
+        for (let i = 0; i < 50 && shown.verdict !== 'proxy-or-vpn'; i++) {
+          await sleep(100);
+          shown = await readPopup(popup);
+        }
+        assert.equal(shown.verdict, 'proxy-or-vpn', JSON.stringify(shown));
+        // Auto-retry heard the same verdict: it says so, and probes no more.
+        let note = '';
+        for (let i = 0; i < 50 && !/proxy/i.test(note); i++) {
+          note = await popup.evaluate(() => document.querySelector('#retry-note')?.textContent ?? '');
+          await sleep(100);
+        }
+        assert.match(note, /your proxy or VPN/, note);
+        const probes = () => nginx.requests().filter((r) => r.method === 'HEAD' && r.uri === '/dead/proxy').length;
+        const stoppedAt = probes();
+        await sleep(5000);
+        assert.equal(probes(), stoppedAt, 'no probe after auto-retry stopped');
       } else {
         // Headless Chromium cannot show the permission prompt: the line must say so plainly.
         assert.ok(['done', 'failed'].includes(shown.lines.proxy.state), JSON.stringify(shown.lines.proxy));

@@ -53,11 +53,12 @@ export const CHROMIUM_ARGS = [
  */
 /**
  * `installable`: with `withExtension: false`, a Chromium that can install an extension later
- * (`browser.browser.installExtension`); Firefox always can.
+ * (`browser.browser.installExtension`); Firefox always can. `firefoxPrefs`: more preferences for
+ * Firefox (Chromium ignores them).
  */
 export async function launch(
   name,
-  { withExtension = true, loopbackChecks = true, profile: kept = null, installable = false } = {},
+  { withExtension = true, loopbackChecks = true, profile: kept = null, installable = false, firefoxPrefs = {} } = {},
 ) {
   const profile = kept ?? mkdtempSync(join(tmpdir(), `gd-${name}-`));
   let browser;
@@ -107,6 +108,7 @@ export async function launch(
         // Timers at full precision (Firefox rounds them to whole milliseconds by default): the
         // benchmark's page-load overhead compares loads of about 20 ms.
         'privacy.reduceTimerPrecision': false,
+        ...firefoxPrefs,
       },
     });
     if (withExtension) {
