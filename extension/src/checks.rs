@@ -32,12 +32,18 @@ const CONNECTIVITY_TIMEOUT_MS: u32 = 4_000;
 /// settings as the background has them.
 pub fn start(tab_id: i64, incident: Incident, settings: Settings, run: ChecksRun) {
     if run == ChecksRun::Proxy {
+        // A worker that slept since the checks ran has forgotten their records: run them again
+        // too, so that the verdict told after the proxy check is made of them all.
+        let forgotten = !remembers_checks_of(tab_id, incident.at_ms);
+        let proxy_incident = incident.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            if let Err(error) = run_proxy(tab_id, &incident).await {
+            if let Err(error) = run_proxy(tab_id, &proxy_incident).await {
                 web_sys::console::warn_2(&"Gateway Doctor: the proxy check failed".into(), &error);
             }
         });
-        return;
+        if !forgotten {
+            return;
+        }
     }
     // The proxy check takes a permission that only the visitor's click can ask for.
     for check in CheckId::ALL
@@ -233,6 +239,16 @@ fn remember(tab_id: i64, record: &CheckRecord) {
         });
         stored.push((tab_id, record.clone()));
     });
+}
+
+/// Whether this module still holds the automatic checks' records of the tab's failure stamped
+/// `at_ms` (it forgets them when the worker stops).
+fn remembers_checks_of(tab_id: i64, at_ms: f64) -> bool {
+    STORED.with(|stored| {
+        stored.borrow().iter().any(|(tab, record)| {
+            *tab == tab_id && record.incident_at_ms == at_ms && record.check != CheckId::Proxy
+        })
+    })
 }
 
 /// What the checks of the tab's failure have found so far: the popup's verdict.
