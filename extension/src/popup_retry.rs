@@ -54,7 +54,7 @@ pub async fn retry_block(
         )?;
         stop.set_attribute("type", "button")?;
         append(&block, &[&line, &stop])?;
-        follow(api, &block, &line, &stop, tab_id, status);
+        follow(api, &block, &line, &stop, tab_id);
         on_stop(api, &stop, &line, tab_id)?;
         return Ok(Some(block));
     }
@@ -96,33 +96,18 @@ fn status_text(api: &ExtensionApi, status: &TabStatus) -> String {
 /// Follows the tab's retry state every second while the popup is open: the countdown to the
 /// next probe, or, once auto-retry has stopped for the tab (the checks' verdict came, the page
 /// came back), why, in place of the countdown, so that no section says otherwise.
-fn follow(
-    api: &Rc<ExtensionApi>,
-    block: &Element,
-    line: &Element,
-    stop: &Element,
-    tab_id: i64,
-    status: TabStatus,
-) {
+fn follow(api: &Rc<ExtensionApi>, block: &Element, line: &Element, stop: &Element, tab_id: i64) {
     let api = Rc::clone(api);
     let (block, line, stop) = (block.clone(), line.clone(), stop.clone());
-    let status = Rc::new(std::cell::RefCell::new(status));
     let interval = gloo_timers::callback::Interval::new(1000, move || {
-        if line.get_attribute("data-stopped").is_some() {
-            return;
-        }
-        line.set_text_content(Some(&status_text(&api, &status.borrow())));
-        let (api, block, line, stop, status) = (
-            Rc::clone(&api),
-            block.clone(),
-            line.clone(),
-            stop.clone(),
-            Rc::clone(&status),
-        );
+        let (api, block, line, stop) = (Rc::clone(&api), block.clone(), line.clone(), stop.clone());
         wasm_bindgen_futures::spawn_local(async move {
+            let stopped = || line.get_attribute("data-stopped").is_some();
             match load(&api, tab_id).await {
-                Ok((Some(now), _)) => *status.borrow_mut() = now,
-                Ok((None, Some(note))) if line.get_attribute("data-stopped").is_none() => {
+                Ok((Some(status), _)) if !stopped() => {
+                    line.set_text_content(Some(&status_text(&api, &status)));
+                }
+                Ok((None, Some(note))) if !stopped() => {
                     let _ = line.set_attribute("data-stopped", "");
                     let _ = line.set_attribute("hidden", "");
                     let _ = stop.set_attribute("hidden", "");

@@ -383,10 +383,8 @@ fn page_load_overhead(loads: &[(&str, u32)]) -> Result {
         "{:<36} {:>10} {:>10} {:>7} {:>16}  target: median <= 1.02, upper <= 1.05",
         "browser, measure", "with", "without", "ratio", "95 % interval",
     );
-    let figures = serde_json::json!({ "load": figures });
-    let loads_figures = figures.get("load").cloned().unwrap_or(Value::Null);
-    for browser in ["chromium", "firefox"] {
-        let Some(one) = loads_figures.get(browser) else {
+    for (browser, _) in loads {
+        let Some(one) = figures.get(*browser) else {
             continue;
         };
         if let Some(error) = one.get("error").and_then(Value::as_str) {

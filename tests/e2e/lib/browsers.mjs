@@ -41,20 +41,17 @@ export const CHROMIUM_ARGS = [
   `--host-resolver-rules=MAP ${DNS_TEST_HOST} 127.0.0.1, MAP *.${DNS_TEST_HOST} 127.0.0.1, ${STATUS_TEST_HOSTS.map((h) => `MAP ${h} 127.0.0.1`).join(', ')}`,
 ];
 
-/** @param {'chromium'|'firefox'} name */
 /**
- * `loopbackChecks: false` skips writing the settings (it opens an extension page, which would
- * compete with the background's start-up that the benchmark times); use it only where no page
- * fails, so that no check can run.
- */
-/**
- * `profile`: a profile directory to use (and keep) instead of a fresh one, so that a test can
- * close the browser and launch it again on the same profile; the caller removes it.
- */
-/**
- * `installable`: with `withExtension: false`, a Chromium that can install an extension later
- * (`browser.browser.installExtension`); Firefox always can. `firefoxPrefs`: more preferences for
- * Firefox (Chromium ignores them).
+ * A browser with the built extension (`withExtension: false`: without it).
+ * - `loopbackChecks: false` skips writing the settings (it opens an extension page, which would
+ *   compete with the background's start-up that the benchmark times); use it only where no page
+ *   fails, so that no check can run.
+ * - `profile`: a profile directory to use (and keep) instead of a fresh one, so that a test can
+ *   close the browser and launch it again on the same profile; the caller removes it.
+ * - `installable`: with `withExtension: false`, a Chromium that can install an extension later
+ *   (`browser.browser.installExtension`); Firefox always can.
+ * - `firefoxPrefs`: more preferences for Firefox (Chromium ignores them).
+ * @param {'chromium'|'firefox'} name
  */
 export async function launch(
   name,
