@@ -5,6 +5,8 @@
 // must compile first and which then handles every event; and the failure module, compiled only
 // once a page fails (most starts of the worker never need it): the checks, and all else that
 // takes the full diagnosis (the banner's words, the history entry).
+// `cargo xtask dist` inlines the three glue modules imported here (xtask/src/bundle.rs): a woken
+// worker would otherwise fetch and link four scripts before its first line runs.
 import initFirst, { first_badge } from './core/first/gateway_doctor.js';
 import init, { handle_event, polite_send } from './core/background/gateway_doctor.js';
 import * as failure from './core/failure/gateway_doctor.js';

@@ -1,6 +1,7 @@
 //! `cargo xtask dist`: the Rust core to wasm, the shell copied beside it, one folder and one
 //! package per browser; and the source archive with its build instructions for reviewers.
 
+use crate::bundle;
 use crate::manifest::{derive, Browser};
 use crate::source_archive;
 use crate::tools::{ensure_wasm_bindgen, ensure_wasm_target, wasm_opt, WASM_TARGET};
@@ -88,6 +89,7 @@ pub fn build() -> Result {
         let _ = std::fs::remove_dir_all(&dir);
         copy_dir_except(&root().join("extension"), &dir, &NOT_SHIPPED)?;
         copy_dir(&core, &dir.join("core"))?;
+        bundle::inline_core_imports(&dir.join("background.js"))?;
         // The options page links to it: what leaves the browser, and when.
         write(&dir.join("privacy.txt"), read(&root().join("PRIVACY.md"))?)?;
         let manifest = derive(&source, browser, VERSION)?;

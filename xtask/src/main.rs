@@ -1,6 +1,7 @@
 //! Build, package, test and benchmark automation: `cargo xtask <task>`.
 
 mod bench;
+mod bundle;
 mod demo;
 mod demo_site;
 mod diagnose_bench;

@@ -154,11 +154,16 @@ and this note, written by that same build.
   crate in `src/` compiled to WebAssembly (`gateway_doctor_bg.wasm`, one build per feature of the
   same names),
   and beside it the JavaScript glue wasm-bindgen writes (`gateway_doctor.js`), as wasm-bindgen
-  writes it.
+  writes it. The glue of `core/first/`, `core/background/` and `core/failure/` is not a file of
+  its own: it is inlined into `background.js` (below).
+- `background.js`: `extension/background.js` with its three imports of wasm-bindgen glue
+  replaced by the glue itself, each wrapped in a function that returns what it exported
+  (`xtask/src/bundle.rs`), so that a woken service worker loads one script instead of four.
 - `manifest.json`: derived from the top-level `manifest.json` by `xtask/src/manifest.rs` (the
   version comes from `Cargo.toml`).
 - Everything else is copied unchanged from `extension/`. Its JavaScript, HTML and CSS are
-  hand-written: not minified, not transpiled, not bundled. No bundler or minifier runs at all.
+  hand-written: not minified, not transpiled, not bundled. No minifier or third-party bundler
+  runs at all.
 
 ## Toolchain of the submitted build
 
