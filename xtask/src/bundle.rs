@@ -38,6 +38,16 @@ pub fn inline_core_imports(script: &Path) -> Result {
             }
         }
     }
+    // An import of glue in a shape not read above would ship as a module of its own, unseen.
+    if let Some(left) = out
+        .lines()
+        .find(|l| l.contains(&format!("from '{INLINED}")))
+    {
+        return Err(format!(
+            "{}: `{left}`: not inlined (write each import of generated glue on one line)",
+            script.display()
+        ));
+    }
     write(script, out)?;
     for path in inlined {
         std::fs::remove_file(&path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -232,6 +242,12 @@ mod tests {
             "import init, { go } from './core/first/g.js';\nimport { b } from './banner.js';\ngo();\n",
         )
         .expect("script");
+        std::fs::write(
+            dir.join("odd.js"),
+            "import {\n  go,\n} from './core/first/g.js';\n",
+        )
+        .expect("script");
+        assert!(inline_core_imports(&dir.join("odd.js")).is_err());
         inline_core_imports(&dir.join("bg.js")).expect("bundles");
         let script = std::fs::read_to_string(dir.join("bg.js")).expect("script");
         assert!(script.contains("const { default: init, go } = (() => {\nfunction go()"));
