@@ -179,7 +179,7 @@ fn spawn(name: &'static str, port: u16, dir: PathBuf, cmd: &mut Command) -> Gate
     };
     // Tomcat's JVM takes seconds on a busy machine.
     let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+    while !answers_http(port) {
         let exited = gateway.child.try_wait().ok().flatten();
         if exited.is_some() || Instant::now() >= deadline {
             let said = std::fs::read_to_string(gateway.dir.join("console.log")).unwrap_or_default();
@@ -202,6 +202,34 @@ fn spawn(name: &'static str, port: u16, dir: PathBuf, cmd: &mut Command) -> Gate
         thread::sleep(Duration::from_millis(20));
     }
     gateway
+}
+
+/// Whether the gateway answers a request. An open port is not enough: in one fresh CI run Apache
+/// accepted its first requests and then reset them. A gateway that holds the request without
+/// answering (up to 2 s) has read it, and counts as up.
+fn answers_http(port: u16) -> bool {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    if stream
+        .set_read_timeout(Some(Duration::from_secs(2)))
+        .is_err()
+        || write!(
+            stream,
+            "GET /gd-ready HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n"
+        )
+        .is_err()
+    {
+        return false;
+    }
+    let mut first = [0u8; 1];
+    match stream.read(&mut first) {
+        Ok(read) => read > 0,
+        Err(e) => matches!(
+            e.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+    }
 }
 
 pub fn nginx(up: &Upstreams) -> Gateway {
