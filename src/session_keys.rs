@@ -75,6 +75,16 @@ impl SessionKey {
     }
 }
 
+/// Whether nothing the background keeps in session storage is among `stored` (the names of
+/// what is there): no incident, no failure waiting for its tab, no check record, no note, no
+/// auto-retry state. Other names (the politeness budget, a stray) do not count: only requests
+/// read them, and only the full core sends requests.
+pub fn nothing_kept<'a>(stored: impl IntoIterator<Item = &'a str>) -> bool {
+    stored
+        .into_iter()
+        .all(|name| SessionKey::parse(name).is_none())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,6 +99,19 @@ mod tests {
             assert_eq!(key.tab(), belongs.then_some(42), "{key:?}");
         }
         assert_eq!(SessionKey::Check(7, CheckId::Fresh).name(), "check:7:fresh");
+    }
+
+    #[test]
+    fn only_what_the_background_keeps_counts_as_kept() {
+        assert!(nothing_kept([]));
+        assert!(nothing_kept(["gd-politeness", "incident:-1", "settings"]));
+        for kept in SessionKey::of_tab(3)
+            .into_iter()
+            .chain([SessionKey::Unassigned, SessionKey::RetryState])
+        {
+            let name = kept.name();
+            assert!(!nothing_kept(["gd-politeness", name.as_str()]), "{name}");
+        }
     }
 
     #[test]

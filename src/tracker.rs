@@ -299,6 +299,33 @@ pub fn after_page_read(tab_id: i64, incident: &Incident) -> Vec<Action> {
 /// The badge a request event shows for its tab, decided from the request alone: what is stored
 /// never changes it (a repeat keeps its first time, not another badge). `None` for a good load,
 /// a frame, or a failure whose tab is not known yet. `on_outcome` badges exactly this.
+/// Whether the tracker does anything about `event` when nothing is stored: a failed request
+/// (its tab known or not), or a failed navigation that only `webNavigation` names. A good load,
+/// a commit or a closed tab changes nothing then (a closed tab's `Forget` finds nothing to
+/// forget).
+pub fn acts_with_nothing_stored(event: &TabEvent, now_ms: f64) -> bool {
+    match event {
+        TabEvent::Completed(_) | TabEvent::Errored(_) => {
+            matches!(request_outcome(event), Some((_, Outcome::Failed(_))))
+        }
+        TabEvent::NavigationFailed {
+            tab_id,
+            frame_id,
+            url,
+            error,
+        } => navigation_only_failure(
+            *tab_id,
+            *frame_id,
+            url,
+            error.as_deref(),
+            &Stored::default(),
+            now_ms,
+        )
+        .is_some_and(|actions| !actions.is_empty()),
+        TabEvent::Committed { .. } | TabEvent::Closed { .. } => false,
+    }
+}
+
 pub fn request_badge(event: &TabEvent) -> Option<Action> {
     let (details, Outcome::Failed(failure)) = request_outcome(event)? else {
         return None;

@@ -4,28 +4,13 @@ use super::api::{extension_api, ExtensionApi};
 use super::storage::{self, tab_key, unassigned_key};
 use super::{badge, banner, link, polite, retry, settings_store};
 use gateway_doctor::engine::{self, may_end_failure, needs_settings, Effect, Event, World};
-use gateway_doctor::incident::RequestDetails;
 use gateway_doctor::messages::{admit, Message, Request, Sender};
 use gateway_doctor::tracker::TabEvent;
-use serde::Deserialize;
 use std::cell::RefCell;
 use std::future::Future;
 use std::task::Poll;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct NavigationDetails {
-    tab_id: i64,
-    #[serde(default)]
-    frame_id: i64,
-    #[serde(default)]
-    url: String,
-    /// `webNavigation.onErrorOccurred` only.
-    #[serde(default)]
-    error: Option<String>,
-}
 
 /// Handles one event forwarded by `background.js`. `kind` names the listener:
 /// `completed`, `error` (webRequest), `committed`, `navigation-failed` (webNavigation),
@@ -196,46 +181,8 @@ fn read_message(details: &JsValue) -> Result<Request, JsValue> {
 
 /// Reads a forwarded browser event; malformed details give a clear error, never a panic.
 pub fn parse_event(kind: &str, details: JsValue) -> Result<TabEvent, JsValue> {
-    let bad = |error: &dyn std::fmt::Display| {
-        JsValue::from_str(&format!("Gateway Doctor: unreadable {kind} event: {error}"))
-    };
-    let read_nav =
-        |details| super::js_de::from_value::<NavigationDetails>(details).map_err(|e| bad(&e));
-    Ok(match kind {
-        "completed" => TabEvent::Completed(parse_request(details).map_err(|e| bad(&e))?),
-        "error" => TabEvent::Errored(parse_request(details).map_err(|e| bad(&e))?),
-        "committed" => {
-            let nav = read_nav(details)?;
-            TabEvent::Committed {
-                tab_id: nav.tab_id,
-                frame_id: nav.frame_id,
-                url: nav.url,
-            }
-        }
-        "navigation-failed" => {
-            let nav = read_nav(details)?;
-            TabEvent::NavigationFailed {
-                tab_id: nav.tab_id,
-                frame_id: nav.frame_id,
-                url: nav.url,
-                error: nav.error,
-            }
-        }
-        "removed" => {
-            let nav = read_nav(details)?;
-            TabEvent::Closed { tab_id: nav.tab_id }
-        }
-        other => {
-            return Err(JsValue::from_str(&format!(
-                "Gateway Doctor: unknown event kind {other}"
-            )))
-        }
-    })
-}
-
-/// The core's one reader of request events (the first module's too).
-fn parse_request(details: JsValue) -> Result<RequestDetails, String> {
-    RequestDetails::read_checked(&super::net::Json(details))
+    TabEvent::read(kind, &super::net::Json(details))
+        .map_err(|error| JsValue::from_str(&format!("Gateway Doctor: {error}")))
 }
 
 async fn carry_out(api: &ExtensionApi, effect: Effect) -> Result<(), JsValue> {

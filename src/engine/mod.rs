@@ -221,6 +221,19 @@ pub fn first_badge(event: &TabEvent, settings: &Settings) -> Option<Effect> {
     }
 }
 
+/// Whether the full core must handle `event`, in a background that started with nothing kept
+/// ([`crate::session_keys::nothing_kept`]) and has passed no event to the full core since. Then
+/// an ordinary navigation (a good load, a commit, a closed tab) changes nothing, and the small
+/// first module drops it: a worker woken by one never compiles the full core. Anything else
+/// needs it (a failure, a timer, connectivity, a message...); from then on every event goes to
+/// the full core. A property test holds this to `handle`.
+pub fn needs_full_core(event: &Event, now_ms: f64) -> bool {
+    match event {
+        Event::Tab(tab_event) => tracker::acts_with_nothing_stored(tab_event, now_ms),
+        _ => true,
+    }
+}
+
 /// Decides what to do about `event`. `now_ms` is the wall clock.
 pub fn handle(world: &mut World, event: Event, now_ms: f64) -> Vec<Effect> {
     let mut out = Out::default();

@@ -579,7 +579,66 @@ fn any_request() -> impl Strategy<Value = TabEvent> {
         })
 }
 
+/// Any tab event: a request (as [`any_request`]), a commit, a failed navigation, a closed tab.
+fn any_tab_event() -> impl Strategy<Value = TabEvent> {
+    let tab = prop::sample::select(vec![-1i64, 3, 4]);
+    let frame = prop::sample::select(vec![0i64, 2]);
+    let url = prop::sample::select(vec![PAGE, "https://other.example/", "about:blank"]);
+    let error = prop::option::of(prop::sample::select(vec![
+        "net::ERR_TOO_MANY_REDIRECTS",
+        "net::ERR_ABORTED",
+        "net::ERR_CONNECTION_REFUSED",
+        "net::ERR_CERT_DATE_INVALID",
+        "SSL_ERROR_BAD_CERT_DOMAIN",
+        "garbage",
+    ]));
+    prop_oneof![
+        any_request(),
+        (tab.clone(), frame.clone(), url.clone()).prop_map(|(tab_id, frame_id, url)| {
+            TabEvent::Committed {
+                tab_id,
+                frame_id,
+                url: url.into(),
+            }
+        }),
+        (tab.clone(), frame, url, error).prop_map(|(tab_id, frame_id, url, error)| {
+            TabEvent::NavigationFailed {
+                tab_id,
+                frame_id,
+                url: url.into(),
+                error: error.map(str::to_string),
+            }
+        }),
+        tab.prop_map(|tab_id| TabEvent::Closed { tab_id }),
+    ]
+}
+
 proptest! {
+    /// What the first module drops changes nothing: from a start with nothing kept, the engine
+    /// does nothing about any event `needs_full_core` lets go (a closed tab's `ForgetTab` and
+    /// `ClearNote` find nothing to forget), whatever such events came before; and it does something about every
+    /// tab event that needs it (no full core compiled for nothing).
+    #[test]
+    fn what_the_first_module_drops_changes_nothing(events in prop::collection::vec(any_tab_event(), 1..8)) {
+        let (mut browser, mut world) = (Browser::default(), world());
+        for event in events {
+            let event = Event::Tab(event);
+            let needed = needs_full_core(&event, T0);
+            let effects = browser.send(&mut world, event.clone(), T0);
+            let done: Vec<&Effect> = effects
+                .iter()
+                .filter(|e| !matches!(e, Effect::ForgetTab { .. } | Effect::ClearNote { .. }))
+                .collect();
+            if needed {
+                prop_assert!(!done.is_empty(), "needed for nothing: {:?}", event);
+                break;
+            }
+            prop_assert!(done.is_empty(), "dropped {:?}, but the engine did {:?}", event, done);
+            prop_assert!(world.watchers.is_idle());
+            prop_assert!(browser.incidents.is_empty() && browser.unassigned.is_none() && browser.badges.is_empty());
+        }
+    }
+
     /// The first module's badge is the engine's: for any request, whatever was stored for the
     /// tab before (nothing, the same failure, another failure), `handle` sets exactly the badge
     /// `first_badge` gives, and sets none when it gives none.
@@ -877,4 +936,41 @@ fn site_rules_stop_retry_and_the_banner() {
     assert_eq!(browser.banners, 0);
     assert!(browser.incidents[&4].page_excerpt.is_some());
     assert!(world.watchers.tab_status(4).is_some());
+}
+
+/// The events a woken worker meets most, and whether each needs the full core.
+#[test]
+fn only_failures_and_the_rest_of_the_world_need_the_full_core() {
+    let tab = |e: TabEvent| Event::Tab(e);
+    let cases = [
+        (failed(3, 200, T0), false),
+        (failed(3, 404, T0), false),
+        (failed(3, 502, T0), true),
+        (committed(3, PAGE), false),
+        (tab(TabEvent::Closed { tab_id: 3 }), false),
+        (
+            tab(TabEvent::NavigationFailed {
+                tab_id: 3,
+                frame_id: 0,
+                url: PAGE.into(),
+                error: Some("net::ERR_ABORTED".into()),
+            }),
+            false,
+        ),
+        (
+            tab(TabEvent::NavigationFailed {
+                tab_id: 3,
+                frame_id: 0,
+                url: PAGE.into(),
+                error: Some("net::ERR_TOO_MANY_REDIRECTS".into()),
+            }),
+            true,
+        ),
+        (Event::Tick { online: true }, true),
+        (Event::Connectivity { online: false }, true),
+        (Event::Message(Request::OpenDetails { tab_id: 3 }), true),
+    ];
+    for (event, needed) in cases {
+        assert_eq!(needs_full_core(&event, T0), needed, "{event:?}");
+    }
 }

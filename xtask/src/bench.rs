@@ -6,7 +6,7 @@
 //!
 //! `--quick` takes fewer samples where a full run is long (recovery: 3 outages of 5, 8, 15 and
 //! 30 s, one per baseline, instead of 10 of 5, 8, 15, 30 and 60 s); `--only` runs the named
-//! sections: size, diagnose, simulation, startup, badge, overhead, checks, recovery, checker
+//! sections: size, diagnose, simulation, startup, badge, overhead, wake, checks, recovery, checker
 //! (the checker service under load: `www/examples/bench.rs`).
 
 use crate::dist::{self, browser_dir};
@@ -19,13 +19,14 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 /// Every section, in the order they run, and whether it needs the built extension in a browser.
-const SECTIONS: [(&str, bool); 9] = [
+const SECTIONS: [(&str, bool); 10] = [
     ("size", true),
     ("diagnose", false),
     ("simulation", false),
     ("startup", true),
     ("badge", true),
     ("overhead", true),
+    ("wake", true),
     ("checks", true),
     ("recovery", true),
     ("checker", false),
@@ -179,6 +180,9 @@ pub fn run_bench() -> Result {
             ("firefox", options.pick(1000, 200)),
         ])?;
     }
+    if options.wants("wake") {
+        wake_load(options.pick(30, 10))?;
+    }
     if options.wants("checks") {
         checks_to_verdict(options.pick(20, 10))?;
     }
@@ -272,7 +276,7 @@ fn startup(starts: u32) -> Result {
     let median = number(&["wasm_ready_ms", "median"]);
     println!(
         "{:<44} {:>9.1} ms {:>12}  {}",
-        format!("background start -> wasm ready (median of {starts})"),
+        format!("background start -> first module ready (median of {starts})"),
         median,
         "< 30 ms",
         met(median < 30.0)
@@ -352,6 +356,67 @@ fn failure_to_badge(samples: u32) -> Result {
                 );
             }
         }
+    }
+    Ok(())
+}
+
+/// A page load that wakes a stopped worker (the first navigation after the browser stopped an
+/// idle one): Chromium without an extension, with the minimal baseline, and with ours.
+fn wake_load(samples: u32) -> Result {
+    eprintln!(
+        "\nmeasuring page loads that wake a stopped worker in Chromium ({samples} x 3 browsers)..."
+    );
+    let figures = node_figures("wake-bench.mjs", &[&samples.to_string()])?;
+    let number = |path: &[&str]| figure(&figures, path);
+    println!(
+        "\npage load that wakes a stopped worker, Chromium, small page from 127.0.0.1 (worker \
+         stopped before each load; navigation start -> load), median of {samples}; interval: \
+         bootstrap 95 % of the ratio of medians"
+    );
+    println!(
+        "{:<30} {:>10} {:>16} {:>7} {:>16}  target: the overhead's, median <= 1.02, upper <= 1.05",
+        "extension", "load", "min - max", "ratio", "95 % interval"
+    );
+    println!(
+        "{:<30} {:>7.2} ms {:>16}",
+        "none",
+        number(&["wake_load", "none", "median"]),
+        format!(
+            "{:.1}-{:.1} ms",
+            number(&["wake_load", "none", "min"]),
+            number(&["wake_load", "none", "max"])
+        )
+    );
+    for (who, side, ratio) in [
+        ("baseline (minimal MV3)", "minimal", "minimal_vs_none"),
+        ("Gateway Doctor", "ours", "ours_vs_none"),
+    ] {
+        let (r, low, high) = (
+            number(&["wake_load", ratio, "ratio"]),
+            number(&["wake_load", ratio, "low"]),
+            number(&["wake_load", ratio, "high"]),
+        );
+        println!(
+            "{:<30} {:>7.2} ms {:>16} {:>7.3} {:>16}  {}",
+            who,
+            number(&["wake_load", side, "median"]),
+            format!(
+                "{:.1}-{:.1} ms",
+                number(&["wake_load", side, "min"]),
+                number(&["wake_load", side, "max"])
+            ),
+            r,
+            format!("{low:.3} - {high:.3}"),
+            if side == "ours" {
+                met(r <= 1.02 && high <= 1.05)
+            } else {
+                ""
+            }
+        );
+    }
+    let not_woken = number(&["wake_load", "not_woken"]);
+    if not_woken > 0.0 {
+        println!("  {not_woken} loads left a worker stopped: they measured no wake");
     }
     Ok(())
 }

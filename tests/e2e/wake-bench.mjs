@@ -1,0 +1,85 @@
+// A page load that wakes a stopped service worker, as a visitor's first navigation after the
+// browser stopped an idle worker (Chromium: after 30 s). Three headless Chromiums of the same
+// binary, used in turn, one load each per round: no extension, the baseline
+// (tests/e2e/bench/minimal-extension: webRequest listeners, a 44-byte wasm classifier) and
+// Gateway Doctor (dist/chrome), each extension's worker stopped before its load and verified
+// stopped. Per load: navigation start to the load event, by the page's own navigation timing.
+// Prints one JSON line. Usage: node wake-bench.mjs [samples]
+import { createServer } from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import puppeteer from 'puppeteer-core';
+import { BrowserUnderTest, CHROMIUM_ARGS, DIST, sleep } from './lib/browsers.mjs';
+import { MINIMAL_EXTENSION, median, ratioOfMedians, stopWorker, workerTarget } from './lib/bench-tools.mjs';
+
+const samples = Number(process.argv[2] ?? 30);
+const WARM_UP = 2;
+const progress = (line) => process.stderr.write(`  ${line}\n`);
+
+const page = '<!doctype html><title>bench</title><p>' + 'Lorem ipsum '.repeat(200) + '</p>';
+const server = createServer((req, res) => {
+  res.writeHead(200, { 'content-type': 'text/html', 'cache-control': 'no-store' });
+  res.end(page);
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const base = `http://127.0.0.1:${server.address().port}`;
+
+/** A Chromium with `extension` (a directory) or none, and a tab to load pages in. */
+async function open(extension) {
+  const profile = mkdtempSync(join(tmpdir(), 'gd-bench-wake-'));
+  const browser = await puppeteer.launch({
+    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
+    headless: true,
+    userDataDir: profile,
+    pipe: true,
+    enableExtensions: extension ? [extension] : [],
+    args: CHROMIUM_ARGS,
+  });
+  let origin = null;
+  if (extension) {
+    const worker = await browser.waitForTarget((t) => t.type() === 'service_worker', { timeout: 15000 });
+    origin = worker.url().split('/').slice(0, 3).join('/');
+  }
+  return { handle: new BrowserUnderTest('chromium', browser, profile, origin), tab: await browser.newPage(), extension };
+}
+
+const sides = { none: await open(null), minimal: await open(MINIMAL_EXTENSION), ours: await open(join(DIST, 'chrome')) };
+const loads = { none: [], minimal: [], ours: [] };
+let notWoken = 0;
+try {
+  for (let round = 0; round < samples + WARM_UP; round++) {
+    // The order turns each round, so no side always follows the same one.
+    const names = Object.keys(sides);
+    const order = names.map((_, i) => names[(i + round) % names.length]);
+    for (const name of order) {
+      const side = sides[name];
+      if (side.extension) await stopWorker(side.handle);
+      else await sleep(100); // stopWorker's own pause after the stop
+      await side.tab.goto(`${base}/page?${name}-${round}`, { waitUntil: 'load' });
+      const load = await side.tab.evaluate(() => performance.getEntriesByType('navigation')[0].loadEventStart);
+      // The load must have woken the worker, or it measured something else.
+      if (side.extension && !workerTarget(side.handle)) notWoken += 1;
+      if (round >= WARM_UP) loads[name].push(load);
+    }
+  }
+} finally {
+  for (const side of Object.values(sides)) await side.handle.browser.close();
+  server.close();
+}
+progress(`wake: ${samples} loads per side`);
+const side = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+console.log(
+  JSON.stringify({
+    wake_load: {
+      none: side(loads.none),
+      minimal: side(loads.minimal),
+      ours: side(loads.ours),
+      ours_vs_none: ratioOfMedians(loads.ours, loads.none),
+      minimal_vs_none: ratioOfMedians(loads.minimal, loads.none),
+      ours_vs_minimal: ratioOfMedians(loads.ours, loads.minimal),
+      not_woken: notWoken,
+      n: samples,
+    },
+  }),
+);
