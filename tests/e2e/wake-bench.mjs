@@ -15,6 +15,7 @@ import { MINIMAL_EXTENSION, median, ratioOfMedians, stopWorker, workerTarget } f
 
 const samples = Number(process.argv[2] ?? 30);
 const WARM_UP = 2;
+const SETTLE_MS = 500;
 const progress = (line) => process.stderr.write(`  ${line}\n`);
 
 const page = '<!doctype html><title>bench</title><p>' + 'Lorem ipsum '.repeat(200) + '</p>';
@@ -55,11 +56,18 @@ try {
     for (const name of order) {
       const side = sides[name];
       if (side.extension) await stopWorker(side.handle);
-      else await sleep(100); // stopWorker's own pause after the stop
+      // A browser stops an idle worker long before the next navigation: let the stop's own work
+      // (its process going away) finish first, on every side alike.
+      await sleep(SETTLE_MS);
       await side.tab.goto(`${base}/page?${name}-${round}`, { waitUntil: 'load' });
       const load = await side.tab.evaluate(() => performance.getEntriesByType('navigation')[0].loadEventStart);
-      // The load must have woken the worker, or it measured something else.
-      if (side.extension && !workerTarget(side.handle)) notWoken += 1;
+      // The load must have woken the worker, or it measured something else (the target shows up
+      // a little after the worker starts).
+      if (side.extension) {
+        const deadline = Date.now() + 2000;
+        while (!workerTarget(side.handle) && Date.now() < deadline) await sleep(20);
+        if (!workerTarget(side.handle)) notWoken += 1;
+      }
       if (round >= WARM_UP) loads[name].push(load);
     }
   }

@@ -414,6 +414,18 @@ fn wake_load(samples: u32) -> Result {
             }
         );
     }
+    println!(
+        "{:<30} {:>10} {:>16} {:>7.3} {:>16}  (the wake itself: every MV3 extension with these listeners pays it)",
+        "Gateway Doctor / baseline",
+        "",
+        "",
+        number(&["wake_load", "ours_vs_minimal", "ratio"]),
+        format!(
+            "{:.3} - {:.3}",
+            number(&["wake_load", "ours_vs_minimal", "low"]),
+            number(&["wake_load", "ours_vs_minimal", "high"])
+        ),
+    );
     let not_woken = number(&["wake_load", "not_woken"]);
     if not_woken > 0.0 {
         println!("  {not_woken} loads left a worker stopped: they measured no wake");
