@@ -454,7 +454,7 @@ fn page_load_overhead(loads: &[(&str, u32)]) -> Result {
         "\npage-load overhead, small page from 127.0.0.1, with / without the extension (one \
          browser that installs and removes the built extension between batches of 10: without, \
          with, with, without), {counts} loads; interval: bootstrap 95 % of the ratio of medians \
-         (1000 resamples, seeded)"
+         over whole batches of 10 (1000 resamples, seeded)"
     );
     println!(
         "{:<36} {:>10} {:>10} {:>7} {:>16}  target: median <= 1.02, upper <= 1.05",

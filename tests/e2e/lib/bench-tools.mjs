@@ -29,11 +29,23 @@ export function seeded(seed) {
 
 /**
  * The ratio median(a) / median(b) and a percentile bootstrap 95 % interval of it: `resamples`
- * times, each sample is drawn again with replacement (independently), with a seeded PRNG.
+ * times, each sample (or each block of `block` samples) is drawn again with replacement, with a
+ * seeded PRNG.
  */
-export function ratioOfMedians(a, b, resamples = 1000, seed = 13) {
+export function ratioOfMedians(a, b, resamples = 1000, seed = 13, block = 1) {
   const random = seeded(seed);
-  const draw = (xs) => Array.from(xs, () => xs[Math.floor(random() * xs.length)]);
+  // With `block` > 1, whole runs of `block` consecutive samples (a batch measured together) are
+  // drawn again instead of single samples: the drift between batches then widens the interval,
+  // as it should, instead of being averaged away as if every sample were independent.
+  const draw = (xs) => {
+    const blocks = Math.ceil(xs.length / block);
+    const out = [];
+    while (out.length < xs.length) {
+      const start = Math.floor(random() * blocks) * block;
+      out.push(...xs.slice(start, start + block));
+    }
+    return out.slice(0, xs.length);
+  };
   const ratios = [];
   for (let i = 0; i < resamples; i++) ratios.push(median(draw(a)) / median(draw(b)));
   ratios.sort((x, y) => x - y);
