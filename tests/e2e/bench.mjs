@@ -3,10 +3,9 @@
 //   starts    fresh Chromium starts timed for "background start -> wasm ready" (0 skips)
 //   loads     loads of a small loopback page per browser, with and without the extension (0 skips)
 //   browsers  comma-separated, of chromium and firefox (default: chromium,firefox)
-import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { DIST, launch, sleep } from './lib/browsers.mjs';
-import { median, ratioOfMedians } from './lib/bench-tools.mjs';
+import { median, ratioOfMedians, startSmallPage } from './lib/bench-tools.mjs';
 
 const starts = Number(process.argv[2] ?? 20);
 const loads = Number(process.argv[3] ?? 100);
@@ -108,13 +107,7 @@ if (starts > 0) {
   figures.wasm_ready_ms = { median: median(ready), min: Math.min(...ready), max: Math.max(...ready), n: ready.length };
 }
 if (loads > 0) {
-  const page = '<!doctype html><title>bench</title><p>' + 'Lorem ipsum '.repeat(200) + '</p>';
-  const server = createServer((req, res) => {
-    res.writeHead(200, { 'content-type': 'text/html', 'cache-control': 'no-store' });
-    res.end(page);
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const base = `http://127.0.0.1:${server.address().port}`;
+  const { base, stop } = await startSmallPage();
   figures.load = {};
   try {
     for (const name of browserNames) {
@@ -127,7 +120,7 @@ if (loads > 0) {
       }
     }
   } finally {
-    server.close();
+    stop();
   }
 }
 console.log(JSON.stringify(figures));

@@ -5,26 +5,19 @@
 // Gateway Doctor (dist/chrome), each extension's worker stopped before its load and verified
 // stopped. Per load: navigation start to the load event, by the page's own navigation timing.
 // Prints one JSON line. Usage: node wake-bench.mjs [samples]
-import { createServer } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
 import { BrowserUnderTest, CHROMIUM_ARGS, DIST, sleep } from './lib/browsers.mjs';
-import { MINIMAL_EXTENSION, median, ratioOfMedians, stopWorker, workerTarget } from './lib/bench-tools.mjs';
+import { MINIMAL_EXTENSION, median, ratioOfMedians, startSmallPage, stopWorker, workerTarget } from './lib/bench-tools.mjs';
 
 const samples = Number(process.argv[2] ?? 30);
 const WARM_UP = 2;
 const SETTLE_MS = 500;
 const progress = (line) => process.stderr.write(`  ${line}\n`);
 
-const page = '<!doctype html><title>bench</title><p>' + 'Lorem ipsum '.repeat(200) + '</p>';
-const server = createServer((req, res) => {
-  res.writeHead(200, { 'content-type': 'text/html', 'cache-control': 'no-store' });
-  res.end(page);
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const base = `http://127.0.0.1:${server.address().port}`;
+const { base, stop } = await startSmallPage();
 
 /** A Chromium with `extension` (a directory) or none, and a tab to load pages in. */
 async function open(extension) {
@@ -73,7 +66,7 @@ try {
   }
 } finally {
   for (const side of Object.values(sides)) await side.handle.browser.close();
-  server.close();
+  stop();
 }
 progress(`wake: ${samples} loads per side`);
 const side = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });

@@ -1,6 +1,7 @@
 // Shared by the browser halves of `cargo xtask bench`: statistics (medians, a seeded bootstrap),
 // the baseline extension, and stopping an extension's service worker between samples.
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
@@ -107,4 +108,15 @@ export async function ensureWorker(handle, wake) {
     (t) => t.type() === 'service_worker' && t.url().startsWith(`${handle.extensionOrigin}/`),
     { timeout: 10000 },
   );
+}
+
+/** A small page on 127.0.0.1 that is never cached, for page-load figures: its base URL and a stop. */
+export async function startSmallPage() {
+  const page = '<!doctype html><title>bench</title><p>' + 'Lorem ipsum '.repeat(200) + '</p>';
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html', 'cache-control': 'no-store' });
+    res.end(page);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { base: `http://127.0.0.1:${server.address().port}`, stop: () => server.close() };
 }
