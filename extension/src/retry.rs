@@ -6,7 +6,8 @@ use super::api::{message, object, ExtensionApi};
 use super::retry_state::{note_key, state_key, RetryNote};
 use gateway_doctor::diagnosis::retry_after;
 use gateway_doctor::engine::Event;
-use gateway_doctor::retry::{ProbeOutcome, RetryPolicy, Watchers, WatchersState};
+use gateway_doctor::retry::reload_order::STEP_MAX_MS;
+use gateway_doctor::retry::{reload_order, ProbeOutcome, RetryPolicy, Watchers, WatchersState};
 use js_sys::Reflect;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -124,49 +125,101 @@ async fn probe(url: &str, timeout_ms: u64) -> ProbeOutcome {
     ProbeOutcome::from_status(response.status(), retry_after)
 }
 
-/// Reloads the recovered tabs (only GET navigations are ever watched) all at once, then tells
-/// the visitor, once, when some were in the background and they asked to hear about it.
+/// Reloads the recovered tabs (only GET navigations are ever watched) in the engine's order
+/// (`gateway_doctor::retry::reload_order`: the tabs in front together, then the others one by
+/// one), then tells the visitor, once, when some were in the background and they asked to hear
+/// about it.
 pub async fn reload_all(api: &ExtensionApi, tab_ids: &[i64], notify: bool) {
     let options = object(&[("bypassCache", true.into())]).unwrap_or(JsValue::UNDEFINED);
-    // Start every reload before waiting for any: the visitor's page is what counts.
-    let started: Vec<_> = tab_ids
-        .iter()
-        .map(|id| (*id, api.tabs().reload(*id as f64, &options)))
-        .collect();
+    // What each tab is now; a tab that is gone is not reloaded.
+    let mut shown = Vec::with_capacity(tab_ids.len());
     let mut in_background = Vec::new();
-    for (tab_id, reload) in started {
-        if let Err(error) = JsFuture::from(reload).await {
-            web_sys::console::debug_2(&"Gateway Doctor: tab not reloaded (closed?)".into(), &error);
-            continue;
-        }
+    for &tab_id in tab_ids {
         let Ok(tab) = JsFuture::from(api.tabs().get(tab_id as f64)).await else {
             continue;
         };
         let field = |name: &str| Reflect::get(&tab, &name.into()).ok();
-        if field("active").and_then(|v| v.as_bool()) == Some(false) {
+        let active = field("active").and_then(|v| v.as_bool()) != Some(false);
+        if !active {
             let url = field("url").and_then(|v| v.as_string()).unwrap_or_default();
-            let title = field("title")
-                .and_then(|v| v.as_string())
-                .unwrap_or_default();
-            in_background.push((tab_id, url, title));
+            in_background.push((tab_id, url));
         }
+        shown.push((tab_id, active));
     }
-    let Some((tab_id, url, title)) = in_background.first() else {
+    let order = reload_order(&shown);
+    let reload = |tab_id: i64| {
+        let started = api.tabs().reload(tab_id as f64, &options);
+        async move {
+            if let Err(error) = JsFuture::from(started).await {
+                web_sys::console::debug_2(
+                    &"Gateway Doctor: tab not reloaded (closed?)".into(),
+                    &error,
+                );
+            }
+        }
+    };
+    let together: Vec<_> = order.together.iter().map(|id| reload(*id)).collect();
+    for started in together {
+        started.await;
+    }
+    // The others wait for the tabs in front: they would share the machine with them.
+    for tab_id in &order.together {
+        loaded_or_timeout(api, *tab_id).await;
+    }
+    for tab_id in order.one_by_one {
+        reload(tab_id).await;
+        loaded_or_timeout(api, tab_id).await;
+    }
+    let Some((tab_id, url)) = in_background.first() else {
         return;
     };
     if !notify {
         return;
     }
+    // The page's own title, now that it is back (the failed page's title said nothing).
+    let title = JsFuture::from(api.tabs().get(*tab_id as f64))
+        .await
+        .ok()
+        .and_then(|tab| Reflect::get(&tab, &"title".into()).ok())
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
     let host = gateway_doctor::incident::host_of(url).to_string();
     let body = match in_background.len() {
         1 => message(
             api,
             "notifyBackBody",
-            &[gateway_doctor::incident::truncate(title, 120)],
+            &[gateway_doctor::incident::truncate(&title, 120)],
         ),
         n => message(api, "notifyBackMany", &[n.to_string()]),
     };
     notify_back(api, *tab_id, &host, &body);
+}
+
+/// Waits until `tab_id` has loaded, at most `STEP_MAX_MS` (a slow page does not hold the
+/// others back for long). A reload that has not started yet still shows the old page as loaded
+/// (Firefox answers `reload` before it starts): "complete" counts once "loading" was seen, or
+/// after `UNSEEN_MS` in case the whole load fell between two looks.
+async fn loaded_or_timeout(api: &ExtensionApi, tab_id: i64) {
+    const POLL_MS: u32 = 15;
+    const UNSEEN_MS: u32 = 120;
+    let mut waited = 0;
+    let mut loading_seen = false;
+    while waited < STEP_MAX_MS {
+        gloo_timers::future::TimeoutFuture::new(POLL_MS).await;
+        waited += POLL_MS;
+        let Ok(tab) = JsFuture::from(api.tabs().get(tab_id as f64)).await else {
+            return; // closed meanwhile
+        };
+        match Reflect::get(&tab, &"status".into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .as_deref()
+        {
+            Some("complete") if loading_seen || waited >= UNSEEN_MS => return,
+            Some("loading") => loading_seen = true,
+            _ => {}
+        }
+    }
 }
 
 fn notify_back(api: &ExtensionApi, tab_id: i64, host: &str, body: &str) {

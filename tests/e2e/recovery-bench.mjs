@@ -6,7 +6,8 @@
 // GD_RECOVERY_TRACE=1 prints every request of each outage as nginx logged it.
 //   --baseline-trials=N  outages per length for the two baselines (default: as many as ours)
 // Delay: from the moment the application listens again to the moment the tab shows the page's own
-// content (its title, as tabs.onUpdated reports it in an extension page). Requests in the first
+// content (its title, as tabs.onUpdated reports it in an extension page); for all ten tabs, and
+// for the one in front of the visitor (the active tab of the window). Requests in the first
 // minute: everything nginx received for the ten tabs' addresses, their first visits included,
 // from the first tab opening until a minute later or the upstream's return, whichever is first;
 // and the extension's share of it (probes, checks, reloads: all but each tab's first visit).
@@ -89,6 +90,11 @@ async function outage(strategy, seconds) {
     shown = await shownSoFar();
     await sleep(upAt === null ? 200 : 50);
   }
+  // The tab in front of the visitor: the active one of its window (the last opened).
+  const front = await browser.inExtension(
+    (api, ids) => Promise.all(ids.map((id) => api.tabs.get(id).then((t) => t.active))),
+    tabs,
+  );
   const log = nginx.requests().filter((r) => ours(r.uri));
   if (process.env.GD_RECOVERY_TRACE) {
     // Where the requests went: seconds since the first tab opened, method, tab, status.
@@ -109,12 +115,14 @@ async function outage(strategy, seconds) {
     if (visit) firstVisits.add(r.uri);
     return !visit;
   }).length;
-  return { delays, during: during.length, firstMinute: firstMinute.length, extensionFirstMinute };
+  const frontDelays = delays.filter((d, i) => front[i] && d !== null);
+  return { delays, frontDelays, during: during.length, firstMinute: firstMinute.length, extensionFirstMinute };
 }
 
 /** Several outages of one length for one strategy, pooled. */
 async function trials(strategy, seconds, count) {
   const delays = [];
+  const frontDelays = [];
   const perOutage = [];
   let during = 0;
   let firstMinute = 0;
@@ -122,6 +130,7 @@ async function trials(strategy, seconds, count) {
   for (let trial = 0; trial < count; trial++) {
     const one = await outage(strategy, seconds);
     delays.push(...one.delays);
+    frontDelays.push(...one.frontDelays);
     const got = one.delays.filter((d) => d !== null);
     perOutage.push(got.length ? median(got) : null);
     during = Math.max(during, one.during);
@@ -139,6 +148,7 @@ async function trials(strategy, seconds, count) {
     outages: count,
     median_delay_ms: got.length ? median(got) : null,
     worst_delay_ms: got.length ? Math.max(...got) : null,
+    front_median_delay_ms: frontDelays.length ? median(frontDelays) : null,
     per_outage_median_ms: perOutage,
     unrecovered: delays.length - got.length,
     requests_during_outage: during,

@@ -73,8 +73,19 @@ for (const name of BROWSERS) {
       const reloads = since(t0, (r) => r.uri.startsWith('/app/many') && r.method === 'GET');
       assert.ok(probes.length >= 2 && probes.length <= 6, `${probes.length} probes in 8 s for 10 tabs`);
       assert.equal(reloads.length, 0, 'tabs were reloaded while the site was down');
+      const active = await browser.inExtension(
+        (api, ids) => Promise.all(ids.map((id) => api.tabs.get(id).then((t) => t.active))),
+        tabs,
+      );
+      const front = active.indexOf(true);
+      assert.ok(front >= 0 && active.lastIndexOf(true) === front, `active tabs: ${JSON.stringify(active)}`);
+      const up = Date.now();
       await app.start();
       for (let i = 0; i < 10; i++) await browser.waitForTitle(tabs[i], `App many${i}`, 8000);
+      // The tab in front came back first; the others one after another, in the order they failed.
+      const order = since(up, (r) => r.uri.startsWith('/app/many') && r.method === 'GET').map((r) => Number(r.uri.slice(9)));
+      const expected = [front, ...[...Array(10).keys()].filter((i) => i !== front)];
+      assert.deepEqual(order, expected, 'the order of the reloads');
       // Nine of them were in the background: one notification says they are back. (Headless
       // Firefox has no notification service to keep one open, so only Chromium can list it.)
       if (name === 'chromium') {
