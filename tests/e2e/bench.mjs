@@ -5,7 +5,7 @@
 //   browsers  comma-separated, of chromium and firefox (default: chromium,firefox)
 import { join } from 'node:path';
 import { DIST, launch, sleep } from './lib/browsers.mjs';
-import { median, ratioOfMedians, startSmallPage } from './lib/bench-tools.mjs';
+import { median, pairedRatioOfMedians, ratioOfMedians, startSmallPage } from './lib/bench-tools.mjs';
 
 const starts = Number(process.argv[2] ?? 20);
 const loads = Number(process.argv[3] ?? 100);
@@ -91,8 +91,12 @@ async function loadOverhead(name, base) {
     const summary = (xs) => ({
       with_extension: median(xs[0]),
       without_extension: median(xs[1]),
-      // Whole batches resampled: loads of one batch share its moment of the machine.
-      ...ratioOfMedians(xs[0], xs[1], 1000, 13, BATCH),
+      // Whole rounds resampled (without, with, with, without: two batches a side), the same
+      // rounds on both sides: loads of one round share its moment of the machine.
+      ...pairedRatioOfMedians(xs[0], xs[1], 1000, 13, 2 * BATCH),
+      // For comparison, each side's batches resampled on their own (as if unpaired): the drift
+      // between rounds then counts as uncertainty.
+      unpaired: ratioOfMedians(xs[0], xs[1], 1000, 13, BATCH),
       n: xs[0].length,
     });
     return { navigation_timing: summary(nav), harness_wall: summary(wall) };

@@ -28,6 +28,13 @@ export function seeded(seed) {
   };
 }
 
+/** The 2.5th and 97.5th percentiles of resampled figures. */
+function percentile95(figures) {
+  const sorted = [...figures].sort((x, y) => x - y);
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))];
+  return { low: at(0.025), high: at(0.975) };
+}
+
 /**
  * The ratio median(a) / median(b) and a percentile bootstrap 95 % interval of it: `resamples`
  * times, each sample (or each block of `block` samples) is drawn again with replacement, with a
@@ -49,9 +56,32 @@ export function ratioOfMedians(a, b, resamples = 1000, seed = 13, block = 1) {
   };
   const ratios = [];
   for (let i = 0; i < resamples; i++) ratios.push(median(draw(a)) / median(draw(b)));
-  ratios.sort((x, y) => x - y);
-  const at = (q) => ratios[Math.min(ratios.length - 1, Math.max(0, Math.round(q * (ratios.length - 1))))];
-  return { ratio: median(a) / median(b), low: at(0.025), high: at(0.975), resamples, seed };
+  return { ratio: median(a) / median(b), ...percentile95(ratios), resamples, seed };
+}
+
+/**
+ * The same ratio for a paired design, where `a[i]` and `b[i]` were measured in the same stretch
+ * of time: blocks of `block` samples at the same positions of both are drawn again together. With
+ * batches in the order without, with, with, without and `block` one such round (two batches a
+ * side), a drift of the machine between rounds weighs on both sides of every resample alike, as it
+ * did on the measurement, instead of widening the interval as if it were a difference.
+ */
+export function pairedRatioOfMedians(a, b, resamples = 1000, seed = 13, block = 1) {
+  if (a.length !== b.length) throw new Error(`paired samples differ in length: ${a.length} and ${b.length}`);
+  const random = seeded(seed);
+  const blocks = Math.ceil(a.length / block);
+  const ratios = [];
+  for (let i = 0; i < resamples; i++) {
+    const ra = [];
+    const rb = [];
+    while (ra.length < a.length) {
+      const start = Math.floor(random() * blocks) * block;
+      ra.push(...a.slice(start, start + block));
+      rb.push(...b.slice(start, start + block));
+    }
+    ratios.push(median(ra) / median(rb));
+  }
+  return { ratio: median(a) / median(b), ...percentile95(ratios), resamples, seed };
 }
 
 /**
