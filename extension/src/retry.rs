@@ -126,9 +126,8 @@ async fn probe(url: &str, timeout_ms: u64) -> ProbeOutcome {
 }
 
 /// Reloads the recovered tabs (only GET navigations are ever watched) in the engine's order
-/// (`gateway_doctor::retry::reload_order`: the tabs in front together, then the others one by
-/// one), then tells the visitor, once, when some were in the background and they asked to hear
-/// about it.
+/// (`gateway_doctor::retry::reload_order`: the tabs in front, then the others), then tells the
+/// visitor, once, when some were in the background and they asked to hear about it.
 pub async fn reload_all(api: &ExtensionApi, tab_ids: &[i64], notify: bool) {
     let options = object(&[("bypassCache", true.into())]).unwrap_or(JsValue::UNDEFINED);
     // What each tab is now; a tab that is gone is not reloaded.
@@ -158,17 +157,16 @@ pub async fn reload_all(api: &ExtensionApi, tab_ids: &[i64], notify: bool) {
             }
         }
     };
-    let together: Vec<_> = order.together.iter().map(|id| reload(*id)).collect();
-    for started in together {
+    let start_all = |tabs: &[i64]| tabs.iter().map(|id| reload(*id)).collect::<Vec<_>>();
+    for started in start_all(&order.first) {
         started.await;
     }
-    // The others wait for the tabs in front: they would share the machine with them.
-    for tab_id in &order.together {
+    // The others wait for the tabs in front: loading beside them, they would slow them down.
+    for tab_id in &order.first {
         loaded_or_timeout(api, *tab_id).await;
     }
-    for tab_id in order.one_by_one {
-        reload(tab_id).await;
-        loaded_or_timeout(api, tab_id).await;
+    for started in start_all(&order.then) {
+        started.await;
     }
     let Some((tab_id, url)) = in_background.first() else {
         return;

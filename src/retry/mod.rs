@@ -6,7 +6,8 @@
 //! - `policy`: which failures are retried (GET only) and the delay between two probes.
 //! - `watchers`: one watcher per origin, whatever the number of waiting tabs; at most one probe
 //!   in flight per origin; every waiting tab reloaded when a probe succeeds.
-//! - `reload_order`: the tabs in front reloaded first, the others one by one.
+//! - `reload_order`: the tabs in front reloaded first, the others once those
+//!   have loaded.
 //! - `simulate`: a deterministic outage simulation comparing the policy with Chromium's
 //!   auto-reload and a fixed-interval reloader (used by the tests and `cargo xtask bench`).
 
