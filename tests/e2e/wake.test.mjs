@@ -22,13 +22,26 @@ after(async () => {
   await slow?.stop();
 });
 
-/** What the running background did with the full core. */
+/**
+ * What the running background did with the full core, once its start has decided (until its
+ * script has run: undefined).
+ */
 async function fullCore(browser) {
   if (browser.name === 'chromium') {
     const worker = await workerTarget(browser)?.worker();
-    return worker ? worker.evaluate(() => globalThis.gatewayDoctorFullCore) : 'no worker';
+    return worker
+      ? worker.evaluate(async () => {
+          await globalThis.gatewayDoctorReadyMs;
+          return globalThis.gatewayDoctorFullCore;
+        })
+      : 'no worker';
   }
-  return browser.inExtension((api) => api.runtime.getBackgroundPage().then((page) => page.gatewayDoctorFullCore));
+  return browser.inExtension((api) =>
+    api.runtime.getBackgroundPage().then(async (page) => {
+      await page.gatewayDoctorReadyMs;
+      return page.gatewayDoctorFullCore;
+    }),
+  );
 }
 
 /** Loads `url` in a new tab as a visitor would, and returns the tab's page. */
@@ -85,6 +98,7 @@ for (const name of BROWSERS) {
         const page = (await browser.browser.pages()).find((p) => p.url().endsWith('/dead/kept'));
         await page.goto(`${nginx.base}/ok/index.html?moved-on`, { waitUntil: 'load' });
         await until(async () => Boolean(workerTarget(browser)), 'the worker woke');
+        await until(async () => typeof (await fullCore(browser)) === 'string', 'the background started');
         assert.notEqual(await fullCore(browser), 'not wanted', 'a start with an incident kept wants the full core');
         await until(
           () => browser.inExtension((api, id) => api.storage.session.get(`incident:${id}`).then((o) => !o[`incident:${id}`]), tabId),
