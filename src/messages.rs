@@ -29,6 +29,27 @@ pub enum Message {
     },
 }
 
+impl Message {
+    /// The message read from its two fields, `type` and `tabId`, as serde reads it (the tests
+    /// hold the two readings together): what the background uses, since serde's reader of a
+    /// tagged enum costs the background's wasm more than a kilobyte. A tab id must be a whole
+    /// number a JS number holds exactly; `open-details` needs none.
+    pub fn from_fields(kind: Option<&str>, tab_id: Option<f64>) -> Option<Message> {
+        let tab_id = || {
+            tab_id
+                .filter(|id| id.fract() == 0.0 && id.abs() <= 9_007_199_254_740_991.0)
+                .map(|id| id as i64)
+        };
+        Some(match kind? {
+            "open-details" => Message::OpenDetails,
+            "cancel-retry" => Message::CancelRetry { tab_id: tab_id()? },
+            "run-checks" => Message::RunChecks { tab_id: tab_id()? },
+            "check-proxy" => Message::CheckProxy { tab_id: tab_id()? },
+            _ => return None,
+        })
+    }
+}
+
 /// What the background was asked to do, once admitted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Request {
@@ -167,6 +188,42 @@ mod tests {
         // Built by the popup the same way.
         let sent = serde_json::to_string(&Message::CancelRetry { tab_id: 9 }).unwrap_or_default();
         assert_eq!(sent, r#"{"type":"cancel-retry","tabId":9}"#);
+    }
+
+    #[test]
+    fn reading_the_two_fields_agrees_with_serde() {
+        let cases = [
+            r#"{"type":"run-checks","tabId":4}"#,
+            r#"{"type":"cancel-retry","tabId":0}"#,
+            r#"{"type":"check-proxy","tabId":9007199254740991}"#,
+            r#"{"type":"open-details"}"#,
+            r#"{"type":"open-details","tabId":"x"}"#,
+            r#"{"type":"run-checks","tabId":4.5}"#,
+            r#"{"type":"run-checks","tabId":"4"}"#,
+            r#"{"type":"run-checks","tabId":-3}"#,
+            r#"{"type":"run-checks"}"#,
+            r#"{"type":"Run-Checks","tabId":1}"#,
+            r#"{"type":"delete-everything","tabId":1}"#,
+            r#"{"type":7,"tabId":1}"#,
+            r#"{"tabId":1}"#,
+            "{}",
+        ];
+        for json in cases {
+            let value: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+            let by_hand = Message::from_fields(
+                value.get("type").and_then(|v| v.as_str()),
+                value.get("tabId").and_then(|v| v.as_f64()),
+            );
+            let by_serde = serde_json::from_str::<Message>(json).ok();
+            assert_eq!(by_hand, by_serde, "{json}");
+        }
+        // Past what a JS number holds exactly: refused (serde_json would read it as an i64).
+        assert_eq!(Message::from_fields(Some("run-checks"), Some(1e17)), None);
+        assert_eq!(
+            Message::from_fields(Some("run-checks"), Some(f64::NAN)),
+            None
+        );
+        assert_eq!(Message::from_fields(None, Some(1.0)), None);
     }
 
     #[test]

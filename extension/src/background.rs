@@ -172,7 +172,12 @@ async fn all3<A, B, C>(
 /// the reason.
 fn read_message(details: &JsValue) -> Result<Request, JsValue> {
     let field = |name: &str| js_sys::Reflect::get(details, &name.into()).unwrap_or(JsValue::NULL);
-    let message = super::js_de::from_value::<Message>(field("message")).ok();
+    let message = field("message");
+    let part = |name: &str| js_sys::Reflect::get(&message, &name.into()).ok();
+    let message = Message::from_fields(
+        part("type").and_then(|v| v.as_string()).as_deref(),
+        part("tabId").and_then(|v| v.as_f64()),
+    );
     let sender = super::js_de::from_value::<Sender>(field("sender")).unwrap_or_default();
     let base = extension_api()?.runtime().get_url("");
     admit(message, &sender, &base)

@@ -130,11 +130,16 @@ async fn probe(url: &str, timeout_ms: u64) -> ProbeOutcome {
 /// visitor, once, when some were in the background and they asked to hear about it.
 pub async fn reload_all(api: &ExtensionApi, tab_ids: &[i64], notify: bool) {
     let options = object(&[("bypassCache", true.into())]).unwrap_or(JsValue::UNDEFINED);
-    // What each tab is now; a tab that is gone is not reloaded.
+    // What each tab is now; a tab that is gone is not reloaded. All asked at once (each call
+    // starts its promise): the front tab's reload waits for the slowest answer only.
+    let asked: Vec<_> = tab_ids
+        .iter()
+        .map(|&tab_id| (tab_id, JsFuture::from(api.tabs().get(tab_id as f64))))
+        .collect();
     let mut shown = Vec::with_capacity(tab_ids.len());
     let mut in_background = Vec::new();
-    for &tab_id in tab_ids {
-        let Ok(tab) = JsFuture::from(api.tabs().get(tab_id as f64)).await else {
+    for (tab_id, answer) in asked {
+        let Ok(tab) = answer.await else {
             continue;
         };
         let field = |name: &str| Reflect::get(&tab, &name.into()).ok();
