@@ -85,6 +85,33 @@ export function pairedRatioOfMedians(a, b, resamples = 1000, seed = 13, block = 
 }
 
 /**
+ * The median of all figures of several groups (the tabs of each outage), and a bootstrap 95 %
+ * interval of it that resamples whole groups: the tabs of one outage share its probe's timing, so
+ * they are one draw, not ten. `strata` (optional, one per group) keeps each resample's groups per
+ * stratum as many as measured (each outage length keeps its count when lengths are pooled).
+ */
+export function clusteredMedian(groups, strata = null, resamples = 1000, seed = 13) {
+  const all = groups.flat();
+  if (all.length === 0) return null;
+  const random = seeded(seed);
+  const byStratum = new Map();
+  groups.forEach((group, i) => {
+    const key = strata ? strata[i] : 0;
+    if (!byStratum.has(key)) byStratum.set(key, []);
+    byStratum.get(key).push(group);
+  });
+  const medians = [];
+  for (let i = 0; i < resamples; i++) {
+    const drawn = [];
+    for (const members of byStratum.values()) {
+      for (let k = 0; k < members.length; k++) drawn.push(...members[Math.floor(random() * members.length)]);
+    }
+    if (drawn.length) medians.push(median(drawn));
+  }
+  return { median: median(all), ...percentile95(medians), resamples, seed };
+}
+
+/**
  * Chromium with the baseline extension (tests/e2e/bench/minimal-extension) instead of Gateway
  * Doctor, same binary and flags as `launch('chromium')`. Its helper page is `page.html`.
  */
