@@ -179,7 +179,11 @@ pub async fn reload_all(api: &ExtensionApi, tab_ids: &[i64], notify: bool) {
     if !notify {
         return;
     }
-    // The page's own title, now that it is back (the failed page's title said nothing).
+    // The page's own title, once its reload has loaded: read earlier, it is still the failed
+    // page's, which says nothing. Several tabs are only counted, so nothing to wait for.
+    if in_background.len() == 1 {
+        loaded_or_timeout(api, *tab_id).await;
+    }
     let title = JsFuture::from(api.tabs().get(*tab_id as f64))
         .await
         .ok()

@@ -1,11 +1,11 @@
 // Browser half of `cargo xtask bench`: prints JSON figures for the background's start-up and the
 // page-load overhead of the extension. Usage: node bench.mjs [starts] [loads] [browsers]
 //   starts    fresh Chromium starts timed for "background start -> wasm ready" (0 skips)
-//   loads     loads of a small loopback page per browser, with and without the extension (0 skips)
+//   loads     loads of a small loopback page per browser and side: none, ours, the minimal baseline (0 skips)
 //   browsers  comma-separated, of chromium and firefox (default: chromium,firefox)
 import { join } from 'node:path';
 import { DIST, launch, sleep } from './lib/browsers.mjs';
-import { median, pairedRatioOfMedians, ratioOfMedians, startSmallPage } from './lib/bench-tools.mjs';
+import { MINIMAL_EXTENSION, median, pairedRatioOfMedians, ratioOfMedians, startSmallPage } from './lib/bench-tools.mjs';
 
 const starts = Number(process.argv[2] ?? 20);
 const loads = Number(process.argv[3] ?? 100);
@@ -45,22 +45,26 @@ async function wasmReady() {
 }
 
 /**
- * Load times of the same small loopback page with and without the extension, in one browser that
- * installs the built extension and removes it again between batches of 10, in the order without,
- * with, with, without (so a steady drift of the machine weighs on both sides alike). One browser
- * and not two profiles side by side: two browsers of the same binary, neither with an extension,
- * differed by 3 % between themselves (ratio 0.97, 95 % interval 0.93-1.00, Firefox, 400 loads
- * each), as much as the target allows. After each install or removal: a pause for the extension
- * to start or go, then two loads not counted. Per load, navigation start to the load event as the
- * page's own navigation timing says, and the wall time of the harness's goto.
+ * Load times of the same small loopback page with no extension, with Gateway Doctor and with the
+ * minimal baseline (tests/e2e/bench/minimal-extension: the webRequest and webNavigation listeners
+ * any extension that badges failed pages needs, and a 44-byte wasm classifier), in one browser
+ * that installs and removes the extensions between batches of 10. Each round runs the batches in
+ * the order none, ours, minimal, minimal, ours, none, so a steady drift of the machine weighs on
+ * every side alike. One browser and not profiles side by side: two browsers of the same binary,
+ * neither with an extension, differed by 3 % between themselves (ratio 0.97, 95 % interval
+ * 0.93-1.00, Firefox, 400 loads each), as much as the target allows. After each install or
+ * removal: a pause for the extension to start or go, then two loads not counted. Per load,
+ * navigation start to the load event as the page's own navigation timing says, and the wall time
+ * of the harness's goto.
  */
 async function loadOverhead(name, base) {
   const browser = await launch(name, { withExtension: false, installable: true });
-  const extension = join(DIST, name === 'chromium' ? 'chrome' : 'firefox');
+  const extensions = { ours: join(DIST, name === 'chromium' ? 'chrome' : 'firefox'), minimal: MINIMAL_EXTENSION };
+  const ROUND = ['none', 'ours', 'minimal', 'minimal', 'ours', 'none'];
   try {
     const tab = await browser.browser.newPage();
-    const nav = [[], []];
-    const wall = [[], []];
+    const nav = { none: [], ours: [], minimal: [] };
+    const wall = { none: [], ours: [], minimal: [] };
     const once = async (tag) => {
       const started = performance.now();
       await tab.goto(`${base}/page?${tag}`, { waitUntil: 'load' });
@@ -68,36 +72,35 @@ async function loadOverhead(name, base) {
       const load = await tab.evaluate(() => performance.getEntriesByType('navigation')[0].loadEventStart);
       return { load, elapsed };
     };
-    let installed = null;
-    for (let b = 0; nav[0].length < loads || nav[1].length < loads; b++) {
-      const withExtension = b % 4 === 1 || b % 4 === 2;
-      if (withExtension && installed === null) {
-        installed = await browser.browser.installExtension(extension);
-        await sleep(SETTLE_MS);
-      } else if (!withExtension && installed !== null) {
-        await browser.browser.uninstallExtension(installed);
-        installed = null;
+    let installed = { side: 'none', id: null };
+    for (let b = 0; Object.values(nav).some((xs) => xs.length < loads); b++) {
+      const side = ROUND[b % ROUND.length];
+      if (side !== installed.side) {
+        if (installed.id !== null) await browser.browser.uninstallExtension(installed.id);
+        installed = { side, id: side === 'none' ? null : await browser.browser.installExtension(extensions[side]) };
         await sleep(SETTLE_MS);
       }
       for (let i = 0; i < 2; i++) await once(`settle${b}-${i}`);
-      const which = withExtension ? 0 : 1;
-      for (let i = 0; i < BATCH && nav[which].length < loads; i++) {
+      for (let i = 0; i < BATCH && nav[side].length < loads; i++) {
         const { load, elapsed } = await once(`${b}-${i}`);
-        nav[which].push(load);
-        wall[which].push(elapsed);
+        nav[side].push(load);
+        wall[side].push(elapsed);
       }
     }
-    progress(`${name}: ${loads} page loads with and ${loads} without the extension`);
+    progress(`${name}: ${loads} page loads each with no extension, Gateway Doctor and the minimal baseline`);
+    // Whole rounds resampled (two batches a side in each), the same rounds on every side: loads of
+    // one round share its moment of the machine.
+    const paired = (xs, ys) => pairedRatioOfMedians(xs, ys, 1000, 13, 2 * BATCH);
     const summary = (xs) => ({
-      with_extension: median(xs[0]),
-      without_extension: median(xs[1]),
-      // Whole rounds resampled (without, with, with, without: two batches a side), the same
-      // rounds on both sides: loads of one round share its moment of the machine.
-      ...pairedRatioOfMedians(xs[0], xs[1], 1000, 13, 2 * BATCH),
+      with_extension: median(xs.ours),
+      without_extension: median(xs.none),
+      ...paired(xs.ours, xs.none),
       // For comparison, each side's batches resampled on their own (as if unpaired): the drift
       // between rounds then counts as uncertainty.
-      unpaired: ratioOfMedians(xs[0], xs[1], 1000, 13, BATCH),
-      n: xs[0].length,
+      unpaired: ratioOfMedians(xs.ours, xs.none, 1000, 13, BATCH),
+      minimal: { median: median(xs.minimal), ...paired(xs.minimal, xs.none) },
+      ours_vs_minimal: paired(xs.ours, xs.minimal),
+      n: xs.ours.length,
     });
     return { navigation_timing: summary(nav), harness_wall: summary(wall) };
   } finally {

@@ -439,7 +439,7 @@ fn wake_load(samples: u32) -> Result {
 fn page_load_overhead(loads: &[(&str, u32)]) -> Result {
     let counts = loads
         .iter()
-        .map(|(browser, n)| format!("{browser} 2 x {n}"))
+        .map(|(browser, n)| format!("{browser} 3 x {n}"))
         .collect::<Vec<_>>()
         .join(", ");
     eprintln!("\nmeasuring page-load overhead ({counts} loads, batches of 10)...");
@@ -452,10 +452,11 @@ fn page_load_overhead(loads: &[(&str, u32)]) -> Result {
     }
     println!(
         "\npage-load overhead, small page from 127.0.0.1, with / without the extension (one \
-         browser that installs and removes the built extension between batches of 10: without, \
-         with, with, without), {counts} loads; interval: bootstrap 95 % of the ratio of medians \
-         over whole rounds of those four batches, the same rounds on both sides (1000 \
-         resamples, seeded); unpaired: each side's batches resampled on their own"
+         browser that installs and removes the built extension and the minimal baseline between \
+         batches of 10: none, ours, baseline, baseline, ours, none), {counts} loads a side; \
+         interval: bootstrap 95 % of the ratio of medians over whole rounds of those six \
+         batches, the same rounds on every side (1000 resamples, seeded); unpaired: each side's \
+         batches resampled on their own"
     );
     println!(
         "{:<36} {:>10} {:>10} {:>7} {:>16} {:>16}  target: median <= 1.02, upper <= 1.05",
@@ -493,6 +494,29 @@ fn page_load_overhead(loads: &[(&str, u32)]) -> Result {
                     figure(one, &[key, "unpaired", "high"])
                 ),
                 verdict
+            );
+            if key != "navigation_timing" {
+                continue;
+            }
+            // The same loads with the minimal baseline: what the listeners any failure badge
+            // needs cost this browser, beside what ours costs.
+            let m = |name: &str| figure(one, &[key, "minimal", name]);
+            println!(
+                "{:<36} {:>7.2} ms {:>7.2} ms {:>7.3} {:>16}",
+                "  baseline (minimal MV3) / none",
+                m("median"),
+                n("without_extension"),
+                m("ratio"),
+                format!("{:.3} - {:.3}", m("low"), m("high")),
+            );
+            let v = |name: &str| figure(one, &[key, "ours_vs_minimal", name]);
+            println!(
+                "{:<36} {:>7.2} ms {:>7.2} ms {:>7.3} {:>16}",
+                "  Gateway Doctor / baseline",
+                n("with_extension"),
+                m("median"),
+                v("ratio"),
+                format!("{:.3} - {:.3}", v("low"), v("high")),
             );
         }
     }
