@@ -59,9 +59,9 @@ async function wasmReady() {
  * Every batch of an extension starts with its install (the minimal one is installed again for
  * its second batch), then a pause, then WARM_UP loads that the steady figure leaves out: in
  * Firefox the first dozen loads after an extension's background started were slower than the
- * later ones (ours against none: 1.02-1.09 over loads 3-12 of a batch, 0.99-1.01 over loads
- * 13-30, in three one-off runs), and with two loads left out every batch of ours, but only half
- * of the minimal extension's, paid that start. Those loads are a figure of their own
+ * later ones (ours against none in four one-off runs: 1.07-1.20 over loads 1-2 of a batch,
+ * 1.01-1.09 over loads 3-12, 1.00-1.01 over loads 13-30 in three of them), and with two loads
+ * left out every batch of ours, but only half of the minimal extension's, paid that start. Those loads are a figure of their own
  * (`after_start`): what an extension's start costs the loads right after it. Per load,
  * navigation start to the load event as the page's own navigation timing says, and the wall time
  * of the harness's goto.
