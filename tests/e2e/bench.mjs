@@ -61,10 +61,10 @@ async function wasmReady() {
  * Firefox the first dozen loads after an extension's background started were slower than the
  * later ones (ours against none in four one-off runs: 1.07-1.20 over loads 1-2 of a batch,
  * 1.01-1.09 over loads 3-12, 1.00-1.01 over loads 13-30 in three of them), and with two loads
- * left out every batch of ours, but only half of the minimal extension's, paid that start. Those loads are a figure of their own
- * (`after_start`): what an extension's start costs the loads right after it. Per load,
- * navigation start to the load event as the page's own navigation timing says, and the wall time
- * of the harness's goto.
+ * left out every batch of ours, but only half of the minimal extension's, paid that start.
+ * Those loads are a figure of their own (`after_start`): what an extension's start costs the
+ * loads right after it. Per load, navigation start to the load event as the page's own
+ * navigation timing says, and the wall time of the harness's goto.
  */
 async function loadOverhead(name, base) {
   const browser = await launch(name, { withExtension: false, installable: true });
