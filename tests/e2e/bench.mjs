@@ -72,7 +72,7 @@ async function loadOverhead(name, base) {
   const ROUND = ['none', 'ours', 'minimal', 'minimal', 'ours', 'none'];
   const sides = () => ({ none: [], ours: [], minimal: [] });
   try {
-    const tab = await browser.browser.newPage();
+    let tab = await browser.browser.newPage();
     const nav = sides();
     const wall = sides();
     const afterStart = sides();
@@ -91,6 +91,12 @@ async function loadOverhead(name, base) {
         installed = { side, id: side === 'none' ? null : await browser.browser.installExtension(extensions[side]) };
         await sleep(SETTLE_MS);
       }
+      // A fresh tab for every batch: in one tab Chromium's loads grew slower the longer it ran
+      // (one-off, 720 loads with no extension: 34 ms a load at first, 46-52 ms at the end; a tab
+      // a batch stayed at 25-32 ms), and the growing spread widened the intervals.
+      const used = tab;
+      tab = await browser.browser.newPage();
+      await used.close();
       for (let i = 0; i < WARM_UP; i++) afterStart[side].push((await once(`warm${b}-${i}`)).load);
       for (let i = 0; i < BATCH && nav[side].length < loads; i++) {
         const { load, elapsed } = await once(`${b}-${i}`);
