@@ -107,9 +107,8 @@ async function loadOverhead(name, base) {
     progress(`${name}: ${loads} page loads each with no extension, Gateway Doctor and the minimal baseline`);
     // Whole rounds resampled (two batches a side in each), the same rounds on every side: loads of
     // one round share its moment of the machine.
-    const pairedBy = (size) => (xs, ys) => pairedRatioOfMedians(xs, ys, 1000, 13, 2 * size);
-    const summary = (xs, size = BATCH) => {
-      const paired = pairedBy(size);
+    const summary = (xs, size) => {
+      const paired = (a, b) => pairedRatioOfMedians(a, b, 1000, 13, 2 * size);
       return {
         with_extension: median(xs.ours),
         without_extension: median(xs.none),
@@ -126,8 +125,11 @@ async function loadOverhead(name, base) {
     const even = Math.min(...Object.values(afterStart).map((xs) => xs.length));
     const trimmed = Object.fromEntries(Object.entries(afterStart).map(([side, xs]) => [side, xs.slice(0, even)]));
     return {
-      navigation_timing: summary(nav),
-      harness_wall: summary(wall),
+      // The batch's shape, for the report's header: uncounted loads first, then counted ones.
+      warm_up: WARM_UP,
+      batch: BATCH,
+      navigation_timing: summary(nav, BATCH),
+      harness_wall: summary(wall, BATCH),
       after_start: summary(trimmed, WARM_UP),
     };
   } finally {

@@ -4,7 +4,7 @@
 // and, where waiting cannot help, that no auto-retry probe and no checker request follow.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, sleep, until } from './lib/browsers.mjs';
+import { launch, sleep, until, untilChecksSettled } from './lib/browsers.mjs';
 import {
   startChallenge,
   startCheckerTrap,
@@ -20,7 +20,7 @@ const BROWSERS = (process.env.GD_BROWSERS ?? 'chromium,firefox').split(',');
 async function settledPopup(browser, tab) {
   const popup = await browser.openPopup(tab);
   try {
-    await until(() => popup.evaluate(() => document.querySelector('#verdict')?.dataset.settled === 'true'), 'the checks settled', 15000);
+    await untilChecksSettled(popup, 15000);
     return await popup.evaluate(() => ({
       code: document.querySelector('#code')?.textContent ?? '',
       title: document.querySelector('#title')?.textContent ?? '',

@@ -4,14 +4,14 @@
 // refetches off. Every site is on 127.0.0.1.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, sleep, until } from './lib/browsers.mjs';
+import { launch, sleep, until, untilChecksSettled } from './lib/browsers.mjs';
 import { HAPROXY_503, startEndlessService, startHostileSite, startTrap } from './lib/hostile.mjs';
 
 const BROWSERS = (process.env.GD_BROWSERS ?? 'chromium,firefox').split(',');
 
 /** The popup's check lines once every check has finished. */
 async function settledLines(popup) {
-  await until(() => popup.evaluate(() => document.querySelector('#verdict')?.dataset.settled === 'true'), 'the checks settled', 15000);
+  await untilChecksSettled(popup, 15000);
   return popup.evaluate(() =>
     Object.fromEntries(
       [...document.querySelectorAll('#checks li')].map((li) => [li.dataset.check, { state: li.dataset.state, text: li.textContent }]),

@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { freePort } from './lib/servers.mjs';
-import { launch, until } from './lib/browsers.mjs';
+import { launch, untilChecksSettled } from './lib/browsers.mjs';
 import { startStatusWorld } from './lib/status_servers.mjs';
 
 const BROWSERS = (process.env.GD_BROWSERS ?? 'chromium,firefox').split(',');
@@ -16,7 +16,7 @@ const BROWSERS = (process.env.GD_BROWSERS ?? 'chromium,firefox').split(',');
 async function settled(browser, tab) {
   const popup = await browser.openPopup(tab);
   try {
-    await until(() => popup.evaluate(() => document.querySelector('#verdict')?.dataset.settled === 'true'), 'the checks settled', 25000);
+    await untilChecksSettled(popup, 25000);
     return await popup.evaluate(() => ({
       verdict: document.querySelector('#verdict')?.dataset.verdict ?? '',
       verdictText: document.querySelector('#verdict')?.textContent ?? '',

@@ -442,7 +442,7 @@ fn page_load_overhead(loads: &[(&str, u32)]) -> Result {
         .map(|(browser, n)| format!("{browser} 3 x {n}"))
         .collect::<Vec<_>>()
         .join(", ");
-    eprintln!("\nmeasuring page-load overhead ({counts} loads, batches of 12 + 20)...");
+    eprintln!("\nmeasuring page-load overhead ({counts} loads)...");
     let mut figures = serde_json::Map::new();
     for (browser, n) in loads {
         let one = node_figures("bench.mjs", &["0", &n.to_string(), browser])?;
@@ -450,15 +450,25 @@ fn page_load_overhead(loads: &[(&str, u32)]) -> Result {
             figures.extend(load.clone());
         }
     }
+    // The batch's shape as bench.mjs ran it (the first browser that reported one).
+    let shape = |key: &str| {
+        loads
+            .iter()
+            .find_map(|(browser, _)| figures.get(*browser)?.get(key)?.as_u64())
+            .unwrap_or(0)
+    };
+    let (warm_up, batch) = (shape("warm_up"), shape("batch"));
     println!(
         "\npage-load overhead, small page from 127.0.0.1, with / without the extension (one \
          browser that installs and removes the built extension and the minimal baseline between \
          batches: none, ours, baseline, baseline, ours, none; each batch of an extension after \
-         its install), {counts} loads a side, steady: loads 13-32 of each batch; interval: \
+         its install), {counts} loads a side, steady: loads {}-{} of each batch; interval: \
          bootstrap 95 % of the ratio of medians over whole rounds of those six batches, the same \
          rounds on every side (1000 resamples, seeded); unpaired: each side's batches resampled \
-         on their own. After start: loads 1-12 of each batch, right after the extension's \
-         background started (not a target)"
+         on their own. After start: loads 1-{warm_up} of each batch, right after the extension's \
+         background started (not a target)",
+        warm_up + 1,
+        warm_up + batch,
     );
     println!(
         "{:<36} {:>10} {:>10} {:>7} {:>16} {:>16}  target: median <= 1.02, upper <= 1.05",

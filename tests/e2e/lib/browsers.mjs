@@ -283,3 +283,19 @@ export async function until(check, what, timeout = 10000) {
   throw new Error(`never: ${what} (last: ${JSON.stringify(last)})`);
 }
 
+/**
+ * Waits until the popup says every check has settled. If they never do, the error names each
+ * check line's state and text, so that a failure shows which check never finished.
+ */
+export async function untilChecksSettled(popup, timeout) {
+  const settled = () => popup.evaluate(() => document.querySelector('#verdict')?.dataset.settled === 'true');
+  try {
+    await until(settled, 'the checks settled', timeout);
+  } catch (error) {
+    const lines = await popup
+      .evaluate(() => [...document.querySelectorAll('#checks li')].map((li) => `${li.dataset.check}=${li.dataset.state}: ${li.textContent}`))
+      .catch((e) => [`(the popup could not be read: ${e?.message ?? e})`]);
+    throw new Error(`${error.message}; the check lines:\n${lines.join('\n')}`);
+  }
+}
+
