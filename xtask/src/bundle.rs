@@ -1,33 +1,47 @@
-//! The background script and the wasm-bindgen glue of its core modules in one file. A woken
-//! service worker fetches and links every module its script imports before the script's first
-//! line runs, while the visitor waits for the badge: traced in headless Chromium 156 with the
-//! worker stopped, the script's first line ran 28-33 ms after a one-module baseline's with the
-//! three glue modules imported, and 5-12 ms after it with them inlined. Only the glue is inlined
-//! (generated code that imports nothing); hand-written modules stay files of their own.
+//! The background script and every module it imports in one file. A woken service worker
+//! fetches and links every module its script imports before the script's first line runs, while
+//! the visitor waits for the badge: traced in headless Chromium 156 with the worker stopped, the
+//! script's first line ran 28-33 ms after a one-module baseline's with the three glue modules
+//! imported, and 5-12 ms after it with them inlined. The last import, `banner.js` (the function
+//! that runs inside a failed page), cost a stopped worker's badge another 3-6 ms in two one-off
+//! runs (medians of 20 and 30, side by side in one run each). Only modules that import nothing
+//! are inlined: the wasm-bindgen glue and `banner.js`.
 
 use crate::util::{read, write, Result};
 use std::path::Path;
 
 /// Imports from under this folder are inlined: wasm-bindgen's output.
 const INLINED: &str = "./core/";
+/// Hand-written modules that are inlined too (they import nothing).
+const INLINED_MODULES: [&str; 1] = ["./banner.js"];
 
-/// Rewrites `script` (in a built extension folder) with each import of generated glue replaced by
-/// the glue itself, and removes the glue files it inlined (nothing else imports them).
-pub fn inline_core_imports(script: &Path) -> Result {
+fn is_inlined(path: &str) -> bool {
+    path.starts_with(INLINED) || INLINED_MODULES.contains(&path)
+}
+
+/// Rewrites `script` (in a built extension folder) with each import of generated glue or of an
+/// `INLINED_MODULES` module replaced by the module itself, and removes the files it inlined
+/// (nothing else imports them).
+pub fn inline_imports(script: &Path) -> Result {
     let dir = script.parent().ok_or("the script has no folder")?;
     let text = read(script)?;
     let mut out = String::with_capacity(text.len() * 4);
     let mut inlined = Vec::new();
     for line in text.lines() {
         match parse_import(line) {
-            Some((clause, path)) if path.starts_with(INLINED) => {
+            Some((clause, path)) if is_inlined(path) => {
                 let glue_path = dir.join(path);
                 let glue = read(&glue_path)?;
                 let namespace = namespace_of(&glue).map_err(|e| format!("{path}: {e}"))?;
                 let binding =
                     binding_of(clause).map_err(|e| format!("{}: {e}", script.display()))?;
+                let what = if path.starts_with(INLINED) {
+                    "wasm-bindgen's glue"
+                } else {
+                    "a module of its own in the source"
+                };
                 out.push_str(&format!(
-                    "// {path}, inlined by `cargo xtask dist` (xtask/src/bundle.rs): wasm-bindgen's glue.\n"
+                    "// {path}, inlined by `cargo xtask dist` (xtask/src/bundle.rs): {what}.\n"
                 ));
                 out.push_str(&format!("const {binding} = {namespace};\n"));
                 inlined.push(glue_path);
@@ -38,13 +52,16 @@ pub fn inline_core_imports(script: &Path) -> Result {
             }
         }
     }
-    // An import of glue in a shape not read above would ship as a module of its own, unseen.
-    if let Some(left) = out
-        .lines()
-        .find(|l| l.contains(&format!("from '{INLINED}")))
-    {
+    // An import in a shape not read above would ship as a module of its own, unseen.
+    let left_behind = |line: &str| {
+        line.contains(&format!("from '{INLINED}"))
+            || INLINED_MODULES
+                .iter()
+                .any(|module| line.contains(&format!("from '{module}'")))
+    };
+    if let Some(left) = out.lines().find(|l| left_behind(l)) {
         return Err(format!(
-            "{}: `{left}`: not inlined (write each import of generated glue on one line)",
+            "{}: `{left}`: not inlined (write each import of an inlined module on one line)",
             script.display()
         ));
     }
@@ -238,8 +255,13 @@ mod tests {
         )
         .expect("glue");
         std::fs::write(
+            dir.join("banner.js"),
+            "// In the page.\nexport function inPage(a) {\n  return a;\n}\n",
+        )
+        .expect("module");
+        std::fs::write(
             dir.join("bg.js"),
-            "import init, { go } from './core/first/g.js';\nimport { b } from './banner.js';\ngo();\n",
+            "import init, { go } from './core/first/g.js';\nimport { inPage } from './banner.js';\nimport { b } from './other.js';\ngo();\n",
         )
         .expect("script");
         std::fs::write(
@@ -247,12 +269,17 @@ mod tests {
             "import {\n  go,\n} from './core/first/g.js';\n",
         )
         .expect("script");
-        assert!(inline_core_imports(&dir.join("odd.js")).is_err());
-        inline_core_imports(&dir.join("bg.js")).expect("bundles");
+        assert!(inline_imports(&dir.join("odd.js")).is_err());
+        inline_imports(&dir.join("bg.js")).expect("bundles");
         let script = std::fs::read_to_string(dir.join("bg.js")).expect("script");
         assert!(script.contains("const { default: init, go } = (() => {\nfunction go()"));
-        assert!(script.contains("import { b } from './banner.js';\ngo();\n"));
+        assert!(
+            script.contains("const { inPage } = (() => {\n// In the page.\nfunction inPage(a) {")
+        );
+        // A module not listed stays a module of its own.
+        assert!(script.contains("import { b } from './other.js';\ngo();\n"));
         assert!(!dir.join("core/first/g.js").exists());
+        assert!(!dir.join("banner.js").exists());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

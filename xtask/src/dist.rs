@@ -89,7 +89,7 @@ pub fn build() -> Result {
         let _ = std::fs::remove_dir_all(&dir);
         copy_dir_except(&root().join("extension"), &dir, &NOT_SHIPPED)?;
         copy_dir(&core, &dir.join("core"))?;
-        bundle::inline_core_imports(&dir.join("background.js"))?;
+        bundle::inline_imports(&dir.join("background.js"))?;
         // The options page links to it: what leaves the browser, and when.
         write(&dir.join("privacy.txt"), read(&root().join("PRIVACY.md"))?)?;
         let manifest = derive(&source, browser, VERSION)?;

@@ -109,7 +109,7 @@ export async function launch(
       },
     });
     if (withExtension) {
-      await browser.installExtension(join(DIST, 'firefox'));
+      await browser.installExtension(withInPageModule(join(DIST, 'firefox'), profile));
       extensionOrigin = `moz-extension://${FIREFOX_UUID}`;
     }
   }
@@ -120,14 +120,25 @@ export async function launch(
 }
 
 /**
+ * A copy of the built extension `built` in the profile, with the function that runs inside a
+ * failed page as a module of its own (`/banner.js`): `cargo xtask dist` inlines it into
+ * background.js, and the hardening tests run it from an extension page as the background does.
+ */
+function withInPageModule(built, profile) {
+  const dir = join(profile, 'extension');
+  cpSync(built, dir, { recursive: true });
+  cpSync(join(ROOT, 'extension', 'banner.js'), join(dir, 'banner.js'));
+  return dir;
+}
+
+/**
  * The Chrome build with the optional permissions a visitor grants on a click (clearing a site's
  * data, notifications) already granted: headless Chromium cannot show the prompt, and has no
  * switch to answer it. Firefox answers it through a preference instead. `proxy` stays optional,
  * so the refused path is tested too.
  */
 function chromiumGranted(profile) {
-  const dir = join(profile, 'extension');
-  cpSync(join(DIST, 'chrome'), dir, { recursive: true });
+  const dir = withInPageModule(join(DIST, 'chrome'), profile);
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
   const granted = ['browsingData', 'notifications'];
   manifest.optional_permissions = manifest.optional_permissions.filter((p) => !granted.includes(p));
