@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { freePort } from './lib/servers.mjs';
-import { launch, untilChecksSettled } from './lib/browsers.mjs';
+import { launch, until, untilChecksSettled } from './lib/browsers.mjs';
 import { startStatusWorld } from './lib/status_servers.mjs';
 
 const BROWSERS = (process.env.GD_BROWSERS ?? 'chromium,firefox').split(',');
