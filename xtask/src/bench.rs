@@ -357,6 +357,38 @@ fn failure_to_badge(samples: u32) -> Result {
             }
         }
     }
+    badge_phases(samples)
+}
+
+/// Where a stopped worker's badge time goes, both extensions side by side (`badge-phases.mjs`:
+/// copies of both that carry the same timing lines around their background script).
+fn badge_phases(samples: u32) -> Result {
+    eprintln!("\nmeasuring the phases of a stopped worker's badge ({samples} x 2 extensions)...");
+    let figures = node_figures("badge-phases.mjs", &[&samples.to_string()])?;
+    let number = |who: &str, phase: &str| figure(&figures, &["phases", who, phase]);
+    println!(
+        "\nstopped worker, where the time goes (medians of {samples}; copies of both extensions with the \
+         same timing lines around the background script, so not the figures above)"
+    );
+    println!(
+        "{:<44} {:>16} {:>16} {:>10}",
+        "phase", "Gateway Doctor", "baseline", "difference"
+    );
+    let phases = [
+        ("worker_created", "tabs.update -> worker created"),
+        ("script_loaded", "worker created -> script's first line"),
+        ("first_turn", "first line -> end of the first turn"),
+        ("event_delivered", "end of the first turn -> first event"),
+        ("badge_seen", "first event -> badge seen"),
+        ("total", "tabs.update -> badge seen"),
+    ];
+    for (key, label) in phases {
+        let (ours, baseline) = (number("ours", key), number("minimal", key));
+        println!(
+            "{label:<44} {ours:>13.1} ms {baseline:>13.1} ms {:>+7.1} ms",
+            ours - baseline
+        );
+    }
     Ok(())
 }
 
