@@ -86,23 +86,6 @@ pub fn dispatch_later(event: Event) {
 async fn run(event: Event) -> Result<(), JsValue> {
     let api = extension_api()?;
     let mut world = World::default();
-    // A failed request's badge goes first: it depends on the event and the visitor's rules only
-    // (`engine::first_badge`, the engine's own badge by a property test), so it does not wait for
-    // the tab's stored state. Only with the settings in memory: a worker's first failure has its
-    // badge from the first module.
-    let early_badge = match (&event, settings_store::in_memory()) {
-        (Event::Tab(tab_event), Some(settings)) => engine::first_badge(tab_event, &settings),
-        _ => None,
-    };
-    // Polled first below: the badge's calls leave before the storage reads.
-    let badge_then_watchers = async {
-        if let Some(effect) = early_badge.clone() {
-            if let Err(error) = carry_out(&api, effect).await {
-                web_sys::console::warn_2(&"Gateway Doctor:".into(), &error);
-            }
-        }
-        retry::take_watchers(&api).await
-    };
     // At a worker's start each of these waits for storage: wait for them together.
     let tab = async {
         match event.tab_id() {
@@ -116,7 +99,7 @@ async fn run(event: Event) -> Result<(), JsValue> {
             false => None,
         }
     };
-    let (watchers, tab, settings) = all3(badge_then_watchers, tab, settings).await;
+    let (tab, settings, watchers) = all3(tab, settings, retry::take_watchers(&api)).await;
     world.tab = tab?;
     world.watchers = watchers?;
     if event.concerns_unassigned() {
@@ -133,10 +116,7 @@ async fn run(event: Event) -> Result<(), JsValue> {
         }
         None => Default::default(),
     };
-    let mut effects = engine::handle(&mut world, event, js_sys::Date::now());
-    if let Some(shown) = &early_badge {
-        effects.retain(|effect| effect != shown);
-    }
+    let effects = engine::handle(&mut world, event, js_sys::Date::now());
     retry::put_back(world.watchers);
     let mut outcome = Ok(());
     for effect in effects {

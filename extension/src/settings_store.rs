@@ -18,19 +18,13 @@ thread_local! {
 /// The settings, from the background's copy when it has one.
 #[cfg(feature = "background")]
 pub async fn cached(api: &ExtensionApi) -> Settings {
-    if let Some(settings) = in_memory() {
+    if let Some(settings) = CACHED.with(|c| c.borrow().clone()) {
         return settings;
     }
     watch_changes(api);
     let settings = load(api).await;
     CACHED.with(|c| *c.borrow_mut() = Some(settings.clone()));
     settings
-}
-
-/// The background's copy if it has one, without reading storage.
-#[cfg(feature = "background")]
-pub fn in_memory() -> Option<Settings> {
-    CACHED.with(|c| c.borrow().clone())
 }
 
 #[cfg(feature = "background")]
