@@ -48,6 +48,11 @@ pub fn build() -> Result {
     let bindgen = ensure_wasm_bindgen()?;
     let core = core_dir();
     let _ = std::fs::remove_dir_all(&core);
+    let cargo_home = cargo_home()?;
+    let rustflags = format!(
+        "build.rustflags = [{:?}]",
+        format!("--remap-path-prefix={}=/cargo", cargo_home.display())
+    );
     for flavour in FLAVOURS {
         run(Command::new("cargo")
             .current_dir(root())
@@ -59,6 +64,7 @@ pub fn build() -> Result {
                 "--package",
                 WEB_PACKAGE,
             ])
+            .args(["--config", &rustflags])
             .args(["--no-default-features", "--features", flavour])
             .args(["--target", WASM_TARGET]))?;
         let wasm = root()
@@ -80,6 +86,7 @@ pub fn build() -> Result {
             .arg(&out)
             .arg(&wasm))?;
         optimise(&out.join("gateway_doctor_bg.wasm"))?;
+        no_machine_paths(&out.join("gateway_doctor_bg.wasm"), &cargo_home)?;
     }
 
     let source: serde_json::Value = serde_json::from_str(&read(&root().join("manifest.json"))?)
@@ -101,6 +108,32 @@ pub fn build() -> Result {
     }
     // What addons.mozilla.org asks for beside a package with generated code.
     source_archive::build()
+}
+
+/// rustc writes the paths of the dependencies' sources into the wasm (panic messages), under
+/// the cargo home: the build maps it to `/cargo`, so the output is the same on every machine, as
+/// a reviewer who rebuilds the package from the source archive expects.
+fn cargo_home() -> Result<PathBuf> {
+    match std::env::var_os("CARGO_HOME") {
+        Some(home) => Ok(PathBuf::from(home)),
+        None => Ok(PathBuf::from(
+            std::env::var_os("HOME").ok_or("neither CARGO_HOME nor HOME is set")?,
+        )
+        .join(".cargo")),
+    }
+}
+
+/// Fails if `wasm` still holds the path of this machine's cargo home (the mapping did not apply).
+fn no_machine_paths(wasm: &Path, cargo_home: &Path) -> Result {
+    let bytes = std::fs::read(wasm).map_err(|e| format!("{}: {e}", wasm.display()))?;
+    let home = cargo_home.to_string_lossy();
+    if bytes.windows(home.len()).any(|w| w == home.as_bytes()) {
+        return Err(format!(
+            "{} holds this machine's cargo home ({home}): the build would differ elsewhere",
+            wasm.display()
+        ));
+    }
+    Ok(())
 }
 
 pub fn package_name(browser: Browser) -> String {
@@ -188,4 +221,26 @@ fn collect_files(base: &Path, dir: &Path, out: &mut Vec<String>) -> Result {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wasm_with_the_cargo_home_in_it_fails_the_build() {
+        let dir = std::env::temp_dir().join(format!("gd-dist-paths-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a temporary folder");
+        let home = Path::new("/home/someone/.cargo");
+        let wasm = dir.join("with.wasm");
+        let leaked = b"\0asm panicked at /home/someone/.cargo/registry/src/x/lib.rs:1:1";
+        std::fs::write(&wasm, leaked).expect("write");
+        let refused = no_machine_paths(&wasm, home);
+        std::fs::write(&wasm, b"\0asm panicked at /cargo/registry/src/x/lib.rs:1:1")
+            .expect("write");
+        let admitted = no_machine_paths(&wasm, home);
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(refused.is_err_and(|e| e.contains("/home/someone/.cargo")));
+        assert!(admitted.is_ok(), "{admitted:?}");
+    }
 }

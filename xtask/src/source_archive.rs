@@ -196,7 +196,9 @@ rustup target add {WASM_TARGET}
 cargo xtask dist
 ```
 
-`cargo xtask dist` (`xtask/src/dist.rs`) builds the core twice, in release mode, for
+`cargo xtask dist` (`xtask/src/dist.rs`) builds the core six times (one wasm build each for
+the background's first module, the rest of the background, the failure module, the popup's
+first screen, the rest of the popup and the options page), in release mode, for
 `{WASM_TARGET}`; runs wasm-bindgen and wasm-opt on each; copies `extension/` beside them
 and writes the manifests.
 
@@ -210,8 +212,8 @@ and writes the manifests.
 
 The packages' zips are reproducible (sorted entries, fixed timestamps): compare `dist/firefox/`
 with the submitted .xpi unpacked, e.g. with `diff -r`. rustc writes the paths of the crates'
-sources (under the cargo home) into the wasm's panic messages, so a different cargo home can
-change those bytes, not the code.
+sources into the wasm's panic messages; the build maps the cargo home to `/cargo` in them, so
+where the crates were downloaded to does not change the output.
 "
     ))
 }
