@@ -50,7 +50,7 @@ pub fn build() -> Result {
     let _ = std::fs::remove_dir_all(&core);
     let cargo_home = cargo_home()?;
     let rustflags = format!(
-        "build.rustflags = [{:?}]",
+        "target.{WASM_TARGET}.rustflags = [{:?}]",
         format!("--remap-path-prefix={}=/cargo", cargo_home.display())
     );
     for flavour in FLAVOURS {
@@ -129,7 +129,8 @@ fn no_machine_paths(wasm: &Path, cargo_home: &Path) -> Result {
     let home = cargo_home.to_string_lossy();
     if bytes.windows(home.len()).any(|w| w == home.as_bytes()) {
         return Err(format!(
-            "{} holds this machine's cargo home ({home}): the build would differ elsewhere",
+            "{} holds this machine's cargo home ({home}), so the build would differ elsewhere: \
+             is RUSTFLAGS set? It replaces the build's mapping of the cargo home",
             wasm.display()
         ));
     }
