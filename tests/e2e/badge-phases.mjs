@@ -12,9 +12,8 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import puppeteer from 'puppeteer-core';
-import { BrowserUnderTest, CHROMIUM_ARGS, DIST, sleep } from './lib/browsers.mjs';
-import { MINIMAL_EXTENSION, median, stopWorker, workerTarget } from './lib/bench-tools.mjs';
+import { DIST, sleep } from './lib/browsers.mjs';
+import { MINIMAL_EXTENSION, launchUnpacked, median, stopWorker, workerTarget } from './lib/bench-tools.mjs';
 import { startNginx, startSilentUpstream } from './lib/servers.mjs';
 
 const samples = Number(process.argv[2] ?? 20);
@@ -38,21 +37,9 @@ function timedCopy(dir, into) {
 }
 
 async function launchCopy(dir, page) {
-  const profile = mkdtempSync(join(tmpdir(), 'gd-bench-phases-'));
-  const browser = await puppeteer.launch({
-    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
-    headless: true,
-    userDataDir: profile,
-    pipe: true,
-    enableExtensions: [timedCopy(dir, join(profile, 'extension'))],
-    args: CHROMIUM_ARGS,
-  });
-  const worker = await browser.waitForTarget(
-    (t) => t.type() === 'service_worker' && t.url().endsWith('/background.js'),
-    { timeout: 15000 },
-  );
-  const handle = new BrowserUnderTest('chromium', browser, profile, worker.url().split('/').slice(0, 3).join('/'));
-  handle.helperPage = await handle.openExtensionPage(page);
+  const copy = timedCopy(dir, join(mkdtempSync(join(tmpdir(), 'gd-bench-phases-')), 'extension'));
+  const handle = await launchUnpacked(copy, page);
+  handle.copy = copy;
   // Sample tabs in a window of their own: the polling page stays visible (see badge-bench.mjs).
   handle.benchWindow = await handle.inExtension((api) => api.windows.create({ url: 'about:blank' }).then((w) => w.id));
   return handle;
@@ -121,6 +108,7 @@ try {
   for (const handle of Object.values(handles)) {
     await handle.browser.close();
     rmSync(handle.profile, { recursive: true, force: true });
+    rmSync(join(handle.copy, '..'), { recursive: true, force: true });
   }
   await nginx.stop();
   await slow.stop();

@@ -115,14 +115,22 @@ export function clusteredMedian(groups, strata = null, resamples = 1000, seed = 
  * Chromium with the baseline extension (tests/e2e/bench/minimal-extension) instead of Gateway
  * Doctor, same binary and flags as `launch('chromium')`. Its helper page is `page.html`.
  */
-export async function launchMinimal() {
-  const profile = mkdtempSync(join(tmpdir(), 'gd-bench-minimal-'));
+export function launchMinimal() {
+  return launchUnpacked(MINIMAL_EXTENSION, 'page.html');
+}
+
+/**
+ * Chromium with the unpacked extension in `dir` as it is (no permission granted beyond its
+ * manifest), same binary and flags as `launch('chromium')`, and `page` of it as the helper page.
+ */
+export async function launchUnpacked(dir, page) {
+  const profile = mkdtempSync(join(tmpdir(), 'gd-bench-unpacked-'));
   const browser = await puppeteer.launch({
     executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
     headless: true,
     userDataDir: profile,
     pipe: true,
-    enableExtensions: [MINIMAL_EXTENSION],
+    enableExtensions: [dir],
     args: CHROMIUM_ARGS,
   });
   const worker = await browser.waitForTarget(
@@ -130,7 +138,7 @@ export async function launchMinimal() {
     { timeout: 15000 },
   );
   const handle = new BrowserUnderTest('chromium', browser, profile, worker.url().split('/').slice(0, 3).join('/'));
-  handle.helperPage = await handle.openExtensionPage('page.html');
+  handle.helperPage = await handle.openExtensionPage(page);
   return handle;
 }
 
