@@ -114,13 +114,23 @@ pub fn build() -> Result {
 /// the cargo home: the build maps it to `/cargo`, so the output is the same on every machine, as
 /// a reviewer who rebuilds the package from the source archive expects.
 fn cargo_home() -> Result<PathBuf> {
-    match std::env::var_os("CARGO_HOME") {
-        Some(home) => Ok(PathBuf::from(home)),
-        None => Ok(PathBuf::from(
-            std::env::var_os("HOME").ok_or("neither CARGO_HOME nor HOME is set")?,
-        )
-        .join(".cargo")),
-    }
+    let home = match std::env::var_os("CARGO_HOME") {
+        Some(home) => PathBuf::from(home),
+        None => {
+            PathBuf::from(std::env::var_os("HOME").ok_or("neither CARGO_HOME nor HOME is set")?)
+                .join(".cargo")
+        }
+    };
+    normalised(&home)
+}
+
+/// The cargo home as rustc sees it in the sources' paths: absolute (cargo resolves a relative
+/// one from where it runs), with no trailing slash (`<home>/` would map `<home>/registry` to
+/// `/cargoregistry`) and no `.` parts.
+fn normalised(home: &Path) -> Result<PathBuf> {
+    let absolute =
+        std::path::absolute(home).map_err(|e| format!("cargo home {}: {e}", home.display()))?;
+    Ok(absolute.components().collect())
 }
 
 /// Fails if `wasm` still holds the path of this machine's cargo home (the mapping did not apply).
@@ -243,5 +253,26 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         assert!(refused.is_err_and(|e| e.contains("/home/someone/.cargo")));
         assert!(admitted.is_ok(), "{admitted:?}");
+    }
+
+    #[test]
+    fn the_cargo_home_is_mapped_as_rustc_writes_it() {
+        for (given, mapped) in [
+            ("/home/someone/.cargo", "/home/someone/.cargo"),
+            ("/home/someone/.cargo/", "/home/someone/.cargo"),
+            ("/home/someone/./.cargo//", "/home/someone/.cargo"),
+        ] {
+            assert_eq!(
+                normalised(Path::new(given)).ok(),
+                Some(PathBuf::from(mapped)),
+                "{given}"
+            );
+        }
+        let relative = normalised(Path::new("ch/")).expect("resolved from here");
+        assert!(
+            relative.is_absolute() && relative.ends_with("ch"),
+            "{relative:?}"
+        );
+        assert!(!relative.to_string_lossy().ends_with('/'));
     }
 }
