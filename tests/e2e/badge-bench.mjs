@@ -1,16 +1,29 @@
-// Failure to badge, what the visitor sees: Chromium, a fresh tab sent (tabs.update) to a 502 from
-// a real nginx on 127.0.0.1, until action.getBadgeText({tabId}) is non-empty, polled every ~5 ms
-// from an extension page of the extension under test (one clock for both ends). Gateway Doctor
-// against the baseline (tests/e2e/bench/minimal-extension: webRequest listeners, a 44-byte wasm
+// Failure to badge, what the visitor sees: a fresh tab sent (tabs.update) to a 502 from a real
+// nginx on 127.0.0.1, until action.getBadgeText({tabId}) is non-empty, polled every ~5 ms from an
+// extension page of the extension under test (one clock for both ends). Gateway Doctor against
+// the baseline (tests/e2e/bench/minimal-extension: webRequest listeners, a 44-byte wasm
 // classifier, setBadgeText), in two browsers of the same binary, alternating batches; with the
-// service worker awake, and stopped before each sample (as the browser stops an idle one).
-// Prints one JSON line. Usage: node badge-bench.mjs [samples] [batch]
+// background awake, and stopped before each sample as the browser stops an idle one (Chromium's
+// service worker stopped through DevTools; Firefox's event page suspended after its idle time,
+// shortened for the bench: see FIREFOX_IDLE_MS).
+// Prints one JSON line. Usage: node badge-bench.mjs [samples] [batch] [chromium|firefox]
 import { launch, sleep } from './lib/browsers.mjs';
-import { ensureWorker, launchMinimal, median, stopWorker, workerTarget } from './lib/bench-tools.mjs';
+import {
+  backgroundRunning,
+  ensureBackground,
+  FIREFOX_IDLE_MS,
+  launchMinimal,
+  launchMinimalFirefox,
+  launchOursFirefox,
+  median,
+  stopBackground,
+} from './lib/bench-tools.mjs';
 import { startNginx, startSilentUpstream } from './lib/servers.mjs';
 
 const samples = Number(process.argv[2] ?? 20);
 const batch = Number(process.argv[3] ?? 5);
+const browserName = process.argv[4] ?? 'chromium';
+if (!['chromium', 'firefox'].includes(browserName)) throw new Error(`no such browser: ${browserName}`);
 const TIMEOUT_MS = 10000;
 
 /** Runs in the extension page: ms from just before tabs.update to a non-empty badge. */
@@ -42,14 +55,14 @@ async function sample(handle, name, state, nginx) {
     handle.benchWindow,
   );
   await sleep(100);
-  if (state === 'stopped') await stopWorker(handle);
+  if (state === 'stopped') await stopBackground(handle);
   else {
-    await ensureWorker(handle, () =>
+    await ensureBackground(handle, () =>
       handle.inExtension((api, [id, u]) => api.tabs.update(id, { url: u }).then(() => null), [tab, `${nginx.base}/ok/index.html`]),
     );
     await sleep(100);
   }
-  const wasRunning = Boolean(workerTarget(handle));
+  const wasRunning = await backgroundRunning(handle);
   // A site of its own (an outage's history is per origin), a path of its own.
   const url = `${nginx.baseOn(2 + (site++ % 29))}/dead/badge-${name}-${state}-${site}`;
   const result = await handle.inExtension(poll, [tab, url, TIMEOUT_MS]);
@@ -64,7 +77,10 @@ async function sample(handle, name, state, nginx) {
 
 const slow = await startSilentUpstream();
 const nginx = await startNginx({ slowPort: slow.port });
-const browsers = { ours: await launch('chromium'), minimal: await launchMinimal() };
+const browsers =
+  browserName === 'chromium'
+    ? { ours: await launch('chromium'), minimal: await launchMinimal() }
+    : { ours: await launchOursFirefox(), minimal: await launchMinimalFirefox() };
 const times = { ours: { awake: [], stopped: [] }, minimal: { awake: [], stopped: [] } };
 const extra = { ours: { awake: {}, stopped: {} }, minimal: { awake: {}, stopped: {} } };
 try {
@@ -114,4 +130,9 @@ for (const state of ['awake', 'stopped']) {
     minimal_extra: extra.minimal[state],
   };
 }
-console.log(JSON.stringify({ failure_to_badge: figures, baseline: 'minimal-extension (plain JS, 44-byte wasm classifier)' }));
+// How the background was stopped, for the report.
+const stoppedBy =
+  browserName === 'chromium'
+    ? 'the worker stopped through DevTools'
+    : `the event page suspended by Firefox after its idle time (${FIREFOX_IDLE_MS / 1000} s for the bench, 30 s by default)`;
+console.log(JSON.stringify({ browser: browserName, stopped_by: stoppedBy, failure_to_badge: figures, baseline: 'minimal-extension (plain JS, 44-byte wasm classifier)' }));

@@ -291,16 +291,32 @@ fn startup(starts: u32) -> Result {
 }
 
 /// From `tabs.update` to a 502 until the tab's badge shows, Gateway Doctor against a minimal MV3
-/// extension, with the service worker awake and stopped.
+/// extension, with the background awake and stopped: in Chromium (the issue's targets), then in
+/// Firefox (the same bounds, for comparison), then where a stopped Chromium worker's time goes.
 fn failure_to_badge(samples: u32) -> Result {
+    for browser in ["chromium", "firefox"] {
+        badge_in(browser, samples)?;
+    }
+    badge_phases(samples)
+}
+
+fn badge_in(browser: &str, samples: u32) -> Result {
+    let (name, background) = match browser {
+        "chromium" => ("Chromium", "worker"),
+        _ => ("Firefox", "event page"),
+    };
     eprintln!(
-        "\nmeasuring failure to badge in Chromium ({samples} x 2 states x 2 extensions, alternating batches)..."
+        "\nmeasuring failure to badge in {name} ({samples} x 2 states x 2 extensions, alternating batches)..."
     );
-    let figures = node_figures("badge-bench.mjs", &[&samples.to_string(), "5"])?;
+    let figures = node_figures("badge-bench.mjs", &[&samples.to_string(), "5", browser])?;
     let number = |path: &[&str]| figure(&figures, path);
+    let stopped_by = figures
+        .get("stopped_by")
+        .and_then(Value::as_str)
+        .unwrap_or("as the browser stops it");
     println!(
-        "\nfailure to badge, Chromium, nginx 502 on 127.0.0.1: tabs.update -> getBadgeText non-empty \
-         (polled every ~5 ms from an extension page), median of {samples}"
+        "\nfailure to badge, {name}, nginx 502 on 127.0.0.1: tabs.update -> getBadgeText non-empty \
+         (polled every ~5 ms from an extension page), median of {samples}; stopped: {stopped_by}"
     );
     println!(
         "baseline: {}, same browser binary, same run",
@@ -309,12 +325,22 @@ fn failure_to_badge(samples: u32) -> Result {
             .and_then(Value::as_str)
             .unwrap_or("minimal MV3 extension")
     );
+    if browser != "chromium" {
+        println!("(the targets are set for Chromium: shown here for comparison)");
+    }
     println!(
         "{:<16} {:>16} {:>16} {:>8} {:>10}",
-        "worker", "Gateway Doctor", "baseline", "ratio", "target"
+        background, "Gateway Doctor", "baseline", "ratio", "target"
     );
     for (state, target) in [("awake", 1.15), ("stopped", 1.3)] {
         let ratio = number(&["failure_to_badge", state, "ratio"]);
+        let verdict = if browser == "chromium" {
+            met(ratio <= target)
+        } else if ratio <= target {
+            "within"
+        } else {
+            "beyond"
+        };
         println!(
             "{:<16} {:>13.1} ms {:>13.1} ms {:>7.2}x {:>9}x  {}",
             state,
@@ -322,7 +348,7 @@ fn failure_to_badge(samples: u32) -> Result {
             number(&["failure_to_badge", state, "minimal_ms"]),
             ratio,
             format!("<= {target}"),
-            met(ratio <= target)
+            verdict
         );
         println!(
             "{:<16} {:>16} {:>16}",
@@ -352,42 +378,56 @@ fn failure_to_badge(samples: u32) -> Result {
             if timeouts + lost + wrong > 0 {
                 println!(
                     "  {who}, {state}: {timeouts} samples without a badge in 10 s, {lost} badges gone once \
-                     the error page loaded, {wrong} samples with the worker in the other state"
+                     the error page loaded, {wrong} samples with the {background} in the other state"
                 );
             }
         }
     }
-    badge_phases(samples)
+    Ok(())
 }
 
-/// Where a stopped worker's badge time goes, both extensions side by side (`badge-phases.mjs`:
-/// copies of both that carry the same timing lines around their background script).
+/// Where the badge's time goes, both extensions side by side (`badge-phases.mjs`: copies of both
+/// that carry the same timing lines around their background script): a stopped Chromium worker,
+/// and an awake Firefox event page (where the polling page shares the background's main thread).
 fn badge_phases(samples: u32) -> Result {
-    eprintln!("\nmeasuring the phases of a stopped worker's badge ({samples} x 2 extensions)...");
-    let figures = node_figures("badge-phases.mjs", &[&samples.to_string()])?;
-    let number = |who: &str, phase: &str| figure(&figures, &["phases", who, phase]);
-    println!(
-        "\nstopped worker, where the time goes (medians of {samples}; copies of both extensions with the \
-         same timing lines around the background script, so not the figures above)"
-    );
-    println!(
-        "{:<44} {:>16} {:>16} {:>10}",
-        "phase", "Gateway Doctor", "baseline", "difference"
-    );
-    let phases = [
-        ("worker_created", "tabs.update -> worker created"),
-        ("script_loaded", "worker created -> script's first line"),
-        ("first_turn", "first line -> end of the first turn"),
-        ("event_delivered", "end of the first turn -> first event"),
-        ("badge_seen", "first event -> badge seen"),
-        ("total", "tabs.update -> badge seen"),
-    ];
-    for (key, label) in phases {
-        let (ours, baseline) = (number("ours", key), number("minimal", key));
-        println!(
-            "{label:<44} {ours:>13.1} ms {baseline:>13.1} ms {:>+7.1} ms",
-            ours - baseline
+    for (browser, name, state) in [
+        ("chromium", "Chromium", "stopped"),
+        ("firefox", "Firefox", "awake"),
+    ] {
+        eprintln!(
+            "\nmeasuring where the badge's time goes in {name}, {state} ({samples} x 2 extensions)..."
         );
+        let figures = node_figures("badge-phases.mjs", &[&samples.to_string(), browser, state])?;
+        let number = |who: &str, phase: &str| figure(&figures, &["phases", who, phase]);
+        println!(
+            "\n{name}, background {state}, where the time goes (medians of {samples}; copies of both \
+             extensions with the same timing lines around the background script, so not the figures above)"
+        );
+        println!(
+            "{:<44} {:>16} {:>16} {:>10}",
+            "phase", "Gateway Doctor", "baseline", "difference"
+        );
+        let phases = [
+            ("worker_created", "tabs.update -> background created"),
+            ("script_loaded", "background created -> script's first line"),
+            ("first_turn", "first line -> end of the first turn"),
+            ("event_delivered", "end of the first turn -> first event"),
+            ("update_to_event", "tabs.update -> first event"),
+            ("badge_called", "first event -> setBadgeText called"),
+            ("call_to_seen", "setBadgeText called -> badge seen"),
+            ("total", "tabs.update -> badge seen"),
+        ];
+        for (key, label) in phases {
+            let (ours, baseline) = (number("ours", key), number("minimal", key));
+            // With the background awake its start lies before the sample: no such phase.
+            if ours.is_nan() && baseline.is_nan() {
+                continue;
+            }
+            println!(
+                "{label:<44} {ours:>13.1} ms {baseline:>13.1} ms {:>+7.1} ms",
+                ours - baseline
+            );
+        }
     }
     Ok(())
 }

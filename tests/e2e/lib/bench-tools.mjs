@@ -1,11 +1,11 @@
 // Shared by the browser halves of `cargo xtask bench`: statistics (medians, a seeded bootstrap),
 // the baseline extension, and stopping an extension's service worker between samples.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
-import { BrowserUnderTest, CHROMIUM_ARGS, sleep } from './browsers.mjs';
+import { BrowserUnderTest, CHROMIUM_ARGS, launch, sleep } from './browsers.mjs';
 
 export const MINIMAL_EXTENSION = join(import.meta.dirname, '..', 'bench', 'minimal-extension');
 
@@ -140,6 +140,69 @@ export async function launchUnpacked(dir, page) {
   const handle = new BrowserUnderTest('chromium', browser, profile, worker.url().split('/').slice(0, 3).join('/'));
   handle.helperPage = await handle.openExtensionPage(page);
   return handle;
+}
+
+/**
+ * Firefox suspends an idle background page after `extensions.background.idle.timeout` (30 s by
+ * default): the benches shorten it, so that a sample with the background stopped as Firefox
+ * stops it needs no half-minute wait. Events and pending API calls keep it running, as they do
+ * at the default. Not shorter: at 1 s the page was suspended between two samples of the awake
+ * state and woken 0.1-0.2 s before each (traced, one-off), so "awake" measured a page still
+ * starting; at 3 s it ran through them (every awake sample's page had started 10 s before).
+ */
+export const FIREFOX_IDLE_MS = 3000;
+const FIREFOX_BENCH_PREFS = { 'extensions.background.idle.timeout': FIREFOX_IDLE_MS };
+const MINIMAL_FIREFOX_UUID = '3c9e1f52-7b0d-4e8a-a6c4-5f2b8d7e1a90';
+
+/** Firefox with Gateway Doctor as `launch('firefox')` installs it, with the benches' idle time. */
+export function launchOursFirefox() {
+  return launch('firefox', { firefoxPrefs: FIREFOX_BENCH_PREFS });
+}
+
+/** Firefox with the baseline extension instead, same binary, preferences and idle time. */
+export async function launchMinimalFirefox() {
+  const manifest = JSON.parse(readFileSync(join(MINIMAL_EXTENSION, 'manifest.json'), 'utf8'));
+  const id = manifest.browser_specific_settings.gecko.id;
+  const handle = await launch('firefox', {
+    withExtension: false,
+    firefoxPrefs: { ...FIREFOX_BENCH_PREFS, 'extensions.webextensions.uuids': JSON.stringify({ [id]: MINIMAL_FIREFOX_UUID }) },
+  });
+  await handle.browser.installExtension(MINIMAL_EXTENSION);
+  handle.extensionOrigin = `moz-extension://${MINIMAL_FIREFOX_UUID}`;
+  handle.helperPage = await handle.openExtensionPage('page.html');
+  return handle;
+}
+
+/** Whether the extension's background runs: Chromium's service worker, Firefox's event page. */
+export async function backgroundRunning(handle) {
+  if (handle.name === 'chromium') return Boolean(workerTarget(handle));
+  return handle.inExtension(async (api) => (await api.runtime.getContexts({ contextTypes: ['BACKGROUND'] })).length > 0);
+}
+
+/**
+ * Stops the extension's background as its browser stops an idle one: Chromium's worker at once
+ * (`stopWorker`), Firefox's event page by waiting out its idle time. Waits until it is gone.
+ */
+export async function stopBackground(handle) {
+  if (handle.name === 'chromium') return stopWorker(handle);
+  const deadline = Date.now() + 20000;
+  while (await backgroundRunning(handle)) {
+    if (Date.now() > deadline) throw new Error('the background page was not suspended');
+    await sleep(50);
+  }
+  await sleep(100);
+}
+
+/** Wakes the extension's background with `wake` if it is stopped, and waits until it runs. */
+export async function ensureBackground(handle, wake) {
+  if (handle.name === 'chromium') return ensureWorker(handle, wake);
+  if (await backgroundRunning(handle)) return;
+  await wake();
+  const deadline = Date.now() + 10000;
+  while (!(await backgroundRunning(handle))) {
+    if (Date.now() > deadline) throw new Error('the background page did not start');
+    await sleep(20);
+  }
 }
 
 /** The extension's service worker target, if it is running. */
