@@ -16,12 +16,12 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DIST, launch, sleep } from './lib/browsers.mjs';
+import { DIST, sleep } from './lib/browsers.mjs';
 import {
-  FIREFOX_IDLE_MS,
   MINIMAL_EXTENSION,
   ensureBackground,
   launchUnpacked,
+  launchUnpackedFirefox,
   median,
   stopBackground,
   workerTarget,
@@ -64,27 +64,9 @@ function timedCopy(dir, into) {
   return into;
 }
 
-/** Firefox installs each copy under an address of its own: a fixed UUID per gecko id. */
-const FIREFOX_UUIDS = ['5b0c6a1e-2f43-4d8e-9a71-c3e5f7d9b2a4', '8e2d4f60-1a3b-4c5d-8e7f-9a0b1c2d3e4f'];
-
 async function launchCopy(dir, page) {
   const copy = timedCopy(dir, join(mkdtempSync(join(tmpdir(), 'gd-bench-phases-')), 'extension'));
-  let handle;
-  if (browserName === 'chromium') handle = await launchUnpacked(copy, page);
-  else {
-    const id = JSON.parse(readFileSync(join(copy, 'manifest.json'), 'utf8')).browser_specific_settings.gecko.id;
-    const uuid = FIREFOX_UUIDS.shift();
-    handle = await launch('firefox', {
-      withExtension: false,
-      firefoxPrefs: {
-        'extensions.background.idle.timeout': FIREFOX_IDLE_MS,
-        'extensions.webextensions.uuids': JSON.stringify({ [id]: uuid }),
-      },
-    });
-    await handle.browser.installExtension(copy);
-    handle.extensionOrigin = `moz-extension://${uuid}`;
-    handle.helperPage = await handle.openExtensionPage(page);
-  }
+  const handle = browserName === 'chromium' ? await launchUnpacked(copy, page) : await launchUnpackedFirefox(copy, page);
   handle.copy = copy;
   // Sample tabs in a window of their own: the polling page stays visible (see badge-bench.mjs).
   handle.benchWindow = await handle.inExtension((api) => api.windows.create({ url: 'about:blank' }).then((w) => w.id));

@@ -1,5 +1,6 @@
 // Shared by the browser halves of `cargo xtask bench`: statistics (medians, a seeded bootstrap),
 // the baseline extension, and stopping an extension's service worker between samples.
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -152,24 +153,32 @@ export async function launchUnpacked(dir, page) {
  */
 export const FIREFOX_IDLE_MS = 3000;
 const FIREFOX_BENCH_PREFS = { 'extensions.background.idle.timeout': FIREFOX_IDLE_MS };
-const MINIMAL_FIREFOX_UUID = '3c9e1f52-7b0d-4e8a-a6c4-5f2b8d7e1a90';
-
 /** Firefox with Gateway Doctor as `launch('firefox')` installs it, with the benches' idle time. */
 export function launchOursFirefox() {
   return launch('firefox', { firefoxPrefs: FIREFOX_BENCH_PREFS });
 }
 
 /** Firefox with the baseline extension instead, same binary, preferences and idle time. */
-export async function launchMinimalFirefox() {
-  const manifest = JSON.parse(readFileSync(join(MINIMAL_EXTENSION, 'manifest.json'), 'utf8'));
+export function launchMinimalFirefox() {
+  return launchUnpackedFirefox(MINIMAL_EXTENSION, 'page.html');
+}
+
+/**
+ * Firefox with the extension in `dir` installed as it is (its gecko id given an address of its
+ * own), same binary and preferences as `launch('firefox')` with the benches' idle time, and
+ * `page` of it as the helper page: `launchUnpacked`'s counterpart.
+ */
+export async function launchUnpackedFirefox(dir, page) {
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
   const id = manifest.browser_specific_settings.gecko.id;
+  const uuid = randomUUID();
   const handle = await launch('firefox', {
     withExtension: false,
-    firefoxPrefs: { ...FIREFOX_BENCH_PREFS, 'extensions.webextensions.uuids': JSON.stringify({ [id]: MINIMAL_FIREFOX_UUID }) },
+    firefoxPrefs: { ...FIREFOX_BENCH_PREFS, 'extensions.webextensions.uuids': JSON.stringify({ [id]: uuid }) },
   });
-  await handle.browser.installExtension(MINIMAL_EXTENSION);
-  handle.extensionOrigin = `moz-extension://${MINIMAL_FIREFOX_UUID}`;
-  handle.helperPage = await handle.openExtensionPage('page.html');
+  await handle.browser.installExtension(dir);
+  handle.extensionOrigin = `moz-extension://${uuid}`;
+  handle.helperPage = await handle.openExtensionPage(page);
   return handle;
 }
 

@@ -64,5 +64,9 @@ export async function settledPopup(browser, tab, { beforeOpen } = {}) {
     if (settled) return popup;
     await sleep(100);
   }
-  throw new Error(`${browser.name}: the checks never finished for tab ${tab}`);
+  // Which checks were still waiting, so that a timeout says where to look.
+  const states = await popup
+    .evaluate(() => [...document.querySelectorAll('[data-check]')].map((li) => `${li.dataset.check}: ${li.dataset.state}`).join(', '))
+    .catch((error) => `unreadable (${error.message})`);
+  throw new Error(`${browser.name}: the checks never finished for tab ${tab} (${states || 'no checks listed'})`);
 }
