@@ -16,7 +16,7 @@ use gateway_doctor::view::checks::{
     check_lines, check_state_id, current_verdict, verdict_names, verdict_view,
 };
 use gateway_doctor::view::steps::{visitor_steps, StepContext, StepView};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -73,9 +73,13 @@ pub async fn checks_block(
         incident: incident.clone(),
         steps,
         shown_steps: RefCell::new(None),
+        refreshes: Cell::new(0),
     });
-    view.refresh().await?;
+    // Listening first: a check that answers while the first read is on its way is then heard
+    // (the other way round, its answer could land between the read and the listener, and the
+    // popup would say "checking" for good).
     view.listen_for_changes()?;
+    view.refresh().await?;
     // Its click is the popup's second build's (`popup_proxy`).
     on_click(&again, {
         let view = Rc::clone(&view);
@@ -114,6 +118,9 @@ struct LiveView {
     steps: Option<StepsTarget>,
     /// The steps on screen: re-rendered only when they change, so focus and action results stay.
     shown_steps: RefCell<Option<Vec<StepView>>>,
+    /// Refreshes started so far: only the latest one's read is drawn, never an older one's that
+    /// came back after it.
+    refreshes: Cell<u64>,
 }
 
 /// Where the tailored steps go, and what they are chosen from.
@@ -131,7 +138,12 @@ impl LiveView {
     }
 
     async fn refresh(&self) -> Result<(), JsValue> {
+        let this_one = self.refreshes.get() + 1;
+        self.refreshes.set(this_one);
         let records = check_store::load(&self.api, self.tab_id).await?;
+        if self.refreshes.get() != this_one {
+            return Ok(());
+        }
         self.render(&records)
     }
 
@@ -353,5 +365,146 @@ impl LiveView {
                 web_sys::console::warn_2(&"Gateway Doctor: checks not restarted".into(), &error);
             }
         });
+    }
+}
+
+/// The live view against a stand-in for the extension API, whose storage reads the test answers
+/// when and in the order it chooses.
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::expect_used, clippy::unwrap_used)]
+    use super::*;
+    use gateway_doctor::checks::record::{CheckId, CheckState};
+    use gateway_doctor::failure::Failure;
+    use gloo_timers::future::TimeoutFuture;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    /// Session storage that answers each read only when the test says so, with what it held
+    /// when it was asked (as a browser's does), and `storage.onChanged`.
+    const FAKE_API: &str = "
+        const store = {};
+        const listeners = [];
+        const reads = [];
+        const api = {
+            storage: {
+                session: {
+                    get: () => new Promise((resolve) => {
+                        const held = { ...store };
+                        reads.push(() => resolve(held));
+                    }),
+                },
+                onChanged: { addListener: (listener) => listeners.push(listener) },
+            },
+            i18n: { getMessage: (key) => key },
+        };
+        return {
+            api,
+            reads: () => reads.length,
+            answer: (i) => reads[i](),
+            write: (key, value) => {
+                store[key] = value;
+                for (const listener of listeners) listener({ [key]: { newValue: value } }, 'session');
+            },
+        };
+    ";
+
+    fn incident() -> Incident {
+        Incident {
+            url: "http://shop.example/cart".into(),
+            host: "shop.example".into(),
+            failure: Failure::Http { status: 502 },
+            status_line: Some("HTTP/1.1 502 Bad Gateway".into()),
+            server_ip: None,
+            error_name: None,
+            method: "GET".into(),
+            at_ms: 1_700_000_000_000.0,
+            headers: Vec::new(),
+            page_excerpt: None,
+            from_cache: false,
+            url_hash: None,
+            latest_at_ms: 1_700_000_000_000.0,
+            retry_stopped: None,
+            verdict: None,
+        }
+    }
+
+    /// Lets the view's pending work (listeners, spawned refreshes) run.
+    async fn settle() {
+        TimeoutFuture::new(0).await;
+        TimeoutFuture::new(0).await;
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_check_that_answers_while_the_first_read_is_on_its_way_is_shown() {
+        let fake = js_sys::Function::new_no_args(FAKE_API)
+            .call0(&JsValue::NULL)
+            .expect("the stand-in");
+        let call = |name: &str, args: &[JsValue]| {
+            let function: js_sys::Function = js_sys::Reflect::get(&fake, &name.into())
+                .expect(name)
+                .unchecked_into();
+            function
+                .apply(&JsValue::NULL, &args.iter().collect())
+                .expect(name)
+        };
+        let api: Rc<ExtensionApi> = Rc::new(
+            js_sys::Reflect::get(&fake, &"api".into())
+                .expect("api")
+                .unchecked_into(),
+        );
+        let doc = web_sys::window()
+            .expect("a window")
+            .document()
+            .expect("a document");
+        let (incident, tab_id) = (incident(), 7);
+        let built = Rc::new(RefCell::new(None));
+        wasm_bindgen_futures::spawn_local({
+            let (api, doc, incident, built) = (
+                Rc::clone(&api),
+                doc.clone(),
+                incident.clone(),
+                Rc::clone(&built),
+            );
+            async move {
+                let parts = checks_block(&api, &doc, tab_id, &incident, None).await;
+                *built.borrow_mut() = Some(parts.map(|parts| parts.checks));
+            }
+        });
+        settle().await;
+        assert_eq!(call("reads", &[]).as_f64(), Some(1.0), "the first read");
+
+        // A check answers while that read is on its way: the view must hear it.
+        let record = CheckRecord::skipped(
+            CheckId::Fresh,
+            incident.at_ms,
+            incident.at_ms + 5.0,
+            "skipTurnedOff",
+        );
+        let key = check_store::check_key(tab_id, CheckId::Fresh);
+        let value = crate::js_ser::to_value(&record).expect("a stored record");
+        call("write", &[key.into(), value]);
+        settle().await;
+        assert_eq!(call("reads", &[]).as_f64(), Some(2.0), "read again");
+
+        // The second read comes back first, the first one (without the record) after it.
+        call("answer", &[1.into()]);
+        settle().await;
+        call("answer", &[0.into()]);
+        settle().await;
+        let checks = built
+            .borrow()
+            .clone()
+            .expect("the block is built")
+            .expect("without an error");
+        let line = checks
+            .query_selector(&format!("[data-check={}]", CheckId::Fresh.as_str()))
+            .expect("a selector")
+            .expect("the check's line");
+        assert_eq!(
+            line.get_attribute("data-state").as_deref(),
+            Some(check_state_id(CheckState::Skipped))
+        );
     }
 }
