@@ -13,6 +13,8 @@ thread_local! {
     /// (and so its badge) does not wait for a storage read while the worker is awake.
     static CACHED: std::cell::RefCell<Option<Settings>> = const { std::cell::RefCell::new(None) };
     static WATCHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Changes to synced storage seen so far: a read that a change overtook is not kept.
+    static CHANGES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// The settings, from the background's copy when it has one.
@@ -22,8 +24,12 @@ pub async fn cached(api: &ExtensionApi) -> Settings {
         return settings;
     }
     watch_changes(api);
+    let changes_before = CHANGES.with(|c| c.get());
     let settings = load(api).await;
-    CACHED.with(|c| *c.borrow_mut() = Some(settings.clone()));
+    // A change heard while the read was on its way may be newer than what it read.
+    if CHANGES.with(|c| c.get()) == changes_before {
+        CACHED.with(|c| *c.borrow_mut() = Some(settings.clone()));
+    }
     settings
 }
 
@@ -36,6 +42,7 @@ fn watch_changes(api: &ExtensionApi) {
     let forget = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue, JsValue)>::new(
         |_changes: JsValue, area: JsValue| {
             if area.as_string().as_deref() == Some("sync") {
+                CHANGES.with(|c| c.set(c.get() + 1));
                 CACHED.with(|c| c.borrow_mut().take());
             }
         },
@@ -111,5 +118,99 @@ pub async fn save_rules(
                 Err(super::api::message(api, "rulesNotSaved", &[text]))
             }
         }
+    }
+}
+
+/// The background's copy against a stand-in for the extension API, whose storage reads the test
+/// answers when it chooses.
+#[cfg(all(test, feature = "background"))]
+mod tests {
+    #![allow(clippy::expect_used, clippy::unwrap_used)]
+    use super::*;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    /// Synced storage that answers each read only when the test says so, with what it held when
+    /// it was asked (as a browser's does), and `storage.onChanged`.
+    const FAKE_API: &str = "
+        const store = {};
+        const listeners = [];
+        const reads = [];
+        const api = {
+            storage: {
+                sync: {
+                    get: () => new Promise((resolve) => {
+                        const held = { ...store };
+                        reads.push(() => resolve(held));
+                    }),
+                },
+                onChanged: { addListener: (listener) => listeners.push(listener) },
+            },
+        };
+        return {
+            api,
+            reads: () => reads.length,
+            answer: (i) => reads[i](),
+            write: (key, value) => {
+                store[key] = value;
+                for (const listener of listeners) listener({ [key]: { newValue: value } }, 'sync');
+            },
+        };
+    ";
+
+    async fn settle() {
+        gloo_timers::future::TimeoutFuture::new(0).await;
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_change_during_the_first_read_is_not_lost_to_the_copy() {
+        let fake = js_sys::Function::new_no_args(FAKE_API)
+            .call0(&JsValue::NULL)
+            .expect("the stand-in");
+        let call = |name: &str, args: &[JsValue]| {
+            let function: js_sys::Function = js_sys::Reflect::get(&fake, &name.into())
+                .expect(name)
+                .unchecked_into();
+            function
+                .apply(&JsValue::NULL, &args.iter().collect())
+                .expect(name)
+        };
+        let api: std::rc::Rc<ExtensionApi> = std::rc::Rc::new(
+            js_sys::Reflect::get(&fake, &"api".into())
+                .expect("api")
+                .unchecked_into(),
+        );
+        let first = std::rc::Rc::new(std::cell::RefCell::new(None));
+        wasm_bindgen_futures::spawn_local({
+            let (api, first) = (std::rc::Rc::clone(&api), std::rc::Rc::clone(&first));
+            async move {
+                *first.borrow_mut() = Some(cached(&api).await);
+            }
+        });
+        settle().await;
+        assert_eq!(call("reads", &[]).as_f64(), Some(1.0), "the first read");
+        // The visitor turns auto-retry off while that read is on its way.
+        call("write", &["autoRetry".into(), false.into()]);
+        call("answer", &[0.into()]);
+        settle().await;
+        let first = first.borrow().clone().expect("the first read came back");
+        assert!(first.auto_retry, "the first read held the old value");
+
+        // The next event must not get that old value from the copy.
+        let second = std::rc::Rc::new(std::cell::RefCell::new(None));
+        wasm_bindgen_futures::spawn_local({
+            let (api, second) = (std::rc::Rc::clone(&api), std::rc::Rc::clone(&second));
+            async move {
+                *second.borrow_mut() = Some(cached(&api).await);
+            }
+        });
+        settle().await;
+        assert_eq!(call("reads", &[]).as_f64(), Some(2.0), "read again");
+        call("answer", &[1.into()]);
+        settle().await;
+        let second = second.borrow().clone().expect("the second read came back");
+        assert!(!second.auto_retry, "the change is seen");
     }
 }
