@@ -35,6 +35,8 @@ mod edge_status;
 mod failed_page;
 #[cfg(feature = "first")]
 mod first;
+#[cfg(test)]
+mod held_storage;
 #[cfg(any(feature = "failure", feature = "popup-more", feature = "options"))]
 mod history_store;
 #[cfg(feature = "background")]

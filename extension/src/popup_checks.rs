@@ -368,47 +368,18 @@ impl LiveView {
     }
 }
 
-/// The live view against a stand-in for the extension API, whose storage reads the test answers
-/// when and in the order it chooses.
+/// The live view against a stand-in storage whose reads the test answers when and in the order it
+/// chooses.
 #[cfg(test)]
 mod tests {
     #![allow(clippy::expect_used, clippy::unwrap_used)]
     use super::*;
+    use crate::held_storage::{settle, spawned, HeldStorage};
     use gateway_doctor::checks::record::{CheckId, CheckState};
     use gateway_doctor::failure::Failure;
-    use gloo_timers::future::TimeoutFuture;
     use wasm_bindgen_test::*;
 
     wasm_bindgen_test_configure!(run_in_browser);
-
-    /// Session storage that answers each read only when the test says so, with what it held
-    /// when it was asked (as a browser's does), and `storage.onChanged`.
-    const FAKE_API: &str = "
-        const store = {};
-        const listeners = [];
-        const reads = [];
-        const api = {
-            storage: {
-                session: {
-                    get: () => new Promise((resolve) => {
-                        const held = { ...store };
-                        reads.push(() => resolve(held));
-                    }),
-                },
-                onChanged: { addListener: (listener) => listeners.push(listener) },
-            },
-            i18n: { getMessage: (key) => key },
-        };
-        return {
-            api,
-            reads: () => reads.length,
-            answer: (i) => reads[i](),
-            write: (key, value) => {
-                store[key] = value;
-                for (const listener of listeners) listener({ [key]: { newValue: value } }, 'session');
-            },
-        };
-    ";
 
     fn incident() -> Incident {
         Incident {
@@ -430,50 +401,24 @@ mod tests {
         }
     }
 
-    /// Lets the view's pending work (listeners, spawned refreshes) run.
-    async fn settle() {
-        TimeoutFuture::new(0).await;
-        TimeoutFuture::new(0).await;
-    }
-
     #[wasm_bindgen_test]
     async fn a_check_that_answers_while_the_first_read_is_on_its_way_is_shown() {
-        let fake = js_sys::Function::new_no_args(FAKE_API)
-            .call0(&JsValue::NULL)
-            .expect("the stand-in");
-        let call = |name: &str, args: &[JsValue]| {
-            let function: js_sys::Function = js_sys::Reflect::get(&fake, &name.into())
-                .expect(name)
-                .unchecked_into();
-            function
-                .apply(&JsValue::NULL, &args.iter().collect())
-                .expect(name)
-        };
-        let api: Rc<ExtensionApi> = Rc::new(
-            js_sys::Reflect::get(&fake, &"api".into())
-                .expect("api")
-                .unchecked_into(),
-        );
+        let storage = HeldStorage::new("session");
         let doc = web_sys::window()
             .expect("a window")
             .document()
             .expect("a document");
         let (incident, tab_id) = (incident(), 7);
-        let built = Rc::new(RefCell::new(None));
-        wasm_bindgen_futures::spawn_local({
-            let (api, doc, incident, built) = (
-                Rc::clone(&api),
-                doc.clone(),
-                incident.clone(),
-                Rc::clone(&built),
-            );
+        let built = spawned({
+            let (api, doc, incident) = (storage.api(), doc.clone(), incident.clone());
             async move {
-                let parts = checks_block(&api, &doc, tab_id, &incident, None).await;
-                *built.borrow_mut() = Some(parts.map(|parts| parts.checks));
+                checks_block(&api, &doc, tab_id, &incident, None)
+                    .await
+                    .map(|parts| parts.checks)
             }
         });
         settle().await;
-        assert_eq!(call("reads", &[]).as_f64(), Some(1.0), "the first read");
+        assert_eq!(storage.reads(), 1.0, "the first read");
 
         // A check answers while that read is on its way: the view must hear it.
         let record = CheckRecord::skipped(
@@ -483,15 +428,17 @@ mod tests {
             "skipTurnedOff",
         );
         let key = check_store::check_key(tab_id, CheckId::Fresh);
-        let value = crate::js_ser::to_value(&record).expect("a stored record");
-        call("write", &[key.into(), value]);
+        storage.write(
+            &key,
+            crate::js_ser::to_value(&record).expect("a stored record"),
+        );
         settle().await;
-        assert_eq!(call("reads", &[]).as_f64(), Some(2.0), "read again");
+        assert_eq!(storage.reads(), 2.0, "read again");
 
         // The second read comes back first, the first one (without the record) after it.
-        call("answer", &[1.into()]);
+        storage.answer(1);
         settle().await;
-        call("answer", &[0.into()]);
+        storage.answer(0);
         settle().await;
         let checks = built
             .borrow()

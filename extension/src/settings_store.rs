@@ -121,94 +121,38 @@ pub async fn save_rules(
     }
 }
 
-/// The background's copy against a stand-in for the extension API, whose storage reads the test
-/// answers when it chooses.
+/// The background's copy against a stand-in storage whose reads the test answers when it chooses.
 #[cfg(all(test, feature = "background"))]
 mod tests {
     #![allow(clippy::expect_used, clippy::unwrap_used)]
     use super::*;
-    use wasm_bindgen::JsCast;
+    use crate::held_storage::{settle, spawned, HeldStorage};
     use wasm_bindgen_test::*;
 
     wasm_bindgen_test_configure!(run_in_browser);
 
-    /// Synced storage that answers each read only when the test says so, with what it held when
-    /// it was asked (as a browser's does), and `storage.onChanged`.
-    const FAKE_API: &str = "
-        const store = {};
-        const listeners = [];
-        const reads = [];
-        const api = {
-            storage: {
-                sync: {
-                    get: () => new Promise((resolve) => {
-                        const held = { ...store };
-                        reads.push(() => resolve(held));
-                    }),
-                },
-                onChanged: { addListener: (listener) => listeners.push(listener) },
-            },
-        };
-        return {
-            api,
-            reads: () => reads.length,
-            answer: (i) => reads[i](),
-            write: (key, value) => {
-                store[key] = value;
-                for (const listener of listeners) listener({ [key]: { newValue: value } }, 'sync');
-            },
-        };
-    ";
-
-    async fn settle() {
-        gloo_timers::future::TimeoutFuture::new(0).await;
-    }
-
     #[wasm_bindgen_test]
     async fn a_change_during_the_first_read_is_not_lost_to_the_copy() {
-        let fake = js_sys::Function::new_no_args(FAKE_API)
-            .call0(&JsValue::NULL)
-            .expect("the stand-in");
-        let call = |name: &str, args: &[JsValue]| {
-            let function: js_sys::Function = js_sys::Reflect::get(&fake, &name.into())
-                .expect(name)
-                .unchecked_into();
-            function
-                .apply(&JsValue::NULL, &args.iter().collect())
-                .expect(name)
-        };
-        let api: std::rc::Rc<ExtensionApi> = std::rc::Rc::new(
-            js_sys::Reflect::get(&fake, &"api".into())
-                .expect("api")
-                .unchecked_into(),
-        );
-        let first = std::rc::Rc::new(std::cell::RefCell::new(None));
-        wasm_bindgen_futures::spawn_local({
-            let (api, first) = (std::rc::Rc::clone(&api), std::rc::Rc::clone(&first));
-            async move {
-                *first.borrow_mut() = Some(cached(&api).await);
-            }
+        let storage = HeldStorage::new("sync");
+        let api = storage.api();
+        let first = spawned({
+            let api = std::rc::Rc::clone(&api);
+            async move { cached(&api).await }
         });
         settle().await;
-        assert_eq!(call("reads", &[]).as_f64(), Some(1.0), "the first read");
+        assert_eq!(storage.reads(), 1.0, "the first read");
         // The visitor turns auto-retry off while that read is on its way.
-        call("write", &["autoRetry".into(), false.into()]);
-        call("answer", &[0.into()]);
+        storage.write("autoRetry", false.into());
+        storage.answer(0);
         settle().await;
         let first = first.borrow().clone().expect("the first read came back");
         assert!(first.auto_retry, "the first read held the old value");
 
         // The next event must not get that old value from the copy.
-        let second = std::rc::Rc::new(std::cell::RefCell::new(None));
-        wasm_bindgen_futures::spawn_local({
-            let (api, second) = (std::rc::Rc::clone(&api), std::rc::Rc::clone(&second));
-            async move {
-                *second.borrow_mut() = Some(cached(&api).await);
-            }
-        });
+        let second = spawned(async move { cached(&api).await });
         settle().await;
-        assert_eq!(call("reads", &[]).as_f64(), Some(2.0), "read again");
-        call("answer", &[1.into()]);
+        assert_eq!(storage.reads(), 2.0, "read again");
+        storage.answer(1);
         settle().await;
         let second = second.borrow().clone().expect("the second read came back");
         assert!(!second.auto_retry, "the change is seen");

@@ -94,7 +94,6 @@ const PHASES = [
   ['update_to_event', 'started', 'event'],
   ['badge_called', 'event', 'badgeCall'],
   ['call_to_seen', 'badgeCall', 'seen'],
-  ['badge_seen', 'event', 'seen'],
   ['total', 'started', 'seen'],
 ];
 
