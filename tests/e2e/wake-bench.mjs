@@ -5,12 +5,10 @@
 // Gateway Doctor (dist/chrome), each extension's worker stopped before its load and verified
 // stopped. Per load: navigation start to the load event, by the page's own navigation timing.
 // Prints one JSON line. Usage: node wake-bench.mjs [samples]
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import puppeteer from 'puppeteer-core';
-import { BrowserUnderTest, CHROMIUM_ARGS, DIST, sleep } from './lib/browsers.mjs';
-import { MINIMAL_EXTENSION, median, ratioOfMedians, startSmallPage, stopWorker, workerTarget } from './lib/bench-tools.mjs';
+import { DIST, sleep } from './lib/browsers.mjs';
+import { MINIMAL_EXTENSION, launchUnpacked, median, ratioOfMedians, startSmallPage, stopWorker, workerTarget } from './lib/bench-tools.mjs';
 
 const samples = Number(process.argv[2] ?? 30);
 const WARM_UP = 2;
@@ -21,21 +19,8 @@ const { base, stop } = await startSmallPage();
 
 /** A Chromium with `extension` (a directory) or none, and a tab to load pages in. */
 async function open(extension) {
-  const profile = mkdtempSync(join(tmpdir(), 'gd-bench-wake-'));
-  const browser = await puppeteer.launch({
-    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
-    headless: true,
-    userDataDir: profile,
-    pipe: true,
-    enableExtensions: extension ? [extension] : [],
-    args: CHROMIUM_ARGS,
-  });
-  let origin = null;
-  if (extension) {
-    const worker = await browser.waitForTarget((t) => t.type() === 'service_worker', { timeout: 15000 });
-    origin = worker.url().split('/').slice(0, 3).join('/');
-  }
-  return { handle: new BrowserUnderTest('chromium', browser, profile, origin), tab: await browser.newPage(), extension };
+  const handle = await launchUnpacked(extension, null);
+  return { handle, tab: await handle.browser.newPage(), extension };
 }
 
 const sides = { none: await open(null), minimal: await open(MINIMAL_EXTENSION), ours: await open(join(DIST, 'chrome')) };
@@ -65,7 +50,10 @@ try {
     }
   }
 } finally {
-  for (const side of Object.values(sides)) await side.handle.browser.close();
+  for (const side of Object.values(sides)) {
+    await side.handle.browser.close();
+    rmSync(side.handle.profile, { recursive: true, force: true });
+  }
   stop();
 }
 progress(`wake: ${samples} loads per side`);

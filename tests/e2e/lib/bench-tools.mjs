@@ -123,6 +123,8 @@ export function launchMinimal() {
 /**
  * Chromium with the unpacked extension in `dir` as it is (no permission granted beyond its
  * manifest), same binary and flags as `launch('chromium')`, and `page` of it as the helper page.
+ * `dir` null: no extension. `page` null: no helper page (an open extension page keeps the
+ * worker from being the only thing of the extension running, which the wake bench must avoid).
  */
 export async function launchUnpacked(dir, page) {
   const profile = mkdtempSync(join(tmpdir(), 'gd-bench-unpacked-'));
@@ -131,15 +133,19 @@ export async function launchUnpacked(dir, page) {
     headless: true,
     userDataDir: profile,
     pipe: true,
-    enableExtensions: [dir],
+    enableExtensions: dir ? [dir] : [],
     args: CHROMIUM_ARGS,
   });
-  const worker = await browser.waitForTarget(
-    (t) => t.type() === 'service_worker' && t.url().endsWith('/background.js'),
-    { timeout: 15000 },
-  );
-  const handle = new BrowserUnderTest('chromium', browser, profile, worker.url().split('/').slice(0, 3).join('/'));
-  handle.helperPage = await handle.openExtensionPage(page);
+  let origin = null;
+  if (dir) {
+    const worker = await browser.waitForTarget(
+      (t) => t.type() === 'service_worker' && t.url().endsWith('/background.js'),
+      { timeout: 15000 },
+    );
+    origin = worker.url().split('/').slice(0, 3).join('/');
+  }
+  const handle = new BrowserUnderTest('chromium', browser, profile, origin);
+  if (page) handle.helperPage = await handle.openExtensionPage(page);
   return handle;
 }
 
