@@ -377,28 +377,18 @@ mod tests {
     use crate::held_storage::{settle, spawned, HeldStorage};
     use gateway_doctor::checks::record::{CheckId, CheckState};
     use gateway_doctor::failure::Failure;
+    use gateway_doctor::incident::RequestDetails;
     use wasm_bindgen_test::*;
 
     wasm_bindgen_test_configure!(run_in_browser);
 
     fn incident() -> Incident {
-        Incident {
+        let details = RequestDetails {
             url: "http://shop.example/cart".into(),
-            host: "shop.example".into(),
-            failure: Failure::Http { status: 502 },
-            status_line: Some("HTTP/1.1 502 Bad Gateway".into()),
-            server_ip: None,
-            error_name: None,
-            method: "GET".into(),
-            at_ms: 1_700_000_000_000.0,
-            headers: Vec::new(),
-            page_excerpt: None,
-            from_cache: false,
-            url_hash: None,
-            latest_at_ms: 1_700_000_000_000.0,
-            retry_stopped: None,
-            verdict: None,
-        }
+            time_stamp: Some(1_700_000_000_000.0),
+            ..RequestDetails::default()
+        };
+        Incident::from_details(&details, Failure::Http { status: 502 })
     }
 
     #[wasm_bindgen_test]

@@ -123,8 +123,8 @@ export function launchMinimal() {
 /**
  * Chromium with the unpacked extension in `dir` as it is (no permission granted beyond its
  * manifest), same binary and flags as `launch('chromium')`, and `page` of it as the helper page.
- * `dir` null: no extension. `page` null: no helper page (an open extension page keeps the
- * worker from being the only thing of the extension running, which the wake bench must avoid).
+ * `dir` null: no extension. `page` null: no helper page (the wake bench opens none, so that
+ * only its navigations start the worker).
  */
 export async function launchUnpacked(dir, page) {
   const profile = mkdtempSync(join(tmpdir(), 'gd-bench-unpacked-'));
