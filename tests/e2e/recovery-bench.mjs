@@ -11,6 +11,8 @@
 // minute: everything nginx received for the ten tabs' addresses, their first visits included,
 // from the first tab opening until a minute later or the upstream's return, whichever is first;
 // and the extension's share of it (probes, checks, reloads: all but each tab's first visit).
+// The delay in two parts: the wait for the site's first 200 after its return (nginx's log), and
+// from that answer to the pages.
 import { DNS_TEST_HOST, launch, sleep } from './lib/browsers.mjs';
 import { clusteredMedian, median } from './lib/bench-tools.mjs';
 import { startNginx, startSilentUpstream, startSwitchableApp } from './lib/servers.mjs';
@@ -116,7 +118,13 @@ async function outage(strategy, seconds) {
     return !visit;
   }).length;
   const frontDelays = delays.filter((d, i) => front[i] && d !== null);
-  return { delays, frontDelays, during: during.length, firstMinute: firstMinute.length, extensionFirstMinute };
+  // The delay in two parts: the wait for the site's first answer after its return (for ours, the
+  // probe that found it back: luck of the probe's phase), and from that answer to each page.
+  const firstOk = log.find((r) => r.at >= upAt && r.status === 200);
+  const waitMs = firstOk ? firstOk.at - upAt : null;
+  const afterMs = firstOk ? delays.filter((d) => d !== null).map((d) => d - waitMs) : [];
+  const frontAfterMs = firstOk ? frontDelays.map((d) => d - waitMs) : [];
+  return { delays, frontDelays, waitMs, afterMs, frontAfterMs, during: during.length, firstMinute: firstMinute.length, extensionFirstMinute };
 }
 
 /** Several outages of one length for one strategy, pooled. */
@@ -125,6 +133,9 @@ async function trials(strategy, seconds, count) {
   const frontDelays = [];
   const perOutage = [];
   const byOutage = [];
+  const waits = [];
+  const after = [];
+  const frontAfter = [];
   let during = 0;
   let firstMinute = 0;
   let extensionFirstMinute = 0;
@@ -132,6 +143,9 @@ async function trials(strategy, seconds, count) {
     const one = await outage(strategy, seconds);
     delays.push(...one.delays);
     frontDelays.push(...one.frontDelays);
+    if (one.waitMs !== null) waits.push(one.waitMs);
+    after.push(...one.afterMs);
+    frontAfter.push(...one.frontAfterMs);
     const got = one.delays.filter((d) => d !== null);
     byOutage.push(got);
     perOutage.push(got.length ? median(got) : null);
@@ -139,7 +153,8 @@ async function trials(strategy, seconds, count) {
     firstMinute = Math.max(firstMinute, one.firstMinute);
     extensionFirstMinute = Math.max(extensionFirstMinute, one.extensionFirstMinute);
     process.stderr.write(
-      `  recovery: ${seconds} s outage ${trial + 1}/${count}, ${strategy}: median delay ${got.length ? (median(got) / 1000).toFixed(2) + ' s' : '-'}, ` +
+      `  recovery: ${seconds} s outage ${trial + 1}/${count}, ${strategy}: median delay ${got.length ? (median(got) / 1000).toFixed(2) + ' s' : '-'} ` +
+        `(the site's first answer after ${one.waitMs === null ? '-' : (one.waitMs / 1000).toFixed(2) + ' s'}), ` +
         `${one.firstMinute} requests in the first minute (${one.extensionFirstMinute} not first visits)${got.length < TABS ? `, ${TABS - got.length} tabs not back` : ''}\n`,
     );
   }
@@ -154,6 +169,9 @@ async function trials(strategy, seconds, count) {
     delays_by_outage_ms: byOutage,
     worst_delay_ms: got.length ? Math.max(...got) : null,
     front_median_delay_ms: frontDelays.length ? median(frontDelays) : null,
+    median_wait_ms: waits.length ? median(waits) : null,
+    median_after_answer_ms: after.length ? median(after) : null,
+    front_median_after_answer_ms: frontAfter.length ? median(frontAfter) : null,
     per_outage_median_ms: perOutage,
     unrecovered: delays.length - got.length,
     requests_during_outage: during,
