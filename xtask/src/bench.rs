@@ -329,8 +329,8 @@ fn badge_in(browser: &str, samples: u32) -> Result {
         println!("(the targets are set for Chromium: shown here for comparison)");
     }
     println!(
-        "{:<16} {:>16} {:>16} {:>8} {:>10}",
-        background, "Gateway Doctor", "baseline", "ratio", "target"
+        "{:<16} {:>16} {:>16} {:>8} {:>13} {:>10}",
+        background, "Gateway Doctor", "baseline", "ratio", "95 %", "target"
     );
     for (state, target) in [("awake", 1.15), ("stopped", 1.3)] {
         let ratio = number(&["failure_to_badge", state, "ratio"]);
@@ -342,11 +342,16 @@ fn badge_in(browser: &str, samples: u32) -> Result {
             "beyond"
         };
         println!(
-            "{:<16} {:>13.1} ms {:>13.1} ms {:>7.2}x {:>9}x  {}",
+            "{:<16} {:>13.1} ms {:>13.1} ms {:>7.2}x {:>13} {:>9}x  {}",
             state,
             number(&["failure_to_badge", state, "ours_ms"]),
             number(&["failure_to_badge", state, "minimal_ms"]),
             ratio,
+            format!(
+                "{:.2}-{:.2}x",
+                number(&["failure_to_badge", state, "ratio_interval", "low"]),
+                number(&["failure_to_badge", state, "ratio_interval", "high"])
+            ),
             format!("<= {target}"),
             verdict
         );
