@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 /// | outage so far | delay before the next probe |
 /// |---|---|
 /// | first failure | 1 s (`first_delay_ms`) plus a phase of up to one fast interval (`first_probe_delay`) |
-/// | under 90 s | 2 s to 2.2 s (`fast_interval_ms`, jitter upward only) |
+/// | under 90 s | 2 s to 2.04 s (`fast_interval_ms`, jitter upward only) |
 /// | 90 s and more | 4.8 % to 7.2 % of `elapsed` (`growth` ± `growth_jitter`) |
 /// | always | at least `min_gap_ms` after the previous probe started, at most `max_delay_ms`, never before a Retry-After |
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -59,9 +59,10 @@ impl Default for RetryPolicy {
             // Past the minute: an outage of a minute ends while the probes are still fast.
             fast_phase_ms: 90_000,
             fast_interval_ms: 2_000,
-            // The mean gap sets the wait for a site that is back (half of it, on average);
-            // visitors' probes are already out of step by when each first failed.
-            fast_jitter: 0.1,
+            // The mean gap sets the wait for a site that is back (half of it, on average), so
+            // the jitter is small: visitors' probes are already out of step by the first
+            // probe's phase (`first_probe_delay`), however close together their pages failed.
+            fast_jitter: 0.02,
             growth: 0.06,
             growth_jitter: 0.2,
             min_gap_ms: 2_000,
@@ -221,15 +222,16 @@ impl RetryPolicy {
     }
 
     /// The delay before an outage's first probe, for a first failure at `now_ms`: the first
-    /// delay, plus (at normal pace) a phase within one fast interval taken from the failure's
+    /// delay, plus (at normal pace) a phase within one fast interval drawn from the failure's
     /// clock. Without it the probes of an outage would fall at the same offsets from its start
     /// every time, and a site back just after one of them (an 8 s outage, say) would always wait
     /// a whole interval; with it the wait is half an interval on average whatever the outage's
-    /// length. The clock's milliseconds serve as the random draw: nothing ties them to when a
-    /// server went down.
+    /// length. The milliseconds are mixed (`spread_phase`), not taken as they are: visitors whose
+    /// pages failed a few milliseconds apart (a site that went down under them all) would
+    /// otherwise probe a few milliseconds apart, all together, for the whole outage.
     pub fn first_probe_delay(&self, pace: Pace, now_ms: u64) -> u64 {
         let phase = match pace {
-            Pace::Normal => now_ms % self.fast_interval_ms.max(1),
+            Pace::Normal => spread_phase(now_ms) % self.fast_interval_ms.max(1),
             Pace::Slow => 0,
         };
         self.first_delay_for(pace).saturating_add(phase)
@@ -242,4 +244,14 @@ impl RetryPolicy {
             Pace::Slow => self.first_delay_ms.max(self.slow_min_delay_ms),
         }
     }
+}
+
+/// A well-mixed number from a clock reading (MurmurHash3's 64-bit finalizer, a bijection):
+/// readings a millisecond apart give unrelated results, so a phase taken from it scatters
+/// failures that came together.
+fn spread_phase(now_ms: u64) -> u64 {
+    let mut z = now_ms;
+    z = (z ^ (z >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
+    z = (z ^ (z >> 33)).wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    z ^ (z >> 33)
 }
