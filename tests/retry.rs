@@ -18,6 +18,8 @@ fn watchers() -> Watchers {
     Watchers::new(RetryPolicy::default())
 }
 
+/// Adds `tab` failing with a 502 at `now_ms`. A first failure at 0 ms has no phase (the
+/// policy's mixing of the clock maps 0 to 0), so the tests that start there probe first at 1 s.
 fn add(w: &mut Watchers, tab: i64, now_ms: u64) -> AddResult {
     w.add_tab(tab, ORIGIN, "GET", BAD_GATEWAY, None, now_ms, HOUR)
 }
@@ -140,6 +142,8 @@ fn an_outages_first_probe_falls_anywhere_in_one_fast_interval() {
         crowded <= 12,
         "{crowded} first probes within 100 ms: {firsts:?}"
     );
+    // What the tests that fail at 0 ms build on (see `add`).
+    assert_eq!(policy.first_probe_delay(Pace::Normal, 0), 1_000);
     // Slow failures keep their floor and no phase.
     assert_eq!(policy.first_probe_delay(Pace::Slow, 1_234), 10_000);
     // An 8 s outage does not always wait a whole interval: over failures a millisecond apart,
