@@ -9,7 +9,7 @@
 // full core: a page load that wakes it then costs the first module's compile only.
 // `cargo xtask dist` inlines the three glue modules imported here (xtask/src/bundle.rs): a woken
 // worker would otherwise fetch and link four scripts before its first line runs.
-import initFirst, { first_event, start_needs_full } from './core/first/gateway_doctor.js';
+import initFirst, { first_event, ordinary_navigation, start_needs_full } from './core/first/gateway_doctor.js';
 import init, { handle_event, polite_send } from './core/background/gateway_doctor.js';
 import * as failure from './core/failure/gateway_doctor.js';
 import { inFailedPage } from './banner.js';
@@ -91,7 +91,9 @@ const route = (kind, details) => {
     let needed = true;
     if (asked) {
       try {
-        needed = await first_event(kind, details, synced, fullWanted);
+        // A page load's two events are dropped unread while nothing wants the full core.
+        const ordinary = !fullWanted && ordinary_navigation(kind, details);
+        needed = ordinary ? false : await first_event(kind, details, synced, fullWanted);
       } catch (error) {
         console.error('Gateway Doctor: first module', kind, error);
       }

@@ -86,6 +86,17 @@ pub fn classify_status(scope: RequestScope<'_>, status: u16) -> Outcome {
     }
 }
 
+/// Whether a watched page that completed with `status` failed ([`classify_status`]): what an
+/// event's status alone says, before anything else of it is read.
+pub fn status_can_fail(status: u16) -> bool {
+    let watched = RequestScope {
+        url: "https://page.example/",
+        resource_type: "main_frame",
+        frame_id: 0,
+    };
+    matches!(classify_status(watched, status), Outcome::Failed(_))
+}
+
 /// Classifies a request that failed without a response (`webRequest.onErrorOccurred`).
 pub fn classify_error(scope: RequestScope<'_>, error: &str) -> Outcome {
     if !scope.is_watched() {

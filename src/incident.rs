@@ -44,7 +44,14 @@ impl RequestDetails {
     /// or a field the core reads given with the wrong type (a status as text...). The error
     /// names the field.
     pub fn read_checked<J: crate::json::JsonView>(details: &J) -> Result<RequestDetails, String> {
-        if details.field("url").and_then(|u| u.as_string()).is_none() {
+        Self::check(details)?;
+        Ok(RequestDetails::read(details))
+    }
+
+    /// What [`RequestDetails::read_checked`] refuses, checked without copying any text: the
+    /// address must be text, and each other field the right type or missing.
+    pub fn check<J: crate::json::JsonView>(details: &J) -> Result<(), String> {
+        if !details.field("url").is_some_and(|u| u.is_text()) {
             return Err("no url".into());
         }
         for (name, number) in [
@@ -61,7 +68,7 @@ impl RequestDetails {
                 let fits = if number {
                     value.as_f64().is_some()
                 } else {
-                    value.as_string().is_some()
+                    value.is_text()
                 };
                 // JSON null (a browser may send it for "none") reads as nothing either way.
                 if !fits && !value.is_null() {
@@ -72,7 +79,15 @@ impl RequestDetails {
                 }
             }
         }
-        Ok(RequestDetails::read(details))
+        Ok(())
+    }
+
+    /// The HTTP status as [`RequestDetails::read`] takes it (a whole number that fits).
+    pub fn status_code<J: crate::json::JsonView>(details: &J) -> Option<u16> {
+        details
+            .field("statusCode")
+            .and_then(|v| v.as_u64())
+            .and_then(|n| u16::try_from(n).ok())
     }
 
     /// Reads an event's details leniently, as the serde reader does: a field that is missing or
@@ -93,10 +108,7 @@ impl RequestDetails {
             frame_id: whole("frameId"),
             resource_type: text("type").unwrap_or_default(),
             method: text("method"),
-            status_code: details
-                .field("statusCode")
-                .and_then(|v| v.as_u64())
-                .and_then(|n| u16::try_from(n).ok()),
+            status_code: Self::status_code(details),
             status_line: text("statusLine"),
             ip: text("ip"),
             error: text("error"),

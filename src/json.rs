@@ -10,6 +10,10 @@ pub trait JsonView: Sized {
     fn items(&self) -> Option<Vec<Self>>;
     /// JSON `null` (in the browser, `null` or `undefined`).
     fn is_null(&self) -> bool;
+    /// Whether the value is text, without copying it (the browser layer checks the type alone).
+    fn is_text(&self) -> bool {
+        self.as_string().is_some()
+    }
 
     /// A whole number from 0 up, as JSON writes counts and status codes.
     fn as_u64(&self) -> Option<u64> {
@@ -37,6 +41,9 @@ impl JsonView for serde_json::Value {
     }
     fn is_null(&self) -> bool {
         serde_json::Value::is_null(self)
+    }
+    fn is_text(&self) -> bool {
+        self.is_string()
     }
 }
 

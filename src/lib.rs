@@ -5,7 +5,7 @@
 pub mod checks;
 pub mod diagnosis;
 pub mod engine;
-mod event_read;
+pub mod event_read;
 pub mod failure;
 pub mod history;
 pub mod incident;

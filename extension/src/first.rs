@@ -9,6 +9,7 @@
 use super::api::extension_api;
 use super::net::Json;
 use gateway_doctor::engine::{first_badge as decide, needs_full_core, Effect, Event};
+use gateway_doctor::event_read::is_ordinary_navigation;
 use gateway_doctor::json::JsonView;
 use gateway_doctor::rules::{Rules, STORAGE_KEY};
 use gateway_doctor::session_keys::nothing_kept;
@@ -26,6 +27,14 @@ pub fn start_needs_full(stored: JsValue) -> bool {
     };
     let names: Option<Vec<String>> = names.iter().map(|name| name.as_string()).collect();
     names.is_none_or(|names| !nothing_kept(names.iter().map(String::as_str)))
+}
+
+/// Whether the background may drop the event unread while the full core is not wanted:
+/// the core's `is_ordinary_navigation`, told from the event's numbers and field types alone. Not
+/// async, so an ordinary page load's two events cost no promise of the core's either.
+#[wasm_bindgen]
+pub fn ordinary_navigation(kind: &str, details: JsValue) -> bool {
+    is_ordinary_navigation(kind, &Json(details))
 }
 
 /// Sees one event (`kind` as `background.js` names its listeners) before the full core is loaded:

@@ -106,7 +106,7 @@ pub use api::extension_api;
 #[cfg(feature = "background")]
 pub use background::{handle_event, parse_event};
 #[cfg(feature = "first")]
-pub use first::{first_event, start_needs_full};
+pub use first::{first_event, ordinary_navigation, start_needs_full};
 #[cfg(feature = "options")]
 pub use options::render_options;
 #[cfg(feature = "popup")]

@@ -144,11 +144,13 @@ impl gateway_doctor::json::JsonView for Json {
         if !self.0.is_object() || js_sys::Array::is_array(&self.0) {
             return None;
         }
-        // Own properties only: nothing from the prototype chain ("constructor"...).
-        if !js_sys::Object::has_own(self.0.unchecked_ref::<js_sys::Object>(), &key.into()) {
+        // Own properties only: nothing from the prototype chain ("constructor"...). The key is
+        // made a JS string once: every field of every event is read through here.
+        let key = JsValue::from_str(key);
+        if !js_sys::Object::has_own(self.0.unchecked_ref::<js_sys::Object>(), &key) {
             return None;
         }
-        js_sys::Reflect::get(&self.0, &key.into()).ok().map(Json)
+        js_sys::Reflect::get(&self.0, &key).ok().map(Json)
     }
     fn as_bool(&self) -> Option<bool> {
         self.0.as_bool()
@@ -161,6 +163,9 @@ impl gateway_doctor::json::JsonView for Json {
     }
     fn is_null(&self) -> bool {
         self.0.is_null() || self.0.is_undefined()
+    }
+    fn is_text(&self) -> bool {
+        self.0.is_string()
     }
     fn items(&self) -> Option<Vec<Self>> {
         js_sys::Array::is_array(&self.0).then(|| {

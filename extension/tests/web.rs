@@ -8,7 +8,8 @@ use gateway_doctor::failure::{Failure, NetError};
 use gateway_doctor::incident::Incident;
 use gateway_doctor::tracker::TabEvent;
 use gateway_doctor_web::{
-    extension_api, failure_time, from_stored, parse_event, render_incident, to_stored,
+    extension_api, failure_time, from_stored, ordinary_navigation, parse_event, render_incident,
+    to_stored,
 };
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -92,6 +93,25 @@ fn reads_error_and_navigation_events() {
         parse_event("committed", nav),
         Ok(TabEvent::Committed { tab_id: 3, .. })
     ));
+}
+
+#[wasm_bindgen_test]
+fn ordinary_page_loads_are_told_from_the_details_as_browsers_send_them() {
+    let loaded = completed_details(7.0);
+    Reflect::set(&loaded, &"statusCode".into(), &200.into()).expect("set");
+    assert!(ordinary_navigation("completed", loaded.clone()));
+    let nav = obj(&[
+        ("tabId", 3.into()),
+        ("frameId", 0.into()),
+        ("url", "http://a/".into()),
+    ]);
+    assert!(ordinary_navigation("committed", nav));
+    // A 502, a request that failed, details no browser sends: the rest of the core reads them.
+    assert!(!ordinary_navigation("completed", completed_details(7.0)));
+    assert!(!ordinary_navigation("error", loaded.clone()));
+    Reflect::set(&loaded, &"url".into(), &5.into()).expect("set");
+    assert!(!ordinary_navigation("completed", loaded));
+    assert!(!ordinary_navigation("committed", JsValue::NULL));
 }
 
 #[wasm_bindgen_test]
