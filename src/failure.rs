@@ -77,6 +77,11 @@ pub fn classify_status(scope: RequestScope<'_>, status: u16) -> Outcome {
     if !scope.is_watched() {
         return Outcome::Ignored;
     }
+    watched_status(status)
+}
+
+/// What `status` means on a watched page.
+fn watched_status(status: u16) -> Outcome {
     match status {
         500..=599 => Outcome::Failed(Failure::Http { status }),
         // A 204 or 205 leaves the current page in place: nothing new was shown.
@@ -89,12 +94,7 @@ pub fn classify_status(scope: RequestScope<'_>, status: u16) -> Outcome {
 /// Whether a watched page that completed with `status` failed ([`classify_status`]): what an
 /// event's status alone says, before anything else of it is read.
 pub fn status_can_fail(status: u16) -> bool {
-    let watched = RequestScope {
-        url: "https://page.example/",
-        resource_type: "main_frame",
-        frame_id: 0,
-    };
-    matches!(classify_status(watched, status), Outcome::Failed(_))
+    matches!(watched_status(status), Outcome::Failed(_))
 }
 
 /// Classifies a request that failed without a response (`webRequest.onErrorOccurred`).
