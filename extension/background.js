@@ -10,7 +10,7 @@
 // `cargo xtask dist` inlines the three glue modules imported here (xtask/src/bundle.rs): a woken
 // worker would otherwise fetch and link four scripts before its first line runs.
 import initFirst, { first_event, ordinary_navigation, start_needs_full } from './core/first/gateway_doctor.js';
-import init, { handle_event, polite_send } from './core/background/gateway_doctor.js';
+import init, { drops_unread, handle_event, polite_send } from './core/background/gateway_doctor.js';
 import * as failure from './core/failure/gateway_doctor.js';
 import { inFailedPage } from './banner.js';
 
@@ -56,11 +56,18 @@ ready.then(
 );
 
 // Events are handled one at a time, in arrival order: a commit must see the incident that the
-// request before it stored.
+// request before it stored. At its turn, an ordinary navigation of a tab with nothing stored is
+// dropped unread (the core decides, from what the events before it left).
 let queue = ready;
+// For the tests: how many events the full core dropped unread.
+globalThis.gatewayDoctorDroppedUnread = 0;
 /** Queues one event for the full core; the promise says how its handling ended. */
 const handle = (kind, details) => {
-  const done = queue.then(() => handle_event(kind, details));
+  const done = queue.then(() => {
+    if (!drops_unread(kind, details)) return handle_event(kind, details);
+    globalThis.gatewayDoctorDroppedUnread += 1;
+    return undefined;
+  });
   queue = done.catch((error) => console.error('Gateway Doctor:', kind, error));
   return done;
 };

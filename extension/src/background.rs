@@ -2,8 +2,10 @@
 
 use super::api::{extension_api, ExtensionApi};
 use super::storage::{self, tab_key, unassigned_key};
-use super::{badge, banner, link, polite, retry, settings_store};
+use super::{badge, banner, incident_index, link, polite, retry, settings_store};
 use gateway_doctor::engine::{self, may_end_failure, needs_settings, Effect, Event, World};
+use gateway_doctor::event_read::is_ordinary_navigation;
+use gateway_doctor::json::JsonView;
 use gateway_doctor::messages::{admit, Message, Request, Sender};
 use gateway_doctor::tracker::TabEvent;
 use std::cell::RefCell;
@@ -41,6 +43,26 @@ pub async fn handle_event(kind: String, details: JsValue) -> Result<(), JsValue>
         _ => Event::Tab(parse_event(&kind, details)?),
     };
     dispatch(event).await
+}
+
+/// Whether the full core may drop the event unread, when its turn in the queue comes: an
+/// ordinary navigation (`event_read::is_ordinary_navigation`, told from numbers and field types
+/// alone) that `engine::full_core_may_drop` lets go, as far as the loaded incident index knows
+/// (before it is loaded, nothing is dropped). Synchronous: a page load after a failure costs no
+/// copy of its address and headers, and no promise of the core's.
+#[wasm_bindgen]
+pub fn drops_unread(kind: &str, details: JsValue) -> bool {
+    let details = super::net::Json(details);
+    if !is_ordinary_navigation(kind, &details) {
+        return false;
+    }
+    let tab_id = details
+        .field("tabId")
+        .and_then(|tab| tab.as_f64())
+        .filter(|tab| tab.fract() == 0.0 && *tab >= 0.0)
+        .map(|tab| tab as i64);
+    incident_index::known(tab_id)
+        .is_some_and(|(has_tab, waits)| engine::full_core_may_drop(kind, has_tab, waits))
 }
 
 thread_local! {

@@ -34,6 +34,17 @@ pub async fn has_unassigned(api: &ExtensionApi) -> Result<bool, JsValue> {
     Ok(INDEX.with(|i| i.borrow().as_ref().is_some_and(|i| i.unassigned)))
 }
 
+/// Whether the tab has a stored incident, and whether a failure waits for its tab, without a
+/// storage read: none until the index is loaded.
+pub fn known(tab_id: Option<i64>) -> Option<(bool, bool)> {
+    INDEX.with(|i| {
+        let index = i.borrow();
+        let index = index.as_ref()?;
+        let has_tab = tab_id.is_some_and(|tab| index.tabs.iter().any(|(known, _)| *known == tab));
+        Some((has_tab, index.unassigned))
+    })
+}
+
 /// When the tab's stored incident failed, as far as the index knows (0: only its key is known);
 /// none when it has none. No storage read: the index must be loaded to say anything.
 pub fn failed_at(tab_id: i64) -> Option<f64> {

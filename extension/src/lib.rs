@@ -104,7 +104,7 @@ mod storage;
 
 pub use api::extension_api;
 #[cfg(feature = "background")]
-pub use background::{handle_event, parse_event};
+pub use background::{drops_unread, handle_event, parse_event};
 #[cfg(feature = "first")]
 pub use first::{first_event, ordinary_navigation, start_needs_full};
 #[cfg(feature = "options")]

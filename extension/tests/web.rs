@@ -8,8 +8,8 @@ use gateway_doctor::failure::{Failure, NetError};
 use gateway_doctor::incident::Incident;
 use gateway_doctor::tracker::TabEvent;
 use gateway_doctor_web::{
-    extension_api, failure_time, from_stored, ordinary_navigation, parse_event, render_incident,
-    to_stored,
+    drops_unread, extension_api, failure_time, from_stored, ordinary_navigation, parse_event,
+    render_incident, to_stored,
 };
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -112,6 +112,18 @@ fn ordinary_page_loads_are_told_from_the_details_as_browsers_send_them() {
     Reflect::set(&loaded, &"url".into(), &5.into()).expect("set");
     assert!(!ordinary_navigation("completed", loaded));
     assert!(!ordinary_navigation("committed", JsValue::NULL));
+}
+
+#[wasm_bindgen_test]
+fn the_full_core_drops_nothing_before_it_knows_what_is_stored() {
+    // No extension storage here, so the incident index is never loaded: an ordinary load might
+    // be a failed tab's recovery, and goes through.
+    let loaded = completed_details(7.0);
+    Reflect::set(&loaded, &"statusCode".into(), &200.into()).expect("set");
+    assert!(ordinary_navigation("completed", loaded.clone()));
+    assert!(!drops_unread("completed", loaded));
+    assert!(!drops_unread("completed", completed_details(7.0)));
+    assert!(!drops_unread("alarm", JsValue::NULL));
 }
 
 #[wasm_bindgen_test]

@@ -234,6 +234,20 @@ pub fn needs_full_core(event: &Event, now_ms: f64) -> bool {
     }
 }
 
+/// Whether the full core, once loaded, may drop an ordinary navigation
+/// ([`crate::event_read::is_ordinary_navigation`] of a `kind` event) unread: a good load in a tab
+/// with no stored incident, or a commit there while no failure waits for its tab (the commit
+/// could be that failure's). `handle` then does nothing, whatever auto-retry watches in other
+/// tabs: a property test holds this to it. A closed tab always goes through (what it forgets is
+/// more than the incident).
+pub fn full_core_may_drop(kind: &str, tab_has_incident: bool, failure_waits_for_tab: bool) -> bool {
+    match kind {
+        "completed" => !tab_has_incident,
+        "committed" => !tab_has_incident && !failure_waits_for_tab,
+        _ => false,
+    }
+}
+
 /// Decides what to do about `event`. `now_ms` is the wall clock.
 pub fn handle(world: &mut World, event: Event, now_ms: f64) -> Vec<Effect> {
     let mut out = Out::default();

@@ -639,6 +639,43 @@ proptest! {
         }
     }
 
+    /// What the full core drops changes nothing: after a failure (auto-retry watching it, and
+    /// perhaps a failure still waiting for its tab), the engine does nothing about an ordinary
+    /// navigation (one `needs_full_core` lets go) that `full_core_may_drop` drops, whatever
+    /// came before it, and auto-retry's state stays as it was.
+    #[test]
+    fn what_the_full_core_drops_changes_nothing(
+        waiting in any::<bool>(),
+        events in prop::collection::vec(any_tab_event(), 1..10),
+    ) {
+        let (mut browser, mut world) = (Browser::default(), world());
+        browser.send(&mut world, failed(3, 502, T0), T0);
+        if waiting {
+            browser.send(&mut world, failing_navigation(5, true).remove(0), T0);
+            prop_assert!(browser.unassigned.is_some());
+        }
+        prop_assert!(!world.watchers.is_idle());
+        for (i, event) in events.into_iter().enumerate() {
+            let now = T0 + 1_000.0 * (i + 1) as f64;
+            let kind = match &event {
+                TabEvent::Completed(_) => "completed",
+                TabEvent::Committed { .. } => "committed",
+                _ => "other",
+            };
+            let event = Event::Tab(event);
+            let has_incident = event.tab_id().is_some_and(|tab| browser.incidents.contains_key(&tab));
+            let dropped = !needs_full_core(&event, now)
+                && full_core_may_drop(kind, has_incident, browser.unassigned.is_some());
+            let (watched, stored) = (world.watchers.snapshot(), format!("{browser:?}"));
+            let effects = browser.send(&mut world, event.clone(), now);
+            if dropped {
+                prop_assert!(effects.is_empty(), "dropped {:?}, but the engine did {:?}", event, effects);
+                prop_assert_eq!(&world.watchers.snapshot(), &watched);
+                prop_assert_eq!(format!("{browser:?}"), stored);
+            }
+        }
+    }
+
     /// The first module's badge is the engine's: for any request, whatever was stored for the
     /// tab before (nothing, the same failure, another failure), `handle` sets exactly the badge
     /// `first_badge` gives, and sets none when it gives none.

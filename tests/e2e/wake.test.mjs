@@ -44,6 +44,15 @@ async function fullCore(browser) {
   );
 }
 
+/** How many events the running background's full core dropped unread. */
+async function dropped(browser) {
+  if (browser.name === 'chromium') {
+    const worker = await workerTarget(browser)?.worker();
+    return worker ? worker.evaluate(() => globalThis.gatewayDoctorDroppedUnread) : null;
+  }
+  return browser.inExtension((api) => api.runtime.getBackgroundPage().then((page) => page.gatewayDoctorDroppedUnread));
+}
+
 /** Loads `url` in a new tab as a visitor would, and returns the tab's page. */
 async function visit(browser, url) {
   const page = await browser.browser.newPage();
@@ -81,6 +90,18 @@ for (const name of BROWSERS) {
         () => browser.inExtension((api, id) => api.storage.session.get(`incident:${id}`).then((o) => Boolean(o[`incident:${id}`])), tabId),
         'the incident was stored',
       );
+      // With the full core up, another tab's good load is dropped unread (its two events); the
+      // failed tab's own load is not: it ends the failure (the commit that follows, with nothing
+      // left stored for the tab, may be dropped).
+      const droppedBefore = await dropped(browser);
+      await good.goto(`${nginx.base}/ok/index.html?after-the-failure`, { waitUntil: 'load' });
+      await until(async () => (await dropped(browser)) >= droppedBefore + 2, 'the good load was dropped unread');
+      await browser.inExtension((api, to) => api.tabs.update(to.id, { url: to.url }), { id: tabId, url: `${nginx.base}/ok/index.html?recovered` });
+      await until(
+        () => browser.inExtension((api, id) => api.storage.session.get(`incident:${id}`).then((o) => !o[`incident:${id}`]), tabId),
+        'the failed tab moved on: its incident was forgotten',
+      );
+      await until(async () => (await browser.badge(tabId)) === '', 'its badge was cleared');
       await good.close();
       await browser.inExtension((api, id) => api.tabs.remove(id), tabId);
     });

@@ -81,9 +81,6 @@ fn run_steps() -> Result {
             .args(["lint", "--warnings-as-errors", "--source-dir"])
             .arg(browser_dir(Browser::Firefox)))
     })?;
-    step("build the checker service for the end-to-end tests", || {
-        run(cargo().args(["build", "--locked", "--package", "gateway-doctor-www"]))
-    })?;
     step("end-to-end tests in Chromium and Firefox", e2e_tests)
 }
 
@@ -92,10 +89,17 @@ fn run_steps() -> Result {
 const BESIDE_THE_OTHERS: &str = "polite.test.mjs";
 
 fn e2e_tests() -> Result {
+    // The native tests built it (the checker's own tests start the binary): not built twice.
     let checker = root()
         .join("target")
         .join("debug")
         .join("gateway-doctor-www");
+    if !checker.is_file() {
+        return Err(format!(
+            "{} is missing: the native tests (`cargo test --workspace`) build it",
+            checker.display()
+        ));
+    }
     let node = |files: &[String]| {
         let mut cmd = Command::new("node");
         cmd.env("GD_CHECKER_BIN", &checker)
