@@ -108,6 +108,13 @@ pub fn is_ordinary_navigation<J: JsonView>(kind: &str, details: &J) -> bool {
     }
 }
 
+/// The tab a `kind` event's details name, as [`crate::engine::Event::tab_id`] would (a request
+/// outside any tab, `-1`, names none), read without copying any text.
+pub fn navigation_tab<J: JsonView>(kind: &str, details: &J) -> Option<i64> {
+    let tab = whole(details, "tabId").ok().flatten()?;
+    (kind != "completed" || tab >= 0).then_some(tab)
+}
+
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
@@ -351,6 +358,9 @@ mod tests {
             });
             if ordinary {
                 prop_assert!(lets_pass, "{kind} {details}");
+                // The tab it concerns is the one the core would look up.
+                let event = crate::engine::Event::Tab(TabEvent::read(kind, &details).map_err(TestCaseError::fail)?);
+                prop_assert_eq!(navigation_tab(kind, &details), event.tab_id(), "{} {}", kind, details);
             }
             // Not dropped although the core would let it pass: only a server error on a page
             // that is not watched (the status alone cannot tell), or a failed request.

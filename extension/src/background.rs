@@ -4,8 +4,7 @@ use super::api::{extension_api, ExtensionApi};
 use super::storage::{self, tab_key, unassigned_key};
 use super::{badge, banner, incident_index, link, polite, retry, settings_store};
 use gateway_doctor::engine::{self, may_end_failure, needs_settings, Effect, Event, World};
-use gateway_doctor::event_read::is_ordinary_navigation;
-use gateway_doctor::json::JsonView;
+use gateway_doctor::event_read::{is_ordinary_navigation, navigation_tab};
 use gateway_doctor::messages::{admit, Message, Request, Sender};
 use gateway_doctor::tracker::TabEvent;
 use std::cell::RefCell;
@@ -56,12 +55,7 @@ pub fn drops_unread(kind: &str, details: JsValue) -> bool {
     if !is_ordinary_navigation(kind, &details) {
         return false;
     }
-    let tab_id = details
-        .field("tabId")
-        .and_then(|tab| tab.as_f64())
-        .filter(|tab| tab.fract() == 0.0 && *tab >= 0.0)
-        .map(|tab| tab as i64);
-    incident_index::known(tab_id)
+    incident_index::known(navigation_tab(kind, &details))
         .is_some_and(|(has_tab, waits)| engine::full_core_may_drop(kind, has_tab, waits))
 }
 

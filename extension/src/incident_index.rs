@@ -37,12 +37,8 @@ pub async fn has_unassigned(api: &ExtensionApi) -> Result<bool, JsValue> {
 /// Whether the tab has a stored incident, and whether a failure waits for its tab, without a
 /// storage read: none until the index is loaded.
 pub fn known(tab_id: Option<i64>) -> Option<(bool, bool)> {
-    INDEX.with(|i| {
-        let index = i.borrow();
-        let index = index.as_ref()?;
-        let has_tab = tab_id.is_some_and(|tab| index.tabs.iter().any(|(known, _)| *known == tab));
-        Some((has_tab, index.unassigned))
-    })
+    let unassigned = INDEX.with(|i| i.borrow().as_ref().map(|index| index.unassigned))?;
+    Some((tab_id.and_then(failed_at).is_some(), unassigned))
 }
 
 /// When the tab's stored incident failed, as far as the index knows (0: only its key is known);
